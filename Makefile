@@ -1,0 +1,105 @@
+# sos-reconcile - one Makefile, knobs instead of copies.
+#
+#   make                      build every program into bin/
+#   make test                 run the bats suite with bin/ first on PATH
+#   make DEVELOPER=1          warnings are errors
+#   make SANITIZE=address,undefined
+#   make install PREFIX=/usr/local DESTDIR=...
+#   make demo | bench | fuzz | memcheck | clean
+#
+# Every program is built from the .c files of src/<stage>/ and links the
+# shared library build/libsosr.a (src/lib/); the linker takes only the
+# modules a program uses.  Changing a knob (CFLAGS, SANITIZE, DEVELOPER)
+# rebuilds everything: the flags are recorded in build/.flags.
+
+VERSION   := $(shell cat VERSION)
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+CFLAGS    ?= -O2 -g
+WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-unused-parameter -Wvla
+ifeq ($(DEVELOPER),1)
+WARNINGS  += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl json-c 2>/dev/null)
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null)
+MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
+             $(WARNINGS) $(DEP_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) -MMD -MP
+
+# The stages; a stage whose folder has no source yet is skipped.
+STAGES   := fetch-softlayer fetch-sos normalize diff render alert fake-api
+BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
+PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
+SCRIPTS  := bin/sos-reconcile
+
+LIB_SRC  := $(wildcard src/lib/*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)
+LIB      := build/libsosr.a
+
+# bench helpers (not installed)
+BENCH_PROGS := build/bench/json-parse-only
+
+all: $(PROGRAMS) $(SCRIPTS)
+
+build/.flags: FORCE
+	@mkdir -p build
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+build/%.o: src/%.c build/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/bench/%.o: bench/%.c build/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+bin/sosr-%: $$(patsubst src/%.c,build/%.o,$$(wildcard src/$$*/*.c)) $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
+
+bin/sos-reconcile: scripts/sos-reconcile VERSION
+	@mkdir -p bin
+	sed 's/@VERSION@/$(VERSION)/' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+
+build/bench/%: build/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
+
+deps:
+	@scripts/install-deps --quiet
+
+test: deps all
+	@PATH="$(CURDIR)/bin:$$PATH" bats $(BATS_FLAGS) test/
+
+demo: deps all
+	@PATH="$(CURDIR)/bin:$$PATH" sos-reconcile --demo
+
+bench: deps all $(BENCH_PROGS)
+	@PATH="$(CURDIR)/bin:$$PATH" bench/run $(BENCH_ARGS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGRAMS) $(SCRIPTS) $(DESTDIR)$(BINDIR)/
+	for m in docs/man/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
+
+clean:
+	rm -rf bin build
+
+.PHONY: all deps test demo bench install clean FORCE
+-include $(shell find build -name '*.d' 2>/dev/null)

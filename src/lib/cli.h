@@ -1,0 +1,35 @@
+/*
+ * cli.h - the common parts of every program's command line.
+ *
+ * Numbers and durations from the command line are validated, never atoi'd:
+ * a value that is not a number, out of range, or with trailing junk is a
+ * usage error naming the option ("--concurrency: '0' is out of range 1..64").
+ */
+#ifndef SOSR_CLI_H
+#define SOSR_CLI_H
+
+#ifndef SOSR_VERSION
+#define SOSR_VERSION "0.0.0-unknown"
+#endif
+
+/* Print "PROG (sos-reconcile) VERSION" on stdout, close it checked, exit 0. */
+void cli_version(void)
+#if defined(__GNUC__)
+	__attribute__((noreturn))
+#endif
+	;
+/* Print TEXT on stdout, close it checked, exit 0. */
+void cli_help(const char *text)
+#if defined(__GNUC__)
+	__attribute__((noreturn))
+#endif
+	;
+
+/* Integer in [min, max] or a usage error naming OPT. */
+long long cli_number(const char *s, long long min, long long max, const char *opt);
+/* Non-negative decimal number of seconds, with an optional unit suffix
+ * ms, s, m, h, d ("1.5s", "48h", "250ms"); returns seconds, usage error
+ * naming OPT otherwise. */
+double cli_duration(const char *s, const char *opt);
+
+#endif

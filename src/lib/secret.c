@@ -1,0 +1,102 @@
+/* secret.c - see secret.h */
+#include "secret.h"
+#include "buf.h"
+#include "err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int secret_from_file(const char *path, const char *name, char **out)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		sosr_error_errno("cannot read the secret file for %s '%s'", name, path);
+		return -1;
+	}
+	struct buf b = BUF_INIT(SECRET_MAX_LEN);
+	char chunk[4096];
+	size_t n;
+	int toolong = 0;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_add(&b, chunk, n) < 0) {
+			toolong = 1;
+			break;
+		}
+	int rerr = ferror(fp);
+	fclose(fp);
+	memset(chunk, 0, sizeof chunk);
+	if (rerr || toolong) {
+		if (rerr)
+			sosr_error("cannot read the secret file for %s '%s'", name, path);
+		else
+			sosr_error("the secret file for %s '%s' is larger than %d bytes; check that it holds only the secret",
+				   name, path, SECRET_MAX_LEN);
+		if (b.data)
+			memset(b.data, 0, b.len);
+		buf_free(&b);
+		return -1;
+	}
+	if (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	if (b.len && b.data[b.len - 1] == '\r')
+		b.data[--b.len] = '\0';
+	if (b.len == 0 || memchr(b.data, '\0', b.len) || memchr(b.data, '\n', b.len)) {
+		sosr_error("the secret file for %s '%s' is %s; check that it holds the secret on one line",
+			   name, path, b.len == 0 ? "empty" : "not one line of text");
+		if (b.data)
+			memset(b.data, 0, b.len);
+		buf_free(&b);
+		return -1;
+	}
+	*out = buf_detach(&b, NULL);
+	return 0;
+}
+
+int secret_from_env(const char *name, char **out)
+{
+	size_t nl = strlen(name);
+	char *file_var = xmalloc(nl + 6);
+	memcpy(file_var, name, nl);
+	memcpy(file_var + nl, "_FILE", 6);
+	const char *val = getenv(name);
+	const char *path = getenv(file_var);
+	int rc;
+	if (val && path) {
+		sosr_error("both %s and %s are set; set only one of them", name, file_var);
+		rc = -1;
+	} else if (val) {
+		if (*val == '\0') {
+			sosr_error("%s is set but empty; check the credential binding of the job", name);
+			rc = -1;
+		} else {
+			*out = xstrdup(val);
+			rc = 0;
+		}
+	} else if (path) {
+		if (*path == '\0') {
+			sosr_error("%s is set but empty; it should name a file holding the secret", file_var);
+			rc = -1;
+		} else {
+			rc = secret_from_file(path, name, out);
+		}
+	} else {
+		rc = 1;
+	}
+	/* Children (curl, jq, the alert stage) must not inherit the secret. */
+	unsetenv(name);
+	unsetenv(file_var);
+	free(file_var);
+	return rc;
+}
+
+void secret_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = '\0';
+	free(s);
+}

@@ -1,0 +1,27 @@
+/*
+ * secret.h - read API keys and tokens without ever exposing them.
+ *
+ * A secret comes from an environment variable NAME or from the file named
+ * by its twin NAME_FILE (as Docker and Jenkins credentials hand them out),
+ * never from argv, where any user of the machine can read it with ps.
+ * Both set, an empty value, or an unreadable file is an error naming the
+ * variable (never the value).  After reading, both variables are removed
+ * from the environment, so child processes do not inherit them.  A file's
+ * single trailing newline is dropped.
+ *
+ * The returned string is the caller's; release it with secret_free(), which
+ * overwrites it first.  Nothing in this module prints a secret's value.
+ */
+#ifndef SOSR_SECRET_H
+#define SOSR_SECRET_H
+
+#define SECRET_MAX_LEN 65536
+
+/* 0 and *out set; 1 when neither NAME nor NAME_FILE is set; -1 on error,
+ * which has been reported with sosr_error (and a hint). */
+int secret_from_env(const char *name, char **out);
+/* Read a secret from a file PATH; NAME is used in messages. 0 or -1. */
+int secret_from_file(const char *path, const char *name, char **out);
+void secret_free(char *s);
+
+#endif

@@ -1,0 +1,86 @@
+# test_helper.bash - the sealed world every test runs in.
+#
+# Each test gets its own HOME and working directory under $BATS_TEST_TMPDIR,
+# PATH with the freshly built bin/ first, and helpers to start the simulator
+# on a free port and to stop it in teardown.  Load it with
+#     load test_helper
+# and call `stop_fake_api` from teardown (common_teardown does).
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+export ROOT
+export PATH="$ROOT/bin:$PATH"
+export LC_ALL=C
+export NO_COLOR=1
+
+bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
+bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
+
+FIXTURES="$ROOT/test/fixtures"
+
+common_setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	cd "$BATS_TEST_TMPDIR" || return 1
+	# No credentials from the developer's environment leak into a test.
+	unset SOS_TOKEN SOS_TOKEN_FILE SOS_URL SL_USERNAME SL_API_KEY SL_API_KEY_FILE
+}
+
+common_teardown() {
+	stop_fake_api
+}
+
+# start_fake_api [ARGS...] - start sosr-fake-api on a free port.
+# Sets FAKE_PID, FAKE_PORT, FAKE_URL (http://127.0.0.1:PORT).  The
+# simulator's stdout/stderr go to $BATS_TEST_TMPDIR/fake-api.err; fd 3 is
+# closed or bats would wait for the server to exit.
+start_fake_api() {
+	local portfile="$BATS_TEST_TMPDIR/fake-api.port"
+	rm -f "$portfile"
+	sosr-fake-api --listen 127.0.0.1:0 --port-file "$portfile" "$@" \
+		>"$BATS_TEST_TMPDIR/fake-api.out" 2>"$BATS_TEST_TMPDIR/fake-api.err" 3>&- &
+	FAKE_PID=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $portfile ]] && break
+		if ! kill -0 "$FAKE_PID" 2>/dev/null; then
+			cat "$BATS_TEST_TMPDIR/fake-api.err" >&2
+			echo "start_fake_api: the simulator exited" >&2
+			FAKE_PID=
+			return 1
+		fi
+		sleep 0.05
+	done
+	[[ -s $portfile ]] || { echo "start_fake_api: no port file after 10 s" >&2; return 1; }
+	FAKE_PORT=$(<"$portfile")
+	FAKE_URL="http://127.0.0.1:$FAKE_PORT"
+	export FAKE_PID FAKE_PORT FAKE_URL
+}
+
+stop_fake_api() {
+	if [[ -n ${FAKE_PID:-} ]]; then
+		kill -TERM "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+		FAKE_PID=
+	fi
+}
+
+# project_findings FILE - the projection of a discrepancy stream that the
+# simulator's --truth file holds (docs/FORMATS.md, section 4).
+project_findings() {
+	jq -c 'select(.type!="summary") | {type,kind,key}
+	       + (if .type=="mismatch" then {fields:[.fields[].field]} else {} end)
+	       + (if .type=="duplicate" or .type=="unidentified" then {side} else {} end)' \
+		"$1" | LC_ALL=C sort
+}
+
+# assert_no_canary CANARY FILE... - the secret appears in none of the files.
+assert_no_canary() {
+	local canary=$1 f
+	shift
+	for f in "$@"; do
+		if [[ -e $f ]] && grep -rqF -- "$canary" "$f"; then
+			echo "canary secret found in $f" >&2
+			return 1
+		fi
+	done
+}
