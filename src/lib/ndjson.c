@@ -103,8 +103,36 @@ int ndjson_next(struct ndjson_reader *r, char **line, size_t *len)
 	}
 }
 
+/* json-c accepts single-quoted strings even in strict mode; JSON does not.
+ * Only lines that contain an apostrophe at all pay for this scan. */
+static long single_quote_outside_string(const char *line, size_t len)
+{
+	if (!memchr(line, '\'', len))
+		return -1;
+	int in_str = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = line[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '\'') {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 struct json_object *ndjson_parse(struct ndjson_reader *r, const char *line, size_t len)
 {
+	long q = single_quote_outside_string(line, len);
+	if (q >= 0) {
+		fail(r, SOSR_EXIT_DATA, "invalid JSON at byte %ld: single-quoted string", q + 1);
+		return NULL;
+	}
 	if (!r->tok) {
 		r->tok = json_tokener_new_ex(NDJSON_MAX_DEPTH);
 		if (!r->tok)
