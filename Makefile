@@ -48,8 +48,9 @@ LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)
 LIB      := build/libsosr.a
 
-# bench helpers (not installed)
+# bench helpers and test drivers (not installed)
 BENCH_PROGS := build/bench/json-parse-only
+TEST_PROGS  := build/test/lib-test
 
 all: $(PROGRAMS) $(SCRIPTS)
 
@@ -60,6 +61,13 @@ build/.flags: FORCE
 build/%.o: src/%.c build/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/test/%.o: test/unit/%.c build/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/test/%: build/test/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
 build/bench/%.o: bench/%.c build/.flags
 	@mkdir -p $(@D)
@@ -84,7 +92,7 @@ build/bench/%: build/bench/%.o $(LIB)
 deps:
 	@scripts/install-deps --quiet
 
-test: deps all
+test: deps all $(TEST_PROGS)
 	@PATH="$(CURDIR)/bin:$$PATH" bats $(BATS_FLAGS) test/
 
 demo: deps all

@@ -5,6 +5,9 @@
 # on a free port and to stop it in teardown.  Load it with
 #     load test_helper
 # and call `stop_fake_api` from teardown (common_teardown does).
+#
+# Pitfall: bats' `run` clobbers a global variable named `i`; loop with
+# another name (or `local i` inside a function that calls no `run`).
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export ROOT
