@@ -89,6 +89,23 @@ bin/sos-reconcile: scripts/sos-reconcile VERSION
 build/bench/%: build/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
+# Fuzzing (libFuzzer, clang): every fuzz/fuzz-NAME.c is one target, linked
+# with the library sources and, when it names them in a "// fuzz-sources:"
+# line, a stage's sources (main renamed away).  `make fuzz FUZZ_TIME=600`.
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 30
+FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz-*.c))
+
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
+		$(DEP_CFLAGS) -o $@ $< $(LIB_SRC) \
+		$$(sed -n 's|^// fuzz-sources: *||p' $<) $(DEP_LIBS) -lm
+
+fuzz: $(FUZZ_TARGETS)
+	@fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 deps:
 	@scripts/install-deps --quiet
 
@@ -109,5 +126,5 @@ install: all
 clean:
 	rm -rf bin build
 
-.PHONY: all deps test demo bench install clean FORCE
+.PHONY: all deps test demo bench fuzz install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -43,6 +43,16 @@ int ndjson_open(struct ndjson_reader *r, const char *path, size_t max_line)
 	return 0;
 }
 
+void ndjson_open_fp(struct ndjson_reader *r, FILE *fp, const char *name, size_t max_line)
+{
+	memset(r, 0, sizeof *r);
+	r->max_line = max_line ? max_line : NDJSON_DEFAULT_MAX_LINE;
+	r->fp = fp;
+	r->name = name;
+	r->blk_alloc = BLOCK;
+	r->blk = xmalloc(r->blk_alloc + 1);
+}
+
 int ndjson_check_line(struct ndjson_reader *r, const char *line, size_t len)
 {
 	if (len == 0)

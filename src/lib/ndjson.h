@@ -47,6 +47,9 @@ struct ndjson_reader {
 
 /* Open PATH ("-" is stdin).  -1 with r->err set when it cannot be opened. */
 int ndjson_open(struct ndjson_reader *r, const char *path, size_t max_line);
+/* Read from an already open stream (not closed by ndjson_close); NAME is
+ * used in messages. */
+void ndjson_open_fp(struct ndjson_reader *r, FILE *fp, const char *name, size_t max_line);
 /* Next line: 1 with *line and *len set, 0 at end of stream, -1 on error. */
 int ndjson_next(struct ndjson_reader *r, char **line, size_t *len);
 /* Parse LINE (as returned by ndjson_next) as one JSON object; the result is
