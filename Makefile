@@ -103,6 +103,9 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h)
 		$(DEP_CFLAGS) -o $@ $< $(LIB_SRC) \
 		$$(sed -n 's|^// fuzz-sources: *||p' $<) $(DEP_LIBS) -lm
 
+memcheck: deps all $(TEST_PROGS)
+	@scripts/memcheck $(BATS_FLAGS)
+
 fuzz: $(FUZZ_TARGETS)
 	@fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
 
@@ -126,5 +129,5 @@ install: all
 clean:
 	rm -rf bin build
 
-.PHONY: all deps test demo bench fuzz install clean FORCE
+.PHONY: all deps test demo bench fuzz memcheck install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)
