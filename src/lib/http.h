@@ -1,0 +1,173 @@
+/*
+ * http.h - one HTTP engine for every stage, over the libcurl multi interface.
+ *
+ * The engine runs up to `concurrency` transfers at once (curl's
+ * 10-at-a-time.c grown up), limits the request rate per credential, retries
+ * transient failures with capped exponential backoff and jitter, honours
+ * Retry-After, and classifies what finally happened so that a caller can map
+ * it to an exit code (see exitcodes.h) and a runbook message.
+ *
+ * Ownership.  The caller fills a struct http_request with http_request_new()
+ * and hands it to http_submit(); from then on the engine owns it, and frees
+ * it after the completion callback returns.  Strings given to the request
+ * setters are copied.  The response passed to the callback is borrowed: it
+ * is valid during the callback only (steal the body with buf_detach if it
+ * must live longer).
+ *
+ * Secrets.  The credential goes in the request's auth header
+ * (http_request_set_auth), never in the URL: the URL is printed in messages
+ * and the verbose log, the auth header never is (the log shows
+ * "Authorization: <redacted>"), and it is wiped when the request is freed.
+ * libcurl's own CURLOPT_VERBOSE is never used, because it prints headers.
+ * Redirects are not followed: a 3xx is a final error, so a credential is
+ * never sent to another host.
+ *
+ * Retries.  Retried, up to `retries` times: timeouts, DNS and connection
+ * failures, a reset or truncated transfer, 408, 429, 502, 503, 504, and an
+ * HTTP 500 whose body carries SoftLayer's rate-limit code
+ * (SoftLayer_Exception_WebService_RateLimitExceeded).  Other 5xx, and 2xx
+ * responses the caller rejects (http_done returns HTTP_RETRY), are retried
+ * only `retries_other` times: they may be deterministic ("too much data").
+ * 401, 403, 404 and other 4xx are never retried.  The wait before attempt n
+ * is min(backoff_max, backoff * 2^(n-1)) scaled by a jitter in [0.5, 1.0),
+ * or Retry-After when the server sent one (delta-seconds or an HTTP date),
+ * and a wait that would end past the engine's time budget fails the request
+ * at once.
+ *
+ * Rate limit.  Each request names a credential (cred_id).  An attempt of a
+ * request starts only when fewer than `rate_limit` attempts with the same
+ * credential started in the last RATE_WINDOW (one second plus a margin for
+ * the network's jitter), and no more than `rate_burst` of them back to back:
+ * a sliding window, so that the rate is not exceeded in any second, however
+ * the server counts.
+ *
+ * Not thread-safe: one engine per thread, driven by http_run().
+ */
+#ifndef SOSR_HTTP_H
+#define SOSR_HTTP_H
+
+#include <stddef.h>
+#include "buf.h"
+
+#define HTTP_DEFAULT_CONCURRENCY 8
+#define HTTP_DEFAULT_RATE_LIMIT 50
+#define HTTP_DEFAULT_MAX_RESPONSE (64u << 20)   /* 64 MiB a response */
+
+/* What happened to a request, finally. */
+enum http_result {
+	HTTP_OK = 0,        /* a 2xx the caller accepted */
+	HTTP_E_AUTH,        /* 401 or 403: credentials rejected */
+	HTTP_E_NOTFOUND,    /* 404 */
+	HTTP_E_STATUS,      /* another non-2xx status, after the retries it deserved */
+	HTTP_E_BODY,        /* 2xx whose body the caller rejected, after retries */
+	HTTP_E_NETWORK,     /* DNS, connect, TLS, reset or timeout, after retries */
+	HTTP_E_TOOBIG,      /* the response exceeded max_response */
+	HTTP_E_BUDGET,      /* the engine's total time budget ran out */
+	HTTP_E_REDIRECT,    /* a 3xx: never followed */
+	HTTP_E_INTERNAL,    /* a libcurl setup error: a bug or out of memory */
+};
+
+struct http_engine;
+struct http_request;
+
+/* The outcome of the last attempt of a request, for the callback. */
+struct http_response {
+	enum http_result result;
+	long status;            /* HTTP status of the last attempt, 0 if none */
+	struct buf body;        /* its body (capped by max_response) */
+	int attempts;           /* attempts made, 1 when no retry */
+	int curl_code;          /* CURLcode of the last attempt */
+	double seconds;         /* total time since the first attempt started */
+	char detail[512];       /* human text of what failed; no secrets */
+};
+
+/* Returned by the completion callback. */
+enum http_verdict {
+	HTTP_ACCEPT = 0,        /* done with it: the engine frees the request */
+	HTTP_RETRY,             /* a 2xx with a bad body: retry (as a 5xx would
+	                           be); set resp->detail to say why */
+};
+
+/*
+ * Called once per request, when it is final (resp->result tells how), and
+ * also for every 2xx attempt (resp->result == HTTP_OK), which the callback
+ * may reject with HTTP_RETRY after writing the reason into detail (it is a
+ * writable buffer the engine owns).  When the retries for bad bodies are
+ * exhausted, the callback is called a last time with HTTP_E_BODY and that
+ * reason.  The callback may submit new requests, or abort the engine.
+ */
+typedef enum http_verdict (*http_done_fn)(struct http_engine *e, struct http_request *req,
+					  struct http_response *resp, void *user);
+
+struct http_options {
+	int concurrency;        /* transfers in flight, >= 1 */
+	int rate_limit;         /* attempts per second per credential, 0 = none */
+	int rate_burst;         /* back-to-back attempts per credential, >= 1 */
+	int retries;            /* retries of transient failures */
+	int retries_other;      /* retries of other 5xx and rejected bodies */
+	double backoff;         /* first wait, seconds */
+	double backoff_max;     /* cap of one wait, seconds (Retry-After too) */
+	double connect_timeout; /* seconds */
+	double timeout;         /* seconds, one attempt, whole transfer */
+	double low_speed_time;  /* seconds under 1 byte/s that abort an attempt */
+	double budget;          /* seconds for everything; 0 = no budget */
+	size_t max_response;    /* bytes of one response body */
+	unsigned long seed;     /* jitter PRNG seed */
+	int verbose;            /* log every attempt and retry on stderr */
+	const char *user_agent;
+};
+
+/* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff
+ * 0.5 s capped at 30 s, connect 10 s, timeout 120 s, low speed 60 s,
+ * budget 1800 s, 64 MiB. */
+void http_options_default(struct http_options *o);
+
+/* libcurl's global init; call once at the start of main. */
+void http_global_init(void);
+void http_global_cleanup(void);
+
+struct http_engine *http_engine_new(const struct http_options *o, http_done_fn done, void *user);
+void http_engine_free(struct http_engine *e);
+
+/* A GET of URL (copied); see the setters below. */
+struct http_request *http_request_new(const char *url);
+void http_request_set_method(struct http_request *r, const char *method);
+/* A header line "Name: value" that is not secret (it is logged). */
+void http_request_add_header(struct http_request *r, const char *line);
+/* The secret header line ("Authorization: Bearer ..."); copied, wiped when
+ * the request is freed, never logged. */
+void http_request_set_auth(struct http_request *r, const char *line);
+/* A request body (copied), for POST and PUT. */
+void http_request_set_body(struct http_request *r, const void *body, size_t len);
+/* The credential that the rate limit counts against (copied). */
+void http_request_set_cred(struct http_request *r, const char *cred_id);
+/* Anything of the caller's. */
+void http_request_set_user(struct http_request *r, void *user);
+void *http_request_user(const struct http_request *r);
+const char *http_request_url(const struct http_request *r);
+/* A response header of the last attempt (name case-insensitive), without
+ * leading or trailing blanks, or NULL; valid during the callback. */
+const char *http_request_header(const struct http_request *r, const char *name);
+
+/* Queue a request; the engine owns it from now on. */
+void http_submit(struct http_engine *e, struct http_request *r);
+/* Run until every request is done or the engine is aborted.  0, or -1 on a
+ * libcurl multi error (reported). */
+int http_run(struct http_engine *e);
+/* Stop: http_run returns after the callback in progress; requests still
+ * queued or in flight are dropped without a callback. */
+void http_abort(struct http_engine *e);
+
+/* Statistics, for progress lines. */
+unsigned long http_retries(const struct http_engine *e);
+unsigned long http_requests(const struct http_engine *e);
+
+/* "Authorization: Basic base64(user:secret)", a string for
+ * http_request_set_auth; free it with secret_free(). */
+char *http_basic_auth(const char *user, const char *secret);
+/* The text of a result, for messages ("network failure"). */
+const char *http_result_name(enum http_result r);
+/* A URL without userinfo and without its query string, for messages. */
+char *http_url_for_message(const char *url);
+
+#endif
