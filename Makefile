@@ -77,8 +77,14 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The objects of a stage; a function, because a literal % in the
+# prerequisites of a pattern rule would be replaced by the stem.
+stage_objs = $(patsubst src/%.c,build/%.o,$(wildcard src/$(1)/*.c))
+
 .SECONDEXPANSION:
-bin/sosr-%: $$(patsubst src/%.c,build/%.o,$$(wildcard src/$$*/*.c)) $(LIB)
+# Keep the objects: make would delete them as intermediates of the chain.
+.SECONDARY:
+bin/sosr-%: $$(call stage_objs,$$*) $(LIB)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
 
