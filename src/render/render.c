@@ -1,0 +1,351 @@
+/*
+ * sosr-render - turn a discrepancy stream into the report people read
+ * (--format text) and the report programs read (--format json), and decide
+ * whether the findings are significant.
+ *
+ *     sosr-diff softlayer.ndjson sos.ndjson | sosr-render --format text
+ *
+ * The input is the output of sosr-diff (docs/FORMATS.md, section 3): one
+ * finding a line in key order, then the summary record as the last line.  A
+ * stream without its summary, with a record after it, or whose records do
+ * not add up to the summary's counts is refused (exit 7): a truncated
+ * stream must never render as a short, clean-looking report.
+ *
+ * Memory does not grow with the stream: each finding is formatted as it is
+ * read and spooled to an anonymous temporary file (one per finding type for
+ * the text report, which groups by type; one for the JSON report), and the
+ * spools are copied out after the header, which needs the summary.
+ *
+ * Significance (the verdict) is decided here, from the thresholds of
+ * verdict.c; the exit status carries it: 0 not significant, 1 significant.
+ * With --failure (an incomplete run) no stream is read and the report says
+ * INCOMPLETE; the exit status is then 0 when the report was written.
+ */
+#include "render.h"
+
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "ndjson.h"
+#include "output.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+static const char usage_text[] =
+	"Usage: sosr-render [OPTIONS] [FILE]\n"
+	"       sosr-render [OPTIONS] --failure STAGE:CODE:MESSAGE...\n"
+	"Render the discrepancy stream of sosr-diff (FILE, or standard input when\n"
+	"FILE is absent or '-') as a report on standard output, and decide whether\n"
+	"the findings are significant.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format FORMAT       text (default) or json (docs/FORMATS.md)\n"
+	"  -t, --threshold RULE=SPEC when a finding class is significant; SPEC is\n"
+	"                            COUNT, PERCENT%, COUNT,PERCENT% or off; RULE is\n"
+	"                            TYPE or TYPE.KIND (e.g. mismatch.device=25,2%);\n"
+	"                            repeatable, see sosr-render(1) for the defaults\n"
+	"      --c-code CODE         the C_Code, for the header\n"
+	"      --accounts LIST       the SoftLayer account ids, comma-separated\n"
+	"      --started TIME        when the run started (UTC); default: the\n"
+	"                            summary's \"now\"\n"
+	"      --failure STAGE:CODE:MESSAGE\n"
+	"                            the run is incomplete: STAGE exited with CODE,\n"
+	"                            MESSAGE is its error; no stream is read;\n"
+	"                            repeatable\n"
+	"      --alert STATUS        delivered, failed, not-configured or not-needed\n"
+	"      --alert-detail TEXT   what was sent, or why it failed\n"
+	"      --color WHEN          auto (default: only on a terminal, never with\n"
+	"                            NO_COLOR), always or never\n"
+	"  -h, --help                show this help and exit\n"
+	"  -V, --version             show the version and exit\n"
+	"\n"
+	"Exit status:\n"
+	"  0  report written; nothing significant (or the run is incomplete)\n"
+	"  1  report written; significant findings\n"
+	"  2  usage error\n"
+	"  7  invalid input: not NDJSON, no summary line, counts that do not add up\n"
+	"  9  cannot read the input or write the report\n"
+	"  10 internal error (out of memory)\n";
+
+enum fmt { FMT_TEXT, FMT_JSON };
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "c-code", required_argument, NULL, 'c' },
+	{ "accounts", required_argument, NULL, 'a' },
+	{ "started", required_argument, NULL, 's' },
+	{ "failure", required_argument, NULL, 'F' },
+	{ "alert", required_argument, NULL, 'A' },
+	{ "alert-detail", required_argument, NULL, 'D' },
+	{ "color", required_argument, NULL, 'C' },
+	{ "colour", required_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char *const finding_types[NTYPES] = {
+	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate",
+	"unidentified", "pending", "excluded",
+};
+
+const char *const finding_kinds[NKINDS] = { "device", "vlan", "unidentified" };
+
+int type_index(const char *s)
+{
+	for (int i = 0; i < NTYPES; i++)
+		if (strcmp(s, finding_types[i]) == 0)
+			return i;
+	return -1;
+}
+
+int kind_index(const char *s)
+{
+	for (int i = 0; i < NKINDS; i++)
+		if (strcmp(s, finding_kinds[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* A borrowed string member of O, or NULL when absent or not a string. */
+const char *jstr(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* An integer member of O in [0, LLONG_MAX], or -1 when absent or not one. */
+long long jcount(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	int64_t n = json_object_get_int64(v);
+	return n < 0 ? -1 : (long long)n;
+}
+
+struct json_object *jobj(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+/* Parse "STAGE:CODE:MESSAGE". */
+static void add_failure(struct run *run, const char *arg)
+{
+	const char *c1 = strchr(arg, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || !c2 || c1 == arg)
+		sosr_usage_error("--failure: '%s' is not STAGE:CODE:MESSAGE", arg);
+	if (run->nfailures == MAX_FAILURES)
+		sosr_usage_error("--failure: more than %d failures", MAX_FAILURES);
+	char *code = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	struct failure *f = &run->failures[run->nfailures++];
+	f->exit = (int)cli_number(code, 0, 255, "--failure");
+	free(code);
+	f->stage = xstrndup(arg, (size_t)(c1 - arg));
+	f->message = xstrdup(c2 + 1);
+}
+
+/* The status of the alert, as the driver reports it after sosr-alert ran. */
+static const char *const alert_statuses[] = {
+	"delivered", "failed", "not-configured", "not-needed", NULL,
+};
+
+static int use_colour(const char *when)
+{
+	if (strcmp(when, "always") == 0)
+		return 1;
+	if (strcmp(when, "never") == 0)
+		return 0;
+	if (strcmp(when, "auto") != 0)
+		sosr_usage_error("--color: '%s' is not auto, always or never", when);
+	/* https://no-color.org: present and not empty disables colour. */
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return 0;
+	return isatty(STDOUT_FILENO);
+}
+
+/* Check one record's shape and count it; returns its type index. */
+static int classify(struct ndjson_reader *r, struct json_object *o, int *kind)
+{
+	const char *type = jstr(o, "type");
+	if (!type) {
+		snprintf(r->err, sizeof r->err, "record has no \"type\" string; check that the input is the output of sosr-diff");
+		return -1;
+	}
+	int t = type_index(type);
+	if (t < 0) {
+		snprintf(r->err, sizeof r->err, "unknown record type '%.64s'; check that sosr-diff and sosr-render are the same version", type);
+		return -1;
+	}
+	const char *k = jstr(o, "kind");
+	const char *key = jstr(o, "key");
+	if (!k || !key) {
+		snprintf(r->err, sizeof r->err, "%s record without \"kind\" or \"key\"; check that the input is the output of sosr-diff", type);
+		return -1;
+	}
+	*kind = kind_index(k);
+	if (*kind < 0) {
+		snprintf(r->err, sizeof r->err, "unknown kind '%.64s' in a %s record", k, type);
+		return -1;
+	}
+	return t;
+}
+
+/* Read the stream to its summary, spooling every finding. */
+static void read_stream(const char *path, struct run *run, struct report *rep)
+{
+	struct ndjson_reader r;
+	if (ndjson_open(&r, path, 0) < 0)
+		sosr_die(r.err_code, "cannot open the discrepancy stream '%s': %s; check the path", path, r.err);
+	char *line;
+	size_t len;
+	int rc;
+	while ((rc = ndjson_next(&r, &line, &len)) == 1) {
+		if (rep->summary) {
+			snprintf(r.err, sizeof r.err, "record after the summary line; the summary must be the last line");
+			r.err_code = SOSR_EXIT_DATA;
+			ndjson_die(&r);
+		}
+		struct json_object *o = ndjson_parse(&r, line, len);
+		if (!o)
+			ndjson_die(&r);
+		const char *type = jstr(o, "type");
+		if (type && strcmp(type, "summary") == 0) {
+			if (jcount(o, "format") != 1) {
+				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads format 1; check the versions of sosr-diff and sosr-render",
+					 jcount(o, "format"));
+				r.err_code = SOSR_EXIT_DATA;
+				ndjson_die(&r);
+			}
+			rep->summary = o;
+			rep->summary_raw = xstrndup(line, len);
+			continue;
+		}
+		int kind;
+		int t = classify(&r, o, &kind);
+		if (t < 0) {
+			r.err_code = SOSR_EXIT_DATA;
+			json_object_put(o);
+			ndjson_die(&r);
+		}
+		rep->count[t][kind]++;
+		report_spool(rep, run, t, o, line, len);
+		json_object_put(o);
+	}
+	if (rc < 0)
+		ndjson_die(&r);
+	if (!rep->summary)
+		sosr_die(SOSR_EXIT_DATA,
+			 "%s: no summary line at the end of the discrepancy stream (%lu lines): it was cut short; "
+			 "check that sosr-diff finished and exited 0 or 1", r.name, r.lineno);
+	ndjson_close(&r);
+	report_check_counts(rep, path[0] == '-' && path[1] == '\0' ? "(stdin)" : path);
+}
+
+int main(int argc, char **argv)
+{
+	err_init(argv[0]);
+	out_init();
+
+	struct run run;
+	memset(&run, 0, sizeof run);
+	run.alert_status = NULL;
+	enum fmt fmt = FMT_TEXT;
+	const char *colour = "auto";
+	struct thresholds th;
+	thresholds_default(&th);
+
+	int c;
+	while ((c = getopt_long(argc, argv, "f:t:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else
+				sosr_usage_error("--format: '%s' is not text or json", optarg);
+			break;
+		case 't':
+			thresholds_parse(&th, optarg);
+			break;
+		case 'c':
+			if (!*optarg)
+				sosr_usage_error("--c-code: empty");
+			run.c_code = optarg;
+			break;
+		case 'a':
+			run.accounts = optarg;
+			break;
+		case 's':
+			run.started = optarg;
+			break;
+		case 'F':
+			add_failure(&run, optarg);
+			break;
+		case 'A': {
+			int ok = 0;
+			for (int i = 0; alert_statuses[i]; i++)
+				ok |= strcmp(optarg, alert_statuses[i]) == 0;
+			if (!ok)
+				sosr_usage_error("--alert: '%s' is not delivered, failed, not-configured or not-needed", optarg);
+			run.alert_status = optarg;
+			break;
+		}
+		case 'D':
+			run.alert_detail = optarg;
+			break;
+		case 'C':
+			colour = optarg;
+			break;
+		case 'h':
+			cli_help(usage_text);
+		case 'V':
+			cli_version();
+		default:
+			fprintf(stderr, "Try 'sosr-render --help' for more information.\n");
+			exit(SOSR_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		sosr_usage_error("too many operands; sosr-render reads one stream");
+	if (run.nfailures && argc == 1)
+		sosr_usage_error("'%s': an incomplete run (--failure) has no discrepancy stream to read", argv[0]);
+	run.colour = fmt == FMT_TEXT && use_colour(colour);
+
+	struct report rep;
+	report_init(&rep, fmt == FMT_JSON);
+	if (!run.nfailures)
+		read_stream(argc == 1 ? argv[0] : "-", &run, &rep);
+	struct verdict v;
+	verdict_decide(&v, &th, &rep, run.nfailures > 0);
+
+	if (fmt == FMT_JSON)
+		report_write_json(stdout, &run, &rep, &th, &v);
+	else
+		report_write_text(stdout, &run, &rep, &th, &v);
+	out_close_stdout();
+
+	int code = v.significant ? SOSR_EXIT_FINDINGS : SOSR_EXIT_OK;
+	report_free(&rep);
+	for (int i = 0; i < run.nfailures; i++) {
+		free(run.failures[i].stage);
+		free(run.failures[i].message);
+	}
+	return code;
+}

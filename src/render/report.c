@@ -1,0 +1,256 @@
+/*
+ * report.c - the spools of sosr-render, the check of the stream against its
+ * summary, and the JSON report (docs/FORMATS.md, "report.json").
+ *
+ * The JSON report is one document whose bytes depend only on the input and
+ * the flags: members in a fixed order, written with jsonw.h; each finding
+ * is the discrepancy record's line verbatim, one per line inside the
+ * "findings" array, so `jq -c '.findings[]'` gives back the stream.
+ */
+#include "render.h"
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "jsonw.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+/* A report's header is small; this cap only stops a runaway. */
+#define HEADER_CAP (4u << 20)
+
+static FILE *spool_open(void)
+{
+	FILE *fp = tmpfile();
+	if (!fp)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create a temporary spool file; check TMPDIR and its free space");
+	return fp;
+}
+
+void report_init(struct report *rep, int json)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->json = json;
+}
+
+void report_spool(struct report *rep, const struct run *run, int type,
+		  struct json_object *o, const char *line, size_t len)
+{
+	(void)run;
+	if (rep->json) {
+		if (!rep->all)
+			rep->all = spool_open();
+		if (rep->spooled)
+			out_write(rep->all, ",\n", 2, "the spool file");
+		out_write(rep->all, line, len, "the spool file");
+	} else {
+		if (!rep->spool[type])
+			rep->spool[type] = spool_open();
+		text_format_finding(rep->spool[type], type, o);
+		out_check(rep->spool[type], "the spool file");
+	}
+	rep->spooled++;
+}
+
+void report_check_counts(const struct report *rep, const char *name)
+{
+	struct json_object *findings = jobj(rep->summary, "findings");
+	for (int t = 0; t < NTYPES; t++) {
+		long long have = 0;
+		for (int k = 0; k < NKINDS; k++)
+			have += rep->count[t][k];
+		long long want = t < NFINDING ? jcount(findings, finding_types[t])
+					      : jcount(rep->summary, finding_types[t]);
+		if (want < 0)
+			sosr_die(SOSR_EXIT_DATA,
+				 "%s: the summary line has no count of %s records; check that sosr-diff "
+				 "and sosr-render are the same version", name, finding_types[t]);
+		if (want != have)
+			sosr_die(SOSR_EXIT_DATA,
+				 "%s: the summary counts %lld %s records but the stream has %lld; "
+				 "the stream was cut or edited, check the file", name, want,
+				 finding_types[t], have);
+	}
+}
+
+void report_copy_spool(FILE *spool, FILE *out)
+{
+	if (!spool)
+		return;
+	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot read back the spool file; check TMPDIR");
+	char chunk[1 << 16];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, spool)) > 0)
+		out_write(out, chunk, n, "standard output");
+	if (ferror(spool))
+		sosr_die_errno(SOSR_EXIT_IO, "cannot read back the spool file; check TMPDIR");
+}
+
+void report_free(struct report *rep)
+{
+	if (rep->summary)
+		json_object_put(rep->summary);
+	free(rep->summary_raw);
+	for (int t = 0; t < NTYPES; t++)
+		if (rep->spool[t])
+			fclose(rep->spool[t]);
+	if (rep->all)
+		fclose(rep->all);
+	memset(rep, 0, sizeof *rep);
+}
+
+static void add(struct buf *b, int rc)
+{
+	if (rc < 0)
+		sosr_die(SOSR_EXIT_INTERNAL, "the report header is larger than %u bytes; this is a bug",
+			 HEADER_CAP);
+}
+
+static void json_string(struct buf *b, const char *s)
+{
+	add(b, jsonw_str(b, s, strlen(s)));
+}
+
+/* "name":{"count":N,"percent":P} or "name":null when off. */
+static void json_rule(struct buf *b, const struct rule *r)
+{
+	if (!r->set_count && !r->set_percent) {
+		add(b, buf_addstr(b, "null"));
+		return;
+	}
+	add(b, buf_addch(b, '{'));
+	if (r->set_count)
+		add(b, buf_printf(b, "\"count\":%lld", r->count));
+	if (r->set_percent)
+		add(b, buf_printf(b, "%s\"percent\":%.10g", r->set_count ? "," : "", r->percent));
+	add(b, buf_addch(b, '}'));
+}
+
+static void json_accounts(struct buf *b, const char *list)
+{
+	add(b, buf_addch(b, '['));
+	const char *p = list;
+	int first = 1;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n) {
+			if (!first)
+				add(b, buf_addch(b, ','));
+			add(b, jsonw_str(b, p, n));
+			first = 0;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	add(b, buf_addch(b, ']'));
+}
+
+void report_write_json(FILE *out, const struct run *run, const struct report *rep,
+		       const struct thresholds *th, const struct verdict *v)
+{
+	struct buf b = BUF_INIT(HEADER_CAP);
+	char name[64];
+	const char *started = run->started ? run->started : jstr(rep->summary, "now");
+
+	add(&b, buf_printf(&b, "{\"format\":1,\"report\":\"sos-reconcile\",\"version\":\"%s\"", SOSR_VERSION));
+	if (run->c_code)
+		add(&b, jsonw_field_str(&b, 0, "c_code", run->c_code, strlen(run->c_code)));
+	if (run->accounts) {
+		add(&b, buf_addstr(&b, ",\"accounts\":"));
+		json_accounts(&b, run->accounts);
+	}
+	if (started)
+		add(&b, jsonw_field_str(&b, 0, "started", started, strlen(started)));
+	add(&b, buf_printf(&b, ",\"status\":\"%s\"", v->decided ? "complete" : "incomplete"));
+	if (run->nfailures) {
+		add(&b, buf_addstr(&b, ",\"failures\":["));
+		for (int i = 0; i < run->nfailures; i++) {
+			const struct failure *f = &run->failures[i];
+			add(&b, buf_addstr(&b, i ? ",{" : "{"));
+			add(&b, jsonw_field_str(&b, 1, "stage", f->stage, strlen(f->stage)));
+			add(&b, jsonw_field_int(&b, 0, "exit", f->exit));
+			add(&b, buf_addstr(&b, ",\"meaning\":"));
+			json_string(&b, exit_meaning(f->exit));
+			add(&b, jsonw_field_str(&b, 0, "error", f->message, strlen(f->message)));
+			add(&b, buf_addch(&b, '}'));
+		}
+		add(&b, buf_addch(&b, ']'));
+	}
+
+	add(&b, buf_addstr(&b, ",\n\"verdict\":{\"result\":"));
+	if (!v->decided)
+		add(&b, buf_addstr(&b, "\"incomplete\",\"significant\":null"));
+	else
+		add(&b, buf_printf(&b, "\"%s\",\"significant\":%s",
+				   v->significant ? "significant" : "not_significant",
+				   v->significant ? "true" : "false"));
+	add(&b, buf_addstr(&b, ",\"reasons\":["));
+	for (int i = 0; i < v->nreasons; i++) {
+		const struct reason *re = &v->reasons[i];
+		add(&b, buf_printf(&b, "%s{\"rule\":\"%s\",\"class\":\"%s\",\"count\":%lld,\"inventory\":%lld,\"threshold\":",
+				   i ? "," : "", rule_name(re->type, re->kind, name, sizeof name),
+				   finding_types[re->type], re->count, re->base));
+		json_rule(&b, &re->rule);
+		add(&b, buf_addch(&b, '}'));
+	}
+	add(&b, buf_addstr(&b, "]}"));
+
+	add(&b, buf_addstr(&b, ",\n\"thresholds\":{"));
+	int first = 1;
+	for (int t = 0; t < NFINDING; t++)
+		for (int k = 0; k < NKINDS; k++) {
+			/* unidentified has one rule; the others one per device/vlan */
+			if ((t == T_UNIDENTIFIED) != (k == K_UNIDENTIFIED))
+				continue;
+			add(&b, buf_printf(&b, "%s\"%s\":", first ? "" : ",", rule_name(t, k, name, sizeof name)));
+			json_rule(&b, &th->r[t][k]);
+			first = 0;
+		}
+	add(&b, buf_addch(&b, '}'));
+
+	if (run->alert_status) {
+		add(&b, buf_addstr(&b, ",\n\"alert\":{"));
+		add(&b, jsonw_field_str(&b, 1, "status", run->alert_status, strlen(run->alert_status)));
+		if (run->alert_detail)
+			add(&b, jsonw_field_str(&b, 0, "detail", run->alert_detail, strlen(run->alert_detail)));
+		add(&b, buf_addch(&b, '}'));
+	}
+
+	if (v->decided) {
+		add(&b, buf_addstr(&b, ",\n\"counts\":{"));
+		long long total = 0;
+		for (int t = 0; t < NTYPES; t++) {
+			long long sum = 0;
+			add(&b, buf_printf(&b, "%s\"%s\":{", t ? "," : "", finding_types[t]));
+			for (int k = 0; k < NKINDS; k++) {
+				add(&b, buf_printf(&b, "%s\"%s\":%lld", k ? "," : "", finding_kinds[k], rep->count[t][k]));
+				sum += rep->count[t][k];
+			}
+			add(&b, buf_printf(&b, ",\"total\":%lld}", sum));
+			if (t < NFINDING)
+				total += sum;
+		}
+		add(&b, buf_printf(&b, ",\"findings\":%lld}", total));
+		add(&b, buf_addstr(&b, ",\n\"summary\":"));
+		add(&b, buf_add(&b, rep->summary_raw, strlen(rep->summary_raw)));
+		add(&b, buf_addstr(&b, ",\n\"findings\":["));
+		if (rep->spooled)
+			add(&b, buf_addch(&b, '\n'));
+	}
+	out_write(out, b.data, b.len, "standard output");
+	buf_reset(&b);
+	if (v->decided) {
+		report_copy_spool(rep->all, out);
+		add(&b, buf_addstr(&b, rep->spooled ? "\n]" : "]"));
+	}
+	add(&b, buf_addstr(&b, "}\n"));
+	out_write(out, b.data, b.len, "standard output");
+	buf_free(&b);
+}

@@ -1,0 +1,443 @@
+/*
+ * text.c - the text report of sosr-render: what a person reads in a Jenkins
+ * console or in _output/report.txt.
+ *
+ * Layout (docs/FORMATS.md, "report.txt"): a header (C_Code, time, sources
+ * and their counts, status), the verdict and the rules that decided it, a
+ * table of counts per type and kind, then the findings grouped by type in
+ * the order of render.h, each group in key order (the stream's order).
+ *
+ * Plain text at most WIDTH columns: long lines are folded at a space (or
+ * hard when there is none) with a deeper indent.  Values come from the
+ * inventories and are not trusted: control characters are shown as '?', so
+ * a hostile hostname cannot move the cursor of the terminal that shows the
+ * report.  Colour (ANSI) only on the short lines the writer builds itself.
+ */
+#include "render.h"
+
+#include "buf.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#define WIDTH 100
+#define LINE_CAP (1u << 20)
+#define MAX_DUP_LISTED 10
+
+static const char *const type_titles[NTYPES] = {
+	"in SoftLayer, not in SOS: unmonitored",
+	"in SOS, not in SoftLayer: stale registrations",
+	"in both, compared fields differ",
+	"key found more than once on one side: not matched",
+	"record without an identity: cannot be matched",
+	"in SoftLayer, not yet in SOS, within the grace period: informational",
+	"in SOS as build or available, not in SoftLayer: informational",
+};
+
+static const char *const sl_device[] = { "account", "id", "private_ip", "public_ip",
+	"datacenter", "device_type", "status", "created", NULL };
+static const char *const sl_vlan[] = { "account", "id", "datacenter", "space", "name", NULL };
+static const char *const sos_device[] = { "c_code", "id", "private_ip", "public_ip",
+	"datacenter", "device_type", "status", "application", "environment", "updated", NULL };
+static const char *const sos_vlan[] = { "c_code", "id", "datacenter", "space", "name",
+	"scan_zone", NULL };
+static const char *const unident[] = { "source", "account", "c_code", "id", "raw_type", NULL };
+
+static void add(struct buf *b, int rc)
+{
+	if (rc < 0)
+		sosr_die(SOSR_EXIT_DATA, "a finding is longer than %u bytes of text; check the input", LINE_CAP);
+}
+
+/* Display width of S (UTF-8: continuation bytes take no column). */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/* Byte length of the longest prefix of S within WIDTH columns. */
+static size_t fit(const char *s, size_t n, size_t width)
+{
+	size_t c = 0, i = 0;
+	while (i < n) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (c == width)
+				break;
+			c++;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* Write LINE (no newline) folded at WIDTH columns; continuation lines are
+ * indented by CONT spaces. */
+static void emit(FILE *out, const char *line, size_t n, size_t cont)
+{
+	static const char spaces[] = "                    ";
+	size_t indent = 0;
+	for (;;) {
+		size_t room = WIDTH - indent;
+		if (columns(line, n) <= room) {
+			out_write(out, line, n, "the report");
+			out_write(out, "\n", 1, "the report");
+			return;
+		}
+		size_t cut = fit(line, n, room);
+		size_t brk = cut;
+		while (brk > 0 && line[brk] != ' ')
+			brk--;
+		if (brk == 0)
+			brk = cut; /* no space: a hard break */
+		out_write(out, line, brk, "the report");
+		out_write(out, "\n", 1, "the report");
+		line += brk;
+		n -= brk;
+		while (n && *line == ' ') {
+			line++;
+			n--;
+		}
+		if (!n)
+			return;
+		indent = cont < sizeof spaces ? cont : sizeof spaces - 1;
+		out_write(out, spaces, indent, "the report");
+	}
+}
+
+static void emit_buf(FILE *out, struct buf *b, size_t cont)
+{
+	emit(out, b->data ? b->data : "", b->len, cont);
+	buf_reset(b);
+}
+
+/* Text from outside (the inventories, a stage's error line), safe for a
+ * terminal; QUOTE: quoted when it has spaces, is empty, or has a quote or
+ * '=', so that name=value stays readable. */
+static void put_text(struct buf *b, const char *s, int quote)
+{
+	if (quote)
+		add(b, buf_addch(b, '"'));
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			c = '?';
+		if (quote && (c == '"' || c == '\\'))
+			add(b, buf_addch(b, '\\'));
+		add(b, buf_addch(b, (char)c));
+	}
+	if (quote)
+		add(b, buf_addch(b, '"'));
+}
+
+static void put_val(struct buf *b, const char *s)
+{
+	put_text(b, s, !*s || strpbrk(s, " \"=") != NULL);
+}
+
+static void put_plain(struct buf *b, const char *s)
+{
+	put_text(b, s, 0);
+}
+
+static void emit_str(FILE *out, const char *s, size_t cont)
+{
+	emit(out, s, strlen(s), cont);
+}
+
+/* A JSON value as text: strings bare, others as JSON (null, numbers). */
+static void put_json(struct buf *b, struct json_object *v)
+{
+	if (!v)
+		add(b, buf_addstr(b, "null"));
+	else if (json_object_is_type(v, json_type_string))
+		put_val(b, json_object_get_string(v));
+	else
+		put_val(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void pair(struct buf *b, const char *name, struct json_object *v)
+{
+	if (b->len && b->data[b->len - 1] != ' ')
+		add(b, buf_addch(b, ' '));
+	add(b, buf_addstr(b, name));
+	add(b, buf_addch(b, '='));
+	put_json(b, v);
+}
+
+/* name=value for each of FIELDS present in REC. */
+static void pairs(struct buf *b, struct json_object *rec, const char *const *fields)
+{
+	struct json_object *v;
+	for (; *fields; fields++)
+		if (rec && json_object_object_get_ex(rec, *fields, &v))
+			pair(b, *fields, v);
+}
+
+static const char *const *fields_for(const char *side, struct json_object *rec)
+{
+	const char *kind = jstr(rec, "kind");
+	if (kind && strcmp(kind, "unidentified") == 0)
+		return unident;
+	int vlan = kind && strcmp(kind, "vlan") == 0;
+	if (strcmp(side, "sos") == 0)
+		return vlan ? sos_vlan : sos_device;
+	return vlan ? sl_vlan : sl_device;
+}
+
+static void side_pairs(struct buf *b, struct json_object *o, const char *side)
+{
+	struct json_object *rec = jobj(o, side);
+	pairs(b, rec, fields_for(side, rec));
+}
+
+void text_format_finding(FILE *spool, int type, struct json_object *o)
+{
+	struct buf b = BUF_INIT(LINE_CAP);
+	struct json_object *v;
+	const char *side = jstr(o, "side");
+
+	add(&b, buf_addstr(&b, "  "));
+	put_val(&b, jstr(o, "key"));
+	emit_buf(spool, &b, 6);
+	add(&b, buf_addstr(&b, "      "));
+	switch (type) {
+	case T_MISSING_IN_SOS:
+	case T_PENDING:
+		if (type == T_PENDING && json_object_object_get_ex(o, "age_hours", &v))
+			pair(&b, "age_hours", v);
+		side_pairs(&b, o, "softlayer");
+		break;
+	case T_MISSING_IN_SOFTLAYER:
+	case T_EXCLUDED:
+		side_pairs(&b, o, "sos");
+		break;
+	case T_MISMATCH: {
+		struct json_object *fields;
+		if (json_object_object_get_ex(o, "fields", &fields) &&
+		    json_object_is_type(fields, json_type_array)) {
+			size_t n = json_object_array_length(fields);
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *f = json_object_array_get_idx(fields, i);
+				const char *name = jstr(f, "field");
+				struct json_object *sl = NULL, *sos = NULL;
+				json_object_object_get_ex(f, "softlayer", &sl);
+				json_object_object_get_ex(f, "sos", &sos);
+				put_val(&b, name ? name : "?");
+				add(&b, buf_addstr(&b, ": softlayer="));
+				put_json(&b, sl);
+				add(&b, buf_addstr(&b, " sos="));
+				put_json(&b, sos);
+				emit_buf(spool, &b, 10);
+				add(&b, buf_addstr(&b, "      "));
+			}
+		}
+		add(&b, buf_addstr(&b, "softlayer:"));
+		pairs(&b, jobj(o, "softlayer"), (const char *const[]){ "account", "id", NULL });
+		add(&b, buf_addstr(&b, "  sos:"));
+		pairs(&b, jobj(o, "sos"), (const char *const[]){ "c_code", "id", NULL });
+		break;
+	}
+	case T_DUPLICATE: {
+		pair(&b, "side", json_object_object_get_ex(o, "side", &v) ? v : NULL);
+		if (json_object_object_get_ex(o, "count", &v))
+			pair(&b, "count", v);
+		if (json_object_object_get_ex(o, "other_count", &v))
+			pair(&b, "other_count", v);
+		struct json_object *recs;
+		if (json_object_object_get_ex(o, "records", &recs) &&
+		    json_object_is_type(recs, json_type_array)) {
+			size_t n = json_object_array_length(recs);
+			for (size_t i = 0; i < n && i < MAX_DUP_LISTED; i++) {
+				emit_buf(spool, &b, 10);
+				struct json_object *rec = json_object_array_get_idx(recs, i);
+				add(&b, buf_addstr(&b, "      - "));
+				pairs(&b, rec, fields_for(side ? side : "softlayer", rec));
+			}
+			if (n > MAX_DUP_LISTED) {
+				emit_buf(spool, &b, 10);
+				add(&b, buf_printf(&b, "      ... and %zu more (see report.json)", n - MAX_DUP_LISTED));
+			}
+		}
+		break;
+	}
+	case T_UNIDENTIFIED:
+		pair(&b, "side", json_object_object_get_ex(o, "side", &v) ? v : NULL);
+		if (json_object_object_get_ex(o, "reason", &v))
+			pair(&b, "reason", v);
+		pairs(&b, jobj(o, "record"), unident);
+		break;
+	default:
+		break;
+	}
+	emit_buf(spool, &b, 10);
+	buf_free(&b);
+}
+
+/* Colour only where the writer controls the whole line. */
+#define BOLD "\033[1m"
+#define RED "\033[1;31m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+
+static void styled(FILE *out, const struct run *run, const char *style, const char *s)
+{
+	if (run->colour)
+		fprintf(out, "%s%s%s\n", style, s, RESET);
+	else
+		fprintf(out, "%s\n", s);
+}
+
+static void kv(FILE *out, struct buf *b, const char *label, const char *value)
+{
+	add(b, buf_printf(b, "%-11s", label));
+	put_plain(b, value);
+	emit_buf(out, b, 11);
+}
+
+static void source_line(FILE *out, struct buf *b, const struct report *rep, const char *label,
+			const char *side, const char *accounts)
+{
+	struct json_object *rec = jobj(jobj(rep->summary, "records"), side);
+	add(b, buf_printf(b, "%-11s%-10s %lld devices, %lld VLANs, %lld unidentified", label, side,
+			  jcount(rec, "device") > 0 ? jcount(rec, "device") : 0,
+			  jcount(rec, "vlan") > 0 ? jcount(rec, "vlan") : 0,
+			  jcount(rec, "unidentified") > 0 ? jcount(rec, "unidentified") : 0));
+	if (accounts) {
+		add(b, buf_addstr(b, " (accounts "));
+		for (const char *p = accounts; *p; p++) {
+			if (*p == ',')
+				add(b, buf_addstr(b, ", "));
+			else
+				add(b, buf_addch(b, (unsigned char)*p < 0x20 ? '?' : *p));
+		}
+		add(b, buf_addch(b, ')'));
+	}
+	emit_buf(out, b, 22);
+}
+
+static void write_header(FILE *out, const struct run *run, const struct report *rep,
+			 const struct verdict *v, struct buf *b)
+{
+	const char *started = run->started ? run->started : jstr(rep->summary, "now");
+	styled(out, run, BOLD, "sos-reconcile report");
+	fputs("==================================================\n", out);
+	kv(out, b, "C_Code", run->c_code ? run->c_code : "(not given)");
+	kv(out, b, "Started", started ? started : "(not given)");
+	if (run->colour)
+		fprintf(out, "%-11s%s%s%s\n", "Status", v->decided ? GREEN : RED,
+			v->decided ? "complete" : "INCOMPLETE", RESET);
+	else
+		fprintf(out, "%-11s%s\n", "Status", v->decided ? "complete" : "INCOMPLETE");
+	if (v->decided) {
+		source_line(out, b, rep, "Sources", "softlayer", run->accounts);
+		source_line(out, b, rep, "", "sos", NULL);
+		struct json_object *m = jobj(rep->summary, "matched");
+		add(b, buf_printf(b, "%-11s%lld devices, %lld VLANs", "Matched",
+				  jcount(m, "device") > 0 ? jcount(m, "device") : 0,
+				  jcount(m, "vlan") > 0 ? jcount(m, "vlan") : 0));
+		emit_buf(out, b, 11);
+		long long grace = jcount(rep->summary, "grace_hours");
+		if (grace >= 0) {
+			add(b, buf_printf(b, "%-11s%lld hours for new devices to appear in SOS", "Grace", grace));
+			emit_buf(out, b, 11);
+		}
+	} else if (run->accounts) {
+		kv(out, b, "Accounts", run->accounts);
+	}
+	if (run->alert_status) {
+		add(b, buf_printf(b, "%-11s", "Alert"));
+		put_plain(b, strcmp(run->alert_status, "failed") == 0 ? "NOT DELIVERED" : run->alert_status);
+		if (run->alert_detail) {
+			add(b, buf_addstr(b, ": "));
+			put_plain(b, run->alert_detail);
+		}
+		emit_buf(out, b, 11);
+	}
+	fputc('\n', out);
+}
+
+static void write_verdict(FILE *out, const struct run *run, const struct verdict *v,
+			  struct buf *b)
+{
+	char name[64], desc[64];
+	if (!v->decided) {
+		styled(out, run, RED, "VERDICT: INCOMPLETE - nothing was reconciled; this run is not clean");
+		emit_str(out, "  No finding is reported from partial data. What failed:", 4);
+		for (int i = 0; i < run->nfailures; i++) {
+			const struct failure *f = &run->failures[i];
+			add(b, buf_addstr(b, "  "));
+			put_plain(b, f->stage);
+			add(b, buf_printf(b, " exited %d (%s):", f->exit, exit_meaning(f->exit)));
+			emit_buf(out, b, 6);
+			add(b, buf_addstr(b, "    "));
+			put_plain(b, f->message);
+			emit_buf(out, b, 6);
+		}
+		emit_str(out, "  See run.log for every stage's messages, and docs/RUNBOOK.md for what to check.", 4);
+		return;
+	}
+	if (v->significant) {
+		styled(out, run, RED, "VERDICT: SIGNIFICANT");
+		for (int i = 0; i < v->nreasons; i++) {
+			const struct reason *re = &v->reasons[i];
+			rule_describe(&re->rule, desc, sizeof desc);
+			add(b, buf_printf(b, "  %s: %lld of %lld (%.1f%%) reached the threshold %s",
+					  rule_name(re->type, re->kind, name, sizeof name),
+					  re->count, re->base,
+					  re->base ? 100.0 * (double)re->count / (double)re->base : 100.0,
+					  desc));
+			emit_buf(out, b, 4);
+		}
+	} else {
+		styled(out, run, GREEN, "VERDICT: not significant");
+		emit_str(out, "  No finding class reached its threshold (see report.json for the thresholds).", 4);
+	}
+}
+
+static void write_counts(FILE *out, const struct report *rep)
+{
+	fprintf(out, "\n%-28s%10s%10s%14s%10s\n", "Counts", "device", "vlan", "unidentified", "total");
+	for (int t = 0; t < NTYPES; t++) {
+		long long sum = 0;
+		for (int k = 0; k < NKINDS; k++)
+			sum += rep->count[t][k];
+		char label[64];
+		snprintf(label, sizeof label, "%s%s", finding_types[t], t >= NFINDING ? " (info)" : "");
+		fprintf(out, "  %-26s%10lld%10lld%14lld%10lld\n", label, rep->count[t][K_DEVICE],
+			rep->count[t][K_VLAN], rep->count[t][K_UNIDENTIFIED], sum);
+	}
+}
+
+void report_write_text(FILE *out, const struct run *run, const struct report *rep,
+		       const struct thresholds *th, const struct verdict *v)
+{
+	(void)th;
+	struct buf b = BUF_INIT(LINE_CAP);
+	write_header(out, run, rep, v, &b);
+	write_verdict(out, run, v, &b);
+	if (v->decided) {
+		write_counts(out, rep);
+		for (int t = 0; t < NTYPES; t++) {
+			long long sum = 0;
+			for (int k = 0; k < NKINDS; k++)
+				sum += rep->count[t][k];
+			if (!sum)
+				continue;
+			char title[160];
+			snprintf(title, sizeof title, "%s (%lld): %s", finding_types[t], sum, type_titles[t]);
+			fputc('\n', out);
+			styled(out, run, BOLD, title);
+			report_copy_spool(rep->spool[t], out);
+		}
+	}
+	out_check(out, "standard output");
+	buf_free(&b);
+}
