@@ -1,0 +1,57 @@
+/*
+ * canon.h - the layout of canonical records, shared by the stage that
+ * writes them (sosr-normalize) and the one that reads them (sosr-diff).
+ *
+ * docs/FORMATS.md section 2 is the contract; this module is its table form.
+ * A canonical line is
+ *     {"key":"KEY","kind":"KIND"SPAN,"source":"SOURCE"...}
+ * where SPAN is the run of compared fields (",\"fqdn\":...") in the fixed
+ * order of canon_span_fields(kind).  sosr-diff reads the frame of every line
+ * with canon_frame() without parsing JSON: the key and the span as byte
+ * ranges.  This works because normalize writes every string with jsonw.h,
+ * where a '"' inside a string is always written as '\"': the byte sequences
+ * "\",\"kind\":\"" and ",\"source\":" cannot occur inside a string, so their
+ * first occurrences are the members themselves.
+ *
+ * Nothing here allocates; the views point into the caller's line.
+ */
+#ifndef SOSR_CANON_H
+#define SOSR_CANON_H
+
+#include <stddef.h>
+
+enum canon_kind {
+	CANON_DEVICE,
+	CANON_VLAN,
+	CANON_UNIDENTIFIED,
+	CANON_NKINDS
+};
+
+/* "device", "vlan", "unidentified" */
+extern const char *const canon_kind_names[CANON_NKINDS];
+
+/* The fields of the compared span of KIND, in layout order, NULL-terminated. */
+const char *const *canon_span_fields(enum canon_kind kind);
+/* The default --compare list of KIND ("private_ip,public_ip,datacenter"). */
+const char *canon_default_compare(enum canon_kind kind);
+/* Kind from its name, or -1. */
+int canon_kind_from_name(const char *s, size_t len);
+
+/* The frame of one canonical line, as byte ranges into it. */
+struct canon_frame {
+	const char *key;      /* the key as written (JSON-escaped), no quotes */
+	size_t key_len;
+	enum canon_kind kind;
+	const char *span;     /* the compared span: from after the kind member */
+	size_t span_len;      /*   to before ",\"source\":" (may be empty) */
+	const char *source;   /* the source value, no quotes ("softlayer") */
+	size_t source_len;
+};
+
+/* Read the frame of LINE (LEN bytes).  0, or -1 with *why set to a static
+ * message saying which part of the layout is wrong.  It checks the layout
+ * only (prefix, kind, key prefix "KIND/", source member, closing brace), not
+ * that the line is valid JSON: callers parse the lines they copy out. */
+int canon_frame(const char *line, size_t len, struct canon_frame *f, const char **why);
+
+#endif

@@ -1,0 +1,280 @@
+/* map.c - see map.h */
+#include "map.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcodes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#define MAP_FILE_MAX (1u << 20)
+
+const char *const mfield_names[MF_N] = {
+	"id", "fqdn", "hostname", "domain", "private_ip", "public_ip",
+	"datacenter", "serial", "device_type", "status", "power_state",
+	"created", "application", "environment", "updated",
+	"number", "router", "space", "name", "scan_zone",
+};
+
+/* The defaults, after specs/softlayer-api.md and specs/sos-api.md.  Fields
+ * not listed are not read (device_type of a SoftLayer record comes from its
+ * raw type).  `sosr-normalize --print-map` prints this text. */
+const char map_default_json[] =
+"{\n"
+"  \"softlayer\": {\n"
+"    \"hardware\": {\n"
+"      \"id\": \"id\", \"fqdn\": \"fullyQualifiedDomainName\",\n"
+"      \"hostname\": \"hostname\", \"domain\": \"domain\",\n"
+"      \"private_ip\": \"primaryBackendIpAddress\", \"public_ip\": \"primaryIpAddress\",\n"
+"      \"datacenter\": \"datacenter.name\", \"serial\": \"serialNumber\",\n"
+"      \"status\": \"hardwareStatus.status\", \"created\": \"provisionDate\"\n"
+"    },\n"
+"    \"virtual_guest\": {\n"
+"      \"id\": \"id\", \"fqdn\": \"fullyQualifiedDomainName\",\n"
+"      \"hostname\": \"hostname\", \"domain\": \"domain\",\n"
+"      \"private_ip\": \"primaryBackendIpAddress\", \"public_ip\": \"primaryIpAddress\",\n"
+"      \"datacenter\": \"datacenter.name\",\n"
+"      \"status\": \"status.keyName\", \"power_state\": \"powerState.keyName\",\n"
+"      \"created\": [\"createDate\", \"provisionDate\"]\n"
+"    },\n"
+"    \"vlan\": {\n"
+"      \"id\": \"id\", \"number\": \"vlanNumber\", \"router\": \"primaryRouter.hostname\",\n"
+"      \"datacenter\": \"primaryRouter.datacenter.name\", \"space\": \"networkSpace\",\n"
+"      \"name\": \"name\"\n"
+"    }\n"
+"  },\n"
+"  \"sos\": {\n"
+"    \"device\": {\n"
+"      \"id\": \"softlayer_id\", \"hostname\": \"hostname\", \"domain\": \"domain\",\n"
+"      \"private_ip\": \"ip_address\", \"public_ip\": \"public_ip\",\n"
+"      \"datacenter\": \"datacenter\", \"serial\": \"serial\",\n"
+"      \"device_type\": \"device_type\", \"status\": \"status\",\n"
+"      \"application\": \"application\", \"environment\": \"environment\",\n"
+"      \"updated\": \"updated\"\n"
+"    },\n"
+"    \"vlan\": {\n"
+"      \"id\": \"vlan_id\", \"number\": \"vlan_number\", \"router\": \"router\",\n"
+"      \"datacenter\": \"datacenter\", \"space\": \"network_space\", \"name\": \"name\",\n"
+"      \"scan_zone\": \"scan_zone\"\n"
+"    }\n"
+"  }\n"
+"}\n";
+
+static const char *const profile_types[P_N] = {
+	"hardware", "virtual_guest", "vlan", "device", "vlan"
+};
+
+int map_profile(enum source src, const char *type, size_t len)
+{
+	int lo = src == SRC_SOFTLAYER ? P_SL_HARDWARE : P_SOS_DEVICE;
+	int hi = src == SRC_SOFTLAYER ? P_SL_VLAN : P_SOS_VLAN;
+	for (int p = lo; p <= hi; p++)
+		if (strlen(profile_types[p]) == len && memcmp(profile_types[p], type, len) == 0)
+			return p;
+	return -1;
+}
+
+int map_profile_is_vlan(enum profile p)
+{
+	return p == P_SL_VLAN || p == P_SOS_VLAN;
+}
+
+enum source map_profile_source(enum profile p)
+{
+	return p <= P_SL_VLAN ? SRC_SOFTLAYER : SRC_SOS;
+}
+
+const char *map_profile_type(enum profile p)
+{
+	return profile_types[p];
+}
+
+const char *map_source_name(enum source s)
+{
+	return s == SRC_SOFTLAYER ? "softlayer" : "sos";
+}
+
+/* Which fields make sense for a VLAN profile; the rest are device fields. */
+static int field_allowed(enum profile p, int f)
+{
+	int vlan_field = f == MF_ID || f == MF_NUMBER || f == MF_ROUTER || f == MF_DATACENTER ||
+			 f == MF_SPACE || f == MF_NAME || f == MF_SCAN_ZONE;
+	int device_field = f != MF_NUMBER && f != MF_ROUTER && f != MF_SPACE && f != MF_NAME &&
+			   f != MF_SCAN_ZONE;
+	return map_profile_is_vlan(p) ? vlan_field : device_field;
+}
+
+static void clear_field(struct map_field *mf)
+{
+	for (int a = 0; a < mf->nalt; a++)
+		for (int s = 0; s < mf->alt[a].nseg; s++)
+			free(mf->alt[a].seg[s]);
+	mf->nalt = 0;
+}
+
+static void bad(const char *file, const char *where, const char *what)
+{
+	sosr_die(SOSR_EXIT_USAGE, "%s: %s: %s; check the mapping file (see sosr-normalize(1))",
+		 file, where, what);
+}
+
+static void set_path(struct map_path *mp, const char *s, const char *file, const char *where)
+{
+	mp->nseg = 0;
+	const char *p = s;
+	if (*s == '\0')
+		bad(file, where, "empty path");
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n == 0)
+			bad(file, where, "empty segment in path");
+		if (mp->nseg == MAP_MAX_SEG)
+			bad(file, where, "path has too many segments");
+		mp->seg[mp->nseg++] = xstrndup(p, n);
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+}
+
+static void overlay(struct mapping *m, struct json_object *root, const char *file)
+{
+	char where[256];
+	if (!json_object_is_type(root, json_type_object))
+		bad(file, "(top)", "expected an object with \"softlayer\" and/or \"sos\"");
+	json_object_object_foreach(root, sname, sobj) {
+		enum source src;
+		if (strcmp(sname, "softlayer") == 0)
+			src = SRC_SOFTLAYER;
+		else if (strcmp(sname, "sos") == 0)
+			src = SRC_SOS;
+		else if (strcmp(sname, "format") == 0)
+			continue;
+		else {
+			snprintf(where, sizeof where, "%s", sname);
+			bad(file, where, "unknown source (expected softlayer or sos)");
+		}
+		if (!json_object_is_type(sobj, json_type_object)) {
+			snprintf(where, sizeof where, "%s", sname);
+			bad(file, where, "expected an object of record types");
+		}
+		json_object_object_foreach(sobj, tname, tobj) {
+			int p = map_profile(src, tname, strlen(tname));
+			snprintf(where, sizeof where, "%s.%s", sname, tname);
+			if (p < 0)
+				bad(file, where, src == SRC_SOFTLAYER
+				    ? "unknown record type (expected hardware, virtual_guest or vlan)"
+				    : "unknown record type (expected device or vlan)");
+			if (!json_object_is_type(tobj, json_type_object))
+				bad(file, where, "expected an object of canonical fields");
+			json_object_object_foreach(tobj, fname, fobj) {
+				int f;
+				for (f = 0; f < MF_N; f++)
+					if (strcmp(mfield_names[f], fname) == 0)
+						break;
+				snprintf(where, sizeof where, "%s.%s.%s", sname, tname, fname);
+				if (f == MF_N || !field_allowed((enum profile)p, f))
+					bad(file, where, "unknown canonical field for this record type");
+				struct map_field *mf = &m->f[p][f];
+				clear_field(mf);
+				if (fobj == NULL)
+					continue;
+				if (json_object_is_type(fobj, json_type_string)) {
+					set_path(&mf->alt[0], json_object_get_string(fobj), file, where);
+					mf->nalt = 1;
+				} else if (json_object_is_type(fobj, json_type_array)) {
+					size_t n = json_object_array_length(fobj);
+					if (n == 0 || n > MAP_MAX_ALT)
+						bad(file, where, "expected 1 to 4 paths");
+					for (size_t i = 0; i < n; i++) {
+						struct json_object *e = json_object_array_get_idx(fobj, i);
+						if (!json_object_is_type(e, json_type_string))
+							bad(file, where, "expected a list of path strings");
+						set_path(&mf->alt[i], json_object_get_string(e), file, where);
+						mf->nalt = (int)i + 1;
+					}
+				} else {
+					bad(file, where, "expected a path string, a list of paths, or null");
+				}
+			}
+		}
+	}
+}
+
+static struct json_object *parse_text(const char *text, size_t len, const char *file)
+{
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		sosr_oom();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len + 1);
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	if (!o) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "invalid JSON at byte %zu: %s",
+			 json_tokener_get_parse_end(tok) + 1, json_tokener_error_desc(e));
+		json_tokener_free(tok);
+		bad(file, "(top)", msg);
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+void map_load(struct mapping *m, const char *path)
+{
+	memset(m, 0, sizeof *m);
+	struct json_object *def = parse_text(map_default_json, strlen(map_default_json), "(defaults)");
+	overlay(m, def, "(defaults)");
+	json_object_put(def);
+	if (!path)
+		return;
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		sosr_die_errno(SOSR_EXIT_USAGE, "cannot open mapping file '%s'; check --map", path);
+	struct buf b = BUF_INIT(MAP_FILE_MAX);
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_add(&b, chunk, n) < 0)
+			sosr_die(SOSR_EXIT_USAGE, "mapping file '%s' is larger than %u bytes; check --map",
+				 path, MAP_FILE_MAX);
+	if (ferror(fp))
+		sosr_die_errno(SOSR_EXIT_USAGE, "cannot read mapping file '%s'; check --map", path);
+	fclose(fp);
+	if (b.len == 0 || memchr(b.data, '\0', b.len))
+		bad(path, "(top)", "empty file or NUL byte");
+	struct json_object *o = parse_text(b.data, b.len, path);
+	buf_free(&b);
+	overlay(m, o, path);
+	json_object_put(o);
+}
+
+void map_free(struct mapping *m)
+{
+	for (int p = 0; p < P_N; p++)
+		for (int f = 0; f < MF_N; f++)
+			clear_field(&m->f[p][f]);
+}
+
+struct json_object *map_get(const struct mapping *m, enum profile p, enum mfield f,
+			    struct json_object *data)
+{
+	const struct map_field *mf = &m->f[p][f];
+	for (int a = 0; a < mf->nalt; a++) {
+		struct json_object *o = data;
+		const struct map_path *mp = &mf->alt[a];
+		int s;
+		for (s = 0; s < mp->nseg; s++) {
+			if (!json_object_is_type(o, json_type_object) ||
+			    !json_object_object_get_ex(o, mp->seg[s], &o) || o == NULL)
+				break;
+		}
+		if (s == mp->nseg && o != NULL)
+			return o;
+	}
+	return NULL;
+}
