@@ -33,6 +33,7 @@ struct http_request {
 	size_t body_len;
 	char *cred;
 	void *user;
+	void (*free_user)(void *);
 
 	/* engine state */
 	CURL *easy;
@@ -150,7 +151,12 @@ void http_request_set_cred(struct http_request *r, const char *cred_id)
 	r->cred = cred_id ? xstrdup(cred_id) : NULL;
 }
 
-void http_request_set_user(struct http_request *r, void *user) { r->user = user; }
+void http_request_set_user(struct http_request *r, void *user, void (*free_user)(void *))
+{
+	r->user = user;
+	r->free_user = free_user;
+}
+
 void *http_request_user(const struct http_request *r) { return r->user; }
 const char *http_request_url(const struct http_request *r) { return r->url; }
 
@@ -168,6 +174,8 @@ static void request_free(struct http_request *r)
 {
 	if (!r)
 		return;
+	if (r->free_user)
+		r->free_user(r->user);
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	wipe_slist(r->all_headers);
@@ -218,6 +226,23 @@ const char *http_result_name(enum http_result r)
 	case HTTP_E_INTERNAL: return "internal error";
 	}
 	return "unknown";
+}
+
+char *http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT(0);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			buf_addch(&b, (char)*p);
+		} else {
+			char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			buf_add(&b, enc, 3);
+		}
+	}
+	if (!b.data)
+		buf_addstr(&b, "");
+	return buf_detach(&b, NULL);
 }
 
 char *http_url_for_message(const char *url)

@@ -141,8 +141,9 @@ void http_request_set_auth(struct http_request *r, const char *line);
 void http_request_set_body(struct http_request *r, const void *body, size_t len);
 /* The credential that the rate limit counts against (copied). */
 void http_request_set_cred(struct http_request *r, const char *cred_id);
-/* Anything of the caller's. */
-void http_request_set_user(struct http_request *r, void *user);
+/* Anything of the caller's; FREE_USER (if not NULL) is called on it when
+ * the engine frees the request, also when it is dropped by an abort. */
+void http_request_set_user(struct http_request *r, void *user, void (*free_user)(void *));
 void *http_request_user(const struct http_request *r);
 const char *http_request_url(const struct http_request *r);
 /* A response header of the last attempt (name case-insensitive), without
@@ -167,6 +168,9 @@ unsigned long http_requests(const struct http_engine *e);
 char *http_basic_auth(const char *user, const char *secret);
 /* The text of a result, for messages ("network failure"). */
 const char *http_result_name(enum http_result r);
+/* S percent-encoded for a query value (RFC 3986 unreserved kept); the
+ * caller frees it. */
+char *http_escape(const char *s);
 /* A URL without userinfo and without its query string, for messages. */
 char *http_url_for_message(const char *url);
 

@@ -1,0 +1,632 @@
+/*
+ * sosr-fetch-softlayer - print the hardware, virtual guests and VLANs of
+ * one or more SoftLayer accounts as raw records (docs/FORMATS.md, 1).
+ *
+ * Accounts come from the configuration file (each with its own
+ * credentials, named by environment variable or file), or, without one,
+ * from SL_USERNAME/SL_API_KEY, then ~/.softlayer, as slcli reads them.
+ * Every (account, type) is a pager job (src/lib/pager.h): the first page
+ * gives SoftLayer-Total-Items, the rest go in parallel through the HTTP
+ * engine, sorted by id so that they can be deduped and checked.
+ */
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "jsonw.h"
+#include "output.h"
+#include "pager.h"
+#include "secret.h"
+
+#include <json-c/json.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_ENDPOINT "https://api.softlayer.com/rest/v3.1"
+#define DEFAULT_PAGE_SIZE 100
+#define DEFAULT_TIMEOUT 120
+
+static const char usage_text[] =
+"Usage: sosr-fetch-softlayer [OPTION]...\n"
+"Print the hardware, virtual guests and VLANs of SoftLayer accounts as raw\n"
+"records (NDJSON, one per line), ordered by account, type and id.  Nothing\n"
+"is printed for a collection until it was read completely.\n"
+"\n"
+"Accounts come from --config FILE (softlayer.accounts, each naming the\n"
+"variable or file holding its secret); without one, from SL_USERNAME and\n"
+"SL_API_KEY (or SL_API_KEY_FILE), then from ~/.softlayer ([softlayer]:\n"
+"username, api_key, endpoint_url, timeout), as slcli reads them.\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE        the job's configuration file (docs/CONFIG.md)\n"
+"  -a, --account ID         fetch only this account of the configuration\n"
+"                           (repeatable); without a configuration, the id\n"
+"                           printed for the single account\n"
+"  -t, --types LIST         hardware,virtual_guest,vlan (the default: all)\n"
+"  -e, --endpoint URL       REST endpoint (default " DEFAULT_ENDPOINT ")\n"
+"  -p, --page-size N        records per request, 2..10000 (default 100)\n"
+"  -j, --concurrency N      requests in flight, 1..64 (default 8)\n"
+"  -r, --rate-limit N       requests per second per account (default 50)\n"
+"  -T, --timeout S          seconds for one request (default 120)\n"
+"      --retries N          retries of a transient failure (default 5)\n"
+"      --retry-wait S       first wait before a retry (default 0.5s)\n"
+"      --max-response BYTES cap on one response body (default 64 MiB)\n"
+"      --budget S           time for the whole fetch (default 30m)\n"
+"      --allow-empty        an account without devices or VLANs is fine\n"
+"  -q, --quiet              no progress lines\n"
+"  -v, --verbose            log every request and retry (no secrets)\n"
+"  -h, --help               show this help\n"
+"  -V, --version            show the version\n"
+"\n"
+"Exit status:\n"
+"  0  complete\n"
+"  2  usage or configuration error\n"
+"  3  credentials rejected (HTTP 401/403): check that account's API key\n"
+"  4  network: DNS, connection or timeout; rerun first\n"
+"  5  API error after retries, or a bad response\n"
+"  6  incomplete: the records do not match SoftLayer-Total-Items, or none\n"
+"  9  cannot write the output or the spool\n"
+" 10  internal error\n";
+
+enum { T_HARDWARE, T_GUEST, T_VLAN, N_TYPES };
+
+static const struct {
+	const char *name, *method, *filter_root, *mask;
+} types[N_TYPES] = {
+	{ "hardware", "getHardware", "hardware",
+	  "mask[id,hostname,domain,fullyQualifiedDomainName,primaryIpAddress,"
+	  "primaryBackendIpAddress,globalIdentifier,serialNumber,manufacturerSerialNumber,"
+	  "hardwareStatus[status],datacenter[name],provisionDate]" },
+	{ "virtual_guest", "getVirtualGuests", "virtualGuests",
+	  "mask[id,hostname,domain,fullyQualifiedDomainName,primaryIpAddress,"
+	  "primaryBackendIpAddress,globalIdentifier,uuid,status[keyName],powerState[keyName],"
+	  "datacenter[name],createDate,provisionDate]" },
+	{ "vlan", "getNetworkVlans", "networkVlans",
+	  "mask[id,vlanNumber,name,networkSpace,fullyQualifiedName,"
+	  "primaryRouter[hostname,datacenter[name]],podName]" },
+};
+
+struct account {
+	char *id;
+	char *auth;             /* the secret header line */
+	char *secret_name;      /* where the secret came from, for messages */
+};
+
+struct job_info {
+	struct account *acct;
+	int type;
+};
+
+struct ctx {
+	char *endpoint;
+	struct account *accts;
+	size_t n_accts;
+};
+
+static struct http_request *sl_request(struct pager_job *job, long long offset, long long limit,
+				       void *user)
+{
+	struct ctx *c = user;
+	struct job_info *ji = job->user;
+	int t = ji->type;
+	char *mask = http_escape(types[t].mask);
+	char filter[160];
+	snprintf(filter, sizeof filter,
+		 "{\"%s\":{\"id\":{\"operation\":\"orderBy\",\"options\":[{\"name\":\"sort\",\"value\":[\"ASC\"]}]}}}",
+		 types[t].filter_root);
+	char *efilter = http_escape(filter);
+	struct buf url = BUF_INIT(0);
+	buf_printf(&url, "%s/SoftLayer_Account/%s.json?objectMask=%s&objectFilter=%s&resultLimit=%lld,%lld",
+		   c->endpoint, types[t].method, mask, efilter, offset, limit);
+	free(mask);
+	free(efilter);
+	struct http_request *r = http_request_new(url.data);
+	buf_free(&url);
+	http_request_add_header(r, "Accept: application/json");
+	http_request_set_auth(r, ji->acct->auth);
+	http_request_set_cred(r, ji->acct->id);
+	return r;
+}
+
+/* The "error" and "code" of a SoftLayer error body, if it is one. */
+static int sl_error_body(struct json_object *o, const char **msg, const char **code)
+{
+	struct json_object *e, *cv;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
+		return 0;
+	*msg = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "(no message)";
+	*code = json_object_object_get_ex(o, "code", &cv) && json_object_is_type(cv, json_type_string)
+		? json_object_get_string(cv) : "(no code)";
+	return 1;
+}
+
+static struct json_object *parse_json(const struct http_response *resp, char *msg, size_t msglen)
+{
+	if (resp->body.len == 0) {
+		snprintf(msg, msglen, "HTTP %ld with an empty body", resp->status);
+		return NULL;
+	}
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		sosr_oom();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The length includes the NUL, so a truncated body is an error. */
+	struct json_object *o = json_tokener_parse_ex(tok, resp->body.data, (int)resp->body.len + 1);
+	enum json_tokener_error je = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o || je != json_tokener_success || end != resp->body.len + 1) {
+		snprintf(msg, msglen, "HTTP %ld with a body that is not valid JSON (%zu bytes, %s); "
+			 "the response was probably cut short", resp->status, resp->body.len,
+			 je != json_tokener_success ? json_tokener_error_desc(je) : "data after the value");
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int sl_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
+		    long long *total, struct json_object **root, struct json_object **items,
+		    char *msg, size_t msglen, void *user)
+{
+	struct json_object *o = parse_json(resp, msg, msglen);
+	if (!o)
+		return -1;
+	*root = o;
+	const char *em, *ec;
+	if (sl_error_body(o, &em, &ec)) {
+		snprintf(msg, msglen, "HTTP %ld with an error body: %.200s (%.100s)", resp->status, em, ec);
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object)) {
+		snprintf(msg, msglen, "HTTP %ld with a body that is neither a list nor an object",
+			 resp->status);
+		return -1;
+	}
+	const char *h = http_request_header(req, "SoftLayer-Total-Items");
+	if (!h) {
+		snprintf(msg, msglen, "no SoftLayer-Total-Items header, so completeness cannot be checked");
+		return -1;
+	}
+	char *endp;
+	errno = 0;
+	long long t = strtoll(h, &endp, 10);
+	while (*endp == ' ' || *endp == '\t' || *endp == '\r')
+		endp++;
+	if (endp == h || *endp || errno || t < 0) {
+		snprintf(msg, msglen, "a SoftLayer-Total-Items header that is not a count: '%.40s'", h);
+		return -1;
+	}
+	*total = t;
+	*items = o;
+	return 0;
+}
+
+static int sl_fail(struct pager_job *job, long long offset, struct http_request *req,
+		   const struct http_response *resp, void *user)
+{
+	struct job_info *ji = job->user;
+	char *url = http_url_for_message(http_request_url(req));
+	const char *em = NULL, *ec = NULL;
+	char apimsg[400] = "";
+	if (resp->body.len && resp->result != HTTP_E_TOOBIG) {
+		char m[8];
+		struct json_object *o = parse_json(resp, m, sizeof m);
+		if (o && sl_error_body(o, &em, &ec))
+			snprintf(apimsg, sizeof apimsg, ": %.200s (%.100s)", em, ec);
+		json_object_put(o);
+	}
+	int code;
+	switch (resp->result) {
+	case HTTP_E_AUTH:
+		sosr_error("HTTP %ld from SoftLayer for account %s on %s%s: the credentials were rejected; "
+			   "check that account's API key (%s) and user name", resp->status, ji->acct->id,
+			   url, apimsg, ji->acct->secret_name);
+		code = SOSR_EXIT_AUTH;
+		break;
+	case HTTP_E_NETWORK:
+	case HTTP_E_BUDGET:
+		sosr_error("cannot reach SoftLayer for account %s on %s: %s; it is the network path to the "
+			   "service (DNS, proxy, firewall): a rerun is the first remedy for a blip",
+			   ji->acct->id, url, resp->detail);
+		code = SOSR_EXIT_NETWORK;
+		break;
+	case HTTP_E_NOTFOUND:
+		sosr_error("HTTP 404 from SoftLayer for account %s on %s%s; check the endpoint "
+			   "(--endpoint, softlayer.endpoint)", ji->acct->id, url, apimsg);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_TOOBIG:
+		sosr_error("the response of SoftLayer for account %s on %s (offset %lld) is too large: %s; "
+			   "use a smaller --page-size or a larger --max-response", ji->acct->id, url,
+			   offset, resp->detail);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_REDIRECT:
+		sosr_error("SoftLayer redirected the request for account %s on %s (%s); redirects are not "
+			   "followed with credentials: set the final URL with --endpoint", ji->acct->id,
+			   url, resp->detail);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_STATUS:
+	case HTTP_E_BODY:
+		sosr_error("SoftLayer failed for account %s, %s at offset %lld on %s: %s%s; if it persists, "
+			   "check the service status and try a smaller --page-size", ji->acct->id,
+			   types[ji->type].name, offset, url, resp->detail, apimsg);
+		code = SOSR_EXIT_API;
+		break;
+	default:
+		sosr_error("internal error fetching account %s on %s: %s", ji->acct->id, url, resp->detail);
+		code = SOSR_EXIT_INTERNAL;
+		break;
+	}
+	free(url);
+	return code;
+}
+
+/* ---- accounts and credentials ---- */
+
+static char *bearer(const char *token)
+{
+	struct buf b = BUF_INIT(0);
+	buf_printf(&b, "Authorization: Bearer %s", token);
+	return buf_detach(&b, NULL);
+}
+
+static char *make_auth(enum sl_auth how, const char *user, const char *secret)
+{
+	switch (how) {
+	case SL_AUTH_APIKEY:
+		return http_basic_auth("apikey", secret);
+	case SL_AUTH_BEARER:
+		return bearer(secret);
+	case SL_AUTH_BASIC:
+	default:
+		return http_basic_auth(user, secret);
+	}
+}
+
+static void accounts_from_config(struct ctx *c, const struct config *cfg, char **sel, size_t nsel)
+{
+	const struct sl_config *s = &cfg->sl;
+	if (s->n_accounts == 0)
+		sosr_die(SOSR_EXIT_USAGE, "%s: softlayer.accounts: missing; list the accounts to fetch "
+			 "(docs/CONFIG.md)", cfg->path);
+	for (size_t k = 0; k < nsel; k++) {
+		size_t i;
+		for (i = 0; i < s->n_accounts; i++)
+			if (strcmp(s->accounts[i].id, sel[k]) == 0)
+				break;
+		if (i == s->n_accounts)
+			sosr_usage_error("--account: '%s' is not an account of %s", sel[k], cfg->path);
+	}
+	c->accts = xcalloc(s->n_accounts, sizeof *c->accts);
+	for (size_t i = 0; i < s->n_accounts; i++) {
+		const struct sl_account *a = &s->accounts[i];
+		int wanted = nsel == 0;
+		for (size_t k = 0; k < nsel; k++)
+			wanted |= strcmp(sel[k], a->id) == 0;
+		if (!wanted)
+			continue;
+		struct account *dst = &c->accts[c->n_accts++];
+		dst->id = xstrdup(a->id);
+		char *secret = NULL;
+		int rc;
+		if (a->secret_file) {
+			dst->secret_name = xstrdup(a->secret_file);
+			rc = secret_from_file(a->secret_file, a->id, &secret);
+		} else {
+			dst->secret_name = xstrdup(a->secret_env);
+			/* Two accounts may share a variable; it is unset once read. */
+			rc = 1;
+			for (size_t j = 0; j + 1 < c->n_accts; j++)
+				if (strcmp(c->accts[j].secret_name, a->secret_env) == 0) {
+					rc = 2;
+					dst->auth = xstrdup(c->accts[j].auth);
+				}
+			if (rc == 1)
+				rc = secret_from_env(a->secret_env, &secret);
+			else
+				rc = 0;
+			if (rc == 1)
+				sosr_die(SOSR_EXIT_USAGE, "no credential for SoftLayer account %s: neither %s nor "
+					 "%s_FILE is set; check the credential binding of the job",
+					 a->id, a->secret_env, a->secret_env);
+		}
+		if (rc < 0)
+			exit(SOSR_EXIT_USAGE);
+		if (secret) {
+			dst->auth = make_auth(a->auth, a->username, secret);
+			secret_free(secret);
+		}
+	}
+}
+
+static double env_timeout(const char *name, const char *v)
+{
+	char *end;
+	errno = 0;
+	double t = strtod(v, &end);
+	if (end == v || *end || errno || t < 0 || t > 86400)
+		sosr_die(SOSR_EXIT_USAGE, "%s: '%.40s' is not a number of seconds; check the environment",
+			 name, v);
+	return t;
+}
+
+/* One account as slcli finds it. ENDPOINT and TIMEOUT are filled when
+ * the source names them and they are still unset. */
+static void account_from_env(struct ctx *c, const char *id, char **endpoint, double *timeout)
+{
+	char *key = NULL;
+	const char *user = getenv("SL_USERNAME");
+	struct account *a = c->accts = xcalloc(1, sizeof *c->accts);
+	c->n_accts = 1;
+	int rc = secret_from_env("SL_API_KEY", &key);
+	if (rc < 0)
+		exit(SOSR_EXIT_USAGE);
+	if (rc == 0) {
+		if (!user || !*user) {
+			secret_free(key);
+			sosr_die(SOSR_EXIT_USAGE, "SL_API_KEY is set but SL_USERNAME is not; set both "
+				 "(or use a configuration file)");
+		}
+		a->auth = http_basic_auth(user, key);
+		a->secret_name = xstrdup("SL_API_KEY");
+		secret_free(key);
+		const char *ep = getenv("SL_ENDPOINT_URL");
+		if (ep && *ep && !*endpoint)
+			*endpoint = xstrdup(ep);
+		const char *to = getenv("SL_TIMEOUT");
+		if (to && *to && *timeout < 0)
+			*timeout = env_timeout("SL_TIMEOUT", to);
+	} else {
+		const char *home = getenv("HOME");
+		struct buf path = BUF_INIT(0);
+		buf_printf(&path, "%s/.softlayer", home && *home ? home : ".");
+		struct slcli_file f;
+		if (slcli_load(path.data, &f) == 1)
+			sosr_die(SOSR_EXIT_USAGE, "no SoftLayer credentials: no --config, SL_USERNAME/SL_API_KEY "
+				 "unset and no %s; set one of them", path.data);
+		if (!f.username || !f.api_key) {
+			slcli_free(&f);
+			sosr_die(SOSR_EXIT_USAGE, "%s: [softlayer] needs username and api_key; check the file",
+				 path.data);
+		}
+		a->auth = http_basic_auth(f.username, f.api_key);
+		a->secret_name = xstrdup("api_key in ~/.softlayer");
+		if (f.endpoint_url && !*endpoint)
+			*endpoint = xstrdup(f.endpoint_url);
+		if (f.timeout > 0 && *timeout < 0)
+			*timeout = f.timeout;
+		slcli_free(&f);
+		buf_free(&path);
+	}
+	a->id = xstrdup(id);
+}
+
+static void check_endpoint(const char *ep, const char *what)
+{
+	const char *rest = NULL;
+	if (strncmp(ep, "https://", 8) == 0)
+		rest = ep + 8;
+	else if (strncmp(ep, "http://", 7) == 0)
+		rest = ep + 7;
+	if (!rest || !*rest)
+		sosr_usage_error("%s: expected an http:// or https:// URL", what);
+	size_t host = strcspn(rest, "/?#");
+	if (memchr(rest, '@', host))
+		sosr_usage_error("%s: the URL must not carry credentials; use the configuration's "
+				 "api_key_env or SL_API_KEY", what);
+	if (strchr(ep, '?') || strchr(ep, '#'))
+		sosr_usage_error("%s: the URL must not have a query or fragment", what);
+}
+
+int main(int argc, char **argv)
+{
+	err_init(argv[0]);
+	out_init();
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "types", required_argument, NULL, 't' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "page-size", required_argument, NULL, 'p' },
+		{ "concurrency", required_argument, NULL, 'j' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "retries", required_argument, NULL, 1 },
+		{ "retry-wait", required_argument, NULL, 2 },
+		{ "max-response", required_argument, NULL, 3 },
+		{ "budget", required_argument, NULL, 4 },
+		{ "allow-empty", no_argument, NULL, 5 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *types_arg = NULL;
+	char *endpoint = NULL;
+	char **sel = NULL;
+	size_t nsel = 0;
+	long page_size = -1, concurrency = -1, rate = -1, retries = 5;
+	double timeout = -1, retry_wait = 0.5, budget = 1800;
+	long long max_response = HTTP_DEFAULT_MAX_RESPONSE;
+	int allow_empty = 0, quiet = 0, verbose = 0, ch;
+	while ((ch = getopt_long(argc, argv, "c:a:t:e:p:j:r:T:qvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'a':
+			sel = xrealloc(sel, (nsel + 1) * sizeof *sel);
+			sel[nsel++] = optarg;
+			break;
+		case 't': types_arg = optarg; break;
+		case 'e':
+			free(endpoint);
+			endpoint = xstrdup(optarg);
+			check_endpoint(endpoint, "--endpoint");
+			break;
+		case 'p': page_size = (long)cli_number(optarg, 2, 10000, "--page-size"); break;
+		case 'j': concurrency = (long)cli_number(optarg, 1, 64, "--concurrency"); break;
+		case 'r': rate = (long)cli_number(optarg, 1, 1000, "--rate-limit"); break;
+		case 'T':
+			timeout = cli_duration(optarg, "--timeout");
+			if (timeout <= 0)
+				sosr_usage_error("--timeout: must be more than 0");
+			break;
+		case 1: retries = (long)cli_number(optarg, 0, 100, "--retries"); break;
+		case 2: retry_wait = cli_duration(optarg, "--retry-wait"); break;
+		case 3: max_response = cli_number(optarg, 1024, 1LL << 32, "--max-response"); break;
+		case 4:
+			budget = cli_duration(optarg, "--budget");
+			if (budget <= 0)
+				sosr_usage_error("--budget: must be more than 0");
+			break;
+		case 5: allow_empty = 1; break;
+		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': cli_help(usage_text);
+		case 'V': cli_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", err_progname());
+			exit(SOSR_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		sosr_usage_error("unexpected operand '%s'", argv[optind]);
+
+	int want[N_TYPES] = { 1, 1, 1 };
+	if (types_arg) {
+		memset(want, 0, sizeof want);
+		char *list = xstrdup(types_arg), *save = NULL;
+		int any = 0;
+		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int k;
+			for (k = 0; k < N_TYPES; k++)
+				if (strcmp(t, types[k].name) == 0)
+					break;
+			if (k == N_TYPES) {
+				sosr_usage_error("--types: unknown type '%s' (use hardware, virtual_guest, vlan)", t);
+			}
+			want[k] = 1;
+			any = 1;
+		}
+		free(list);
+		if (!any)
+			sosr_usage_error("--types: name at least one of hardware, virtual_guest, vlan");
+	}
+
+	struct config cfg;
+	config_init(&cfg);
+	struct ctx c = { 0 };
+	if (config_path) {
+		config_load(config_path, &cfg);
+		accounts_from_config(&c, &cfg, sel, nsel);
+		if (!endpoint && cfg.sl.endpoint) {
+			check_endpoint(cfg.sl.endpoint, "softlayer.endpoint");
+			endpoint = xstrdup(cfg.sl.endpoint);
+		}
+		if (page_size < 0)
+			page_size = cfg.sl.page_size;
+		if (concurrency < 0)
+			concurrency = cfg.sl.concurrency;
+		if (rate < 0)
+			rate = cfg.sl.rate_limit;
+		if (timeout < 0)
+			timeout = cfg.sl.timeout;
+	} else {
+		if (nsel > 1)
+			sosr_usage_error("--account: only one without --config");
+		double t = -1;
+		char *ep = NULL;
+		if (nsel == 0)
+			sosr_usage_error("--account: without --config, name the account id that the "
+					 "credentials belong to (it is printed in every record)");
+		account_from_env(&c, sel[0], &ep, &t);
+		if (!endpoint && ep) {
+			check_endpoint(ep, "the SoftLayer endpoint_url");
+			endpoint = ep;
+		} else {
+			free(ep);
+		}
+		if (timeout < 0)
+			timeout = t;
+	}
+	if (!endpoint)
+		endpoint = xstrdup(DEFAULT_ENDPOINT);
+	size_t el = strlen(endpoint);
+	while (el > 8 && endpoint[el - 1] == '/')
+		endpoint[--el] = '\0';
+	c.endpoint = endpoint;
+
+	http_global_init();
+	struct http_options ho;
+	http_options_default(&ho);
+	ho.concurrency = concurrency > 0 ? (int)concurrency : HTTP_DEFAULT_CONCURRENCY;
+	ho.rate_limit = rate > 0 ? (int)rate : HTTP_DEFAULT_RATE_LIMIT;
+	ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
+	ho.timeout = timeout > 0 ? timeout : DEFAULT_TIMEOUT;
+	ho.low_speed_time = ho.timeout < 60 ? ho.timeout : 60;
+	ho.connect_timeout = ho.timeout < 10 ? ho.timeout : 10;
+	ho.retries = (int)retries;
+	ho.retries_other = retries < 2 ? (int)retries : 2;
+	ho.backoff = retry_wait;
+	ho.budget = budget;
+	ho.max_response = (size_t)max_response;
+	ho.verbose = verbose;
+	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
+
+	struct pager_options po = { 0 };
+	po.page_size = page_size > 0 ? page_size : DEFAULT_PAGE_SIZE;
+	po.allow_empty = allow_empty;
+	po.max_rereads = 2;
+	po.quiet = quiet;
+	po.verbose = verbose;
+	po.total_name = "SoftLayer-Total-Items";
+	po.empty_hint = "check that the account id and its credentials match";
+	static const struct pager_ops ops = { sl_request, sl_parse, sl_fail };
+	struct pager *p = pager_new(&ho, &po, &ops, &c);
+	struct job_info *infos = xcalloc(c.n_accts * N_TYPES, sizeof *infos);
+	for (size_t i = 0; i < c.n_accts; i++)
+		for (int t = 0; t < N_TYPES; t++) {
+			if (!want[t])
+				continue;
+			struct job_info *ji = &infos[i * N_TYPES + t];
+			ji->acct = &c.accts[i];
+			ji->type = t;
+			struct buf label = BUF_INIT(0), prefix = BUF_INIT(0);
+			buf_printf(&label, "account %s %s", c.accts[i].id, types[t].name);
+			buf_addstr(&prefix, "{\"source\":\"softlayer\",");
+			jsonw_field_str(&prefix, 1, "account", c.accts[i].id, strlen(c.accts[i].id));
+			jsonw_field_str(&prefix, 0, "type", types[t].name, strlen(types[t].name));
+			buf_addstr(&prefix, ",\"data\":");
+			/* devices (hardware and guests) and VLANs are each empty
+			 * only together */
+			pager_add_job(p, label.data, prefix.data, 1, (int)i * 2 + (t == T_VLAN), ji);
+			buf_free(&label);
+			buf_free(&prefix);
+		}
+	int rc = pager_run(p);
+	pager_free(p);
+	free(infos);
+	for (size_t i = 0; i < c.n_accts; i++) {
+		free(c.accts[i].id);
+		secret_free(c.accts[i].auth);
+		free(c.accts[i].secret_name);
+	}
+	free(c.accts);
+	free(endpoint);
+	free(sel);
+	config_free(&cfg);
+	http_global_cleanup();
+	if (rc != 0)
+		exit(rc);
+	out_close_stdout();
+	return 0;
+}

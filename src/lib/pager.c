@@ -1,0 +1,569 @@
+/* pager.c - see pager.h */
+#include "pager.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "output.h"
+
+#include <json-c/json.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SPOOL_MAX_PAGE (256u << 20)     /* one page's lines, re-read from the spool */
+
+enum jstate { J_FIRST, J_PAGING, J_VERIFIED, J_EMITTED };
+
+struct page {
+	off_t off;
+	size_t len;
+	long long count;
+};
+
+struct job_state {
+	enum jstate state;
+	int gen, rereads;
+	long long total, kept, got;
+	long npages, next_submit, pages_done;
+	struct page *pages;
+	FILE *spool;
+	unsigned long retries;
+	double t_start;
+};
+
+struct pager {
+	struct http_engine *e;
+	struct http_options ho;
+	struct pager_options o;
+	const struct pager_ops *ops;
+	void *user;
+	struct pager_job **jobs;
+	size_t n_jobs, emit_next, done_jobs;
+	int outstanding, window;
+	int exit_code;
+	int tty;
+	double last_progress, t0;
+	unsigned long pages_total;
+	unsigned long long records_total;
+	struct buf line, page;
+};
+
+/* What a request is, for the callback. */
+struct ref {
+	size_t job;
+	int gen;
+	long page;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- progress ---- */
+
+static void clear_live(struct pager *p)
+{
+	if (p->tty)
+		fputs("\r\033[K", stderr);
+}
+
+static void live(struct pager *p, int force)
+{
+	if (!p->tty)
+		return;
+	double t = now_s();
+	if (!force && t - p->last_progress < 0.2)
+		return;
+	p->last_progress = t;
+	fprintf(stderr, "\r%s: %lu pages, %llu records, %zu of %zu collections done, %lu retries\033[K",
+		err_progname(), p->pages_total, p->records_total, p->done_jobs, p->n_jobs,
+		p->e ? http_retries(p->e) : 0);
+	fflush(stderr);
+}
+
+static void job_line(struct pager *p, struct pager_job *j)
+{
+	if (p->o.quiet)
+		return;
+	struct job_state *s = j->st;
+	clear_live(p);
+	sosr_info("%s: %lld records in %ld pages, %lu retries%s, %.1fs", j->label, s->kept, s->npages,
+		  s->retries, s->rereads ? " (read again)" : "", now_s() - s->t_start);
+}
+
+/* ---- failure ---- */
+
+static void pager_fail(struct pager *p, int code)
+{
+	if (!p->exit_code)
+		p->exit_code = code;
+	if (p->e)
+		http_abort(p->e);
+}
+
+/* ---- spool ---- */
+
+static FILE *spool_open(struct pager *p)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	struct buf b = BUF_INIT(0);
+	buf_printf(&b, "%s/sosr-spool-XXXXXX", dir);
+	int fd = mkstemp(b.data);
+	if (fd < 0) {
+		sosr_error_errno("cannot create a spool file in '%s'; check TMPDIR and free space", dir);
+		buf_free(&b);
+		pager_fail(p, SOSR_EXIT_IO);
+		return NULL;
+	}
+	unlink(b.data);         /* gone when closed, whatever happens */
+	buf_free(&b);
+	FILE *fp = fdopen(fd, "w+");
+	if (!fp) {
+		close(fd);
+		sosr_oom();
+	}
+	return fp;
+}
+
+static void spool_io_error(struct pager *p, struct pager_job *j)
+{
+	sosr_error_errno("cannot use the spool file of %s; check free space in TMPDIR (or /tmp)",
+			 j->label);
+	pager_fail(p, SOSR_EXIT_IO);
+}
+
+/* Read page K of J into p->page; -1 on error (reported). */
+static int spool_read(struct pager *p, struct pager_job *j, long k)
+{
+	struct page *pg = &j->st->pages[k];
+	buf_reset(&p->page);
+	if (pg->len == 0)
+		return 0;
+	if (fseeko(j->st->spool, pg->off, SEEK_SET) != 0) {
+		spool_io_error(p, j);
+		return -1;
+	}
+	char chunk[65536];
+	size_t left = pg->len;
+	while (left) {
+		size_t n = fread(chunk, 1, left < sizeof chunk ? left : sizeof chunk, j->st->spool);
+		if (n == 0) {
+			if (!ferror(j->st->spool))
+				errno = EIO;
+			spool_io_error(p, j);
+			return -1;
+		}
+		if (buf_add(&p->page, chunk, n) < 0) {
+			sosr_error("a page of %s is larger than %u bytes; use a smaller --page-size",
+				   j->label, SPOOL_MAX_PAGE);
+			pager_fail(p, SOSR_EXIT_API);
+			return -1;
+		}
+		left -= n;
+	}
+	return 0;
+}
+
+/* ---- jobs ---- */
+
+static void submit_page(struct pager *p, size_t ji, long k)
+{
+	struct pager_job *j = p->jobs[ji];
+	long long off = (long long)k * p->o.page_size;
+	struct http_request *r = p->ops->request(j, off, p->o.page_size, p->user);
+	struct ref *rf = xmalloc(sizeof *rf);
+	rf->job = ji;
+	rf->gen = j->st->gen;
+	rf->page = k;
+	http_request_set_user(r, rf, free);
+	p->outstanding++;
+	http_submit(p->e, r);
+}
+
+static void job_restart(struct pager *p, size_t ji)
+{
+	struct job_state *s = p->jobs[ji]->st;
+	s->gen++;
+	s->state = J_FIRST;
+	free(s->pages);
+	s->pages = NULL;
+	s->npages = s->next_submit = s->pages_done = 0;
+	s->total = s->kept = s->got = 0;
+	if (s->spool) {
+		if (ftruncate(fileno(s->spool), 0) != 0 || fseeko(s->spool, 0, SEEK_SET) != 0) {
+			spool_io_error(p, p->jobs[ji]);
+			return;
+		}
+	}
+	submit_page(p, ji, 0);
+}
+
+/* Verification failed with REASON: read the job again, or give up. */
+static void job_reread(struct pager *p, size_t ji, const char *reason)
+{
+	struct pager_job *j = p->jobs[ji];
+	struct job_state *s = j->st;
+	if (s->rereads >= p->o.max_rereads) {
+		clear_live(p);
+		sosr_error("incomplete read of %s: %s (read %d times); a rerun is the first remedy, "
+			   "and if it persists the API is changing or paging inconsistently: check with its owners",
+			   j->label, reason, s->rereads + 1);
+		pager_fail(p, SOSR_EXIT_INCOMPLETE);
+		return;
+	}
+	s->rereads++;
+	if (!p->o.quiet) {
+		clear_live(p);
+		sosr_warn("%s: %s; reading it again", j->label, reason);
+	}
+	job_restart(p, ji);
+}
+
+/* Write the records of page K to the spool; 0, or -1 when the job was
+ * restarted or the run failed. */
+static int write_page(struct pager *p, size_t ji, long k, struct json_object *items)
+{
+	struct pager_job *j = p->jobs[ji];
+	struct job_state *s = j->st;
+	size_t n = 1;
+	int is_array = json_object_is_type(items, json_type_array);
+	if (is_array)
+		n = json_object_array_length(items);
+	if (!s->spool && !(s->spool = spool_open(p)))
+		return -1;
+	if (fseeko(s->spool, 0, SEEK_END) != 0) {
+		spool_io_error(p, j);
+		return -1;
+	}
+	struct page *pg = &s->pages[k];
+	pg->off = ftello(s->spool);
+	pg->count = 0;
+	long long last = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = is_array ? json_object_array_get_idx(items, i) : items;
+		buf_reset(&p->line);
+		if (j->dedupe_id) {
+			struct json_object *idv;
+			if (!json_object_is_type(it, json_type_object) ||
+			    !json_object_object_get_ex(it, "id", &idv) ||
+			    !json_object_is_type(idv, json_type_int)) {
+				clear_live(p);
+				sosr_error("bad record in %s, page at offset %lld, item %zu: no integer \"id\"; "
+					   "check the object mask and the endpoint", j->label,
+					   (long long)k * p->o.page_size, i);
+				pager_fail(p, SOSR_EXIT_API);
+				return -1;
+			}
+			errno = 0;
+			long long id = (long long)json_object_get_int64(idv);
+			if (i > 0 && id < last) {
+				char reason[160];
+				snprintf(reason, sizeof reason,
+					 "the page at offset %lld is not sorted by id (%lld after %lld)",
+					 (long long)k * p->o.page_size, id, last);
+				job_reread(p, ji, reason);
+				return -1;
+			}
+			last = id;
+			buf_printf(&p->line, "%lld\t", id);
+		} else if (!json_object_is_type(it, json_type_object)) {
+			clear_live(p);
+			sosr_error("bad record in %s, page at offset %lld, item %zu: not a JSON object; "
+				   "check the endpoint and the items field", j->label,
+				   (long long)k * p->o.page_size, i);
+			pager_fail(p, SOSR_EXIT_API);
+			return -1;
+		}
+		size_t jl;
+		const char *js = json_object_to_json_string_length(
+			it, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl);
+		if (!js)
+			sosr_oom();
+		buf_addstr(&p->line, j->prefix);
+		buf_add(&p->line, js, jl);
+		buf_add(&p->line, "}\n", 2);
+		if (fwrite(p->line.data, 1, p->line.len, s->spool) != p->line.len) {
+			spool_io_error(p, j);
+			return -1;
+		}
+		pg->count++;
+	}
+	if (fflush(s->spool) != 0) {
+		spool_io_error(p, j);
+		return -1;
+	}
+	pg->len = (size_t)(ftello(s->spool) - pg->off);
+	s->got += pg->count;
+	p->records_total += (unsigned long long)pg->count;
+	p->pages_total++;
+	return 0;
+}
+
+/* Walk the spool of J in page order: count (and, when OUT, print) the
+ * records kept after dedupe.  -1 on an I/O error. */
+static int walk(struct pager *p, struct pager_job *j, long long *kept, int out)
+{
+	struct job_state *s = j->st;
+	long long last = 0, n = 0;
+	int have_last = 0;
+	for (long k = 0; k < s->npages; k++) {
+		if (spool_read(p, j, k) < 0)
+			return -1;
+		char *q = p->page.data, *end = q ? q + p->page.len : NULL;
+		while (q && q < end) {
+			char *nl = memchr(q, '\n', (size_t)(end - q));
+			if (!nl)
+				nl = end - 1;   /* cannot happen: we wrote whole lines */
+			char *rec = q;
+			if (j->dedupe_id) {
+				char *tab;
+				long long id = strtoll(q, &tab, 10);
+				rec = tab + 1;
+				if (have_last && id <= last) {
+					q = nl + 1;
+					continue;
+				}
+				last = id;
+				have_last = 1;
+			}
+			n++;
+			if (out)
+				out_write(stdout, rec, (size_t)(nl + 1 - rec), "standard output");
+			q = nl + 1;
+		}
+	}
+	*kept = n;
+	return 0;
+}
+
+static int group_empty(struct pager *p, size_t ji, struct buf *labels)
+{
+	int g = p->jobs[ji]->group;
+	long long sum = 0;
+	for (size_t i = 0; i < p->n_jobs; i++)
+		if (p->jobs[i]->group == g) {
+			if (i > ji)
+				return 0;       /* not the last of its group yet */
+			sum += p->jobs[i]->st->total;
+			if (labels->len)
+				buf_addstr(labels, " and ");
+			buf_addstr(labels, p->jobs[i]->label);
+		}
+	return sum == 0;
+}
+
+static void emit_ready(struct pager *p)
+{
+	while (!p->exit_code && p->emit_next < p->n_jobs &&
+	       p->jobs[p->emit_next]->st->state == J_VERIFIED) {
+		size_t ji = p->emit_next;
+		struct pager_job *j = p->jobs[ji];
+		if (!p->o.allow_empty) {
+			struct buf labels = BUF_INIT(0);
+			if (group_empty(p, ji, &labels)) {
+				clear_live(p);
+				sosr_error("no records for %s: the API says there are none; %s, "
+					   "or pass --allow-empty if that is expected",
+					   labels.data, p->o.empty_hint ? p->o.empty_hint
+									: "check the credentials and the endpoint");
+				buf_free(&labels);
+				pager_fail(p, SOSR_EXIT_INCOMPLETE);
+				return;
+			}
+			buf_free(&labels);
+		}
+		long long kept;
+		if (walk(p, j, &kept, 1) < 0)
+			return;
+		out_check(stdout, "standard output");
+		fclose(j->st->spool);
+		j->st->spool = NULL;
+		j->st->state = J_EMITTED;
+		p->emit_next++;
+	}
+}
+
+static void job_finalize(struct pager *p, size_t ji)
+{
+	struct pager_job *j = p->jobs[ji];
+	struct job_state *s = j->st;
+	long long kept = 0;
+	if (j->dedupe_id) {
+		if (walk(p, j, &kept, 0) < 0)
+			return;
+	} else {
+		kept = s->got;
+	}
+	if (kept != s->total) {
+		char reason[256];
+		snprintf(reason, sizeof reason, "expected %lld records (%s), got %lld%s", s->total,
+			 p->o.total_name ? p->o.total_name : "the total", kept,
+			 kept != s->got ? " after removing duplicates" : "");
+		job_reread(p, ji, reason);
+		return;
+	}
+	s->kept = kept;
+	s->state = J_VERIFIED;
+	p->done_jobs++;
+	job_line(p, j);
+	emit_ready(p);
+}
+
+/* Keep up to `window` requests queued or in flight, earliest jobs first
+ * (they are printed first, so their spools empty first). */
+static void feed(struct pager *p)
+{
+	for (size_t ji = 0; ji < p->n_jobs && p->outstanding < p->window && !p->exit_code; ji++) {
+		struct job_state *s = p->jobs[ji]->st;
+		while (s->state == J_PAGING && s->next_submit < s->npages &&
+		       p->outstanding < p->window)
+			submit_page(p, ji, s->next_submit++);
+	}
+}
+
+static enum http_verdict on_done(struct http_engine *e, struct http_request *req,
+				 struct http_response *resp, void *user)
+{
+	struct pager *p = user;
+	struct ref *rf = http_request_user(req);
+	struct pager_job *j = p->jobs[rf->job];
+	struct job_state *s = j->st;
+	long long off = (long long)rf->page * p->o.page_size;
+	if (p->exit_code)
+		return HTTP_ACCEPT;
+	if (rf->gen != s->gen) {
+		/* A page of a read that was abandoned: ignore it. */
+		p->outstanding--;
+		feed(p);
+		return HTTP_ACCEPT;
+	}
+	if (resp->result != HTTP_OK) {
+		p->outstanding--;
+		s->retries += (unsigned long)(resp->attempts - 1);
+		clear_live(p);
+		pager_fail(p, p->ops->fail(j, off, req, resp, p->user));
+		return HTTP_ACCEPT;
+	}
+	long long total = -1;
+	struct json_object *root = NULL, *items = NULL;
+	char msg[400] = "";
+	if (p->ops->parse(j, req, resp, &total, &root, &items, msg, sizeof msg, p->user) < 0) {
+		json_object_put(root);
+		snprintf(resp->detail, sizeof resp->detail, "%s", msg);
+		return HTTP_RETRY;
+	}
+	p->outstanding--;
+	s->retries += (unsigned long)(resp->attempts - 1);
+	if (rf->page == 0) {
+		s->total = total;
+		s->npages = total == 0 ? 1 : (long)((total + p->o.page_size - 1) / p->o.page_size);
+		s->pages = xcalloc((size_t)s->npages, sizeof *s->pages);
+		s->next_submit = 1;
+		s->state = J_PAGING;
+	} else if (total != s->total) {
+		char reason[200];
+		snprintf(reason, sizeof reason,
+			 "the total changed from %lld to %lld between the first page and the page at offset %lld",
+			 s->total, total, off);
+		json_object_put(root);
+		job_reread(p, rf->job, reason);
+		feed(p);
+		return HTTP_ACCEPT;
+	}
+	int rc = write_page(p, rf->job, rf->page, items);
+	json_object_put(root);
+	if (rc == 0 && ++s->pages_done == s->npages)
+		job_finalize(p, rf->job);
+	feed(p);
+	live(p, 0);
+	(void)e;
+	return HTTP_ACCEPT;
+}
+
+struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,
+			const struct pager_ops *ops, void *user)
+{
+	struct pager *p = xcalloc(1, sizeof *p);
+	p->ho = *ho;
+	p->o = *po;
+	if (p->o.max_rereads < 0)
+		p->o.max_rereads = 0;
+	p->ops = ops;
+	p->user = user;
+	p->window = 2 * (ho->concurrency > 0 ? ho->concurrency : 1);
+	p->tty = !po->quiet && isatty(2);
+	buf_init(&p->line, 0);
+	buf_init(&p->page, SPOOL_MAX_PAGE);
+	return p;
+}
+
+struct pager_job *pager_add_job(struct pager *p, const char *label, const char *prefix,
+				int dedupe_id, int group, void *user)
+{
+	struct pager_job *j = xcalloc(1, sizeof *j);
+	j->label = xstrdup(label);
+	j->prefix = xstrdup(prefix);
+	j->dedupe_id = dedupe_id;
+	j->group = group;
+	j->user = user;
+	j->st = xcalloc(1, sizeof *j->st);
+	p->jobs = xrealloc(p->jobs, (p->n_jobs + 1) * sizeof *p->jobs);
+	p->jobs[p->n_jobs++] = j;
+	return j;
+}
+
+int pager_run(struct pager *p)
+{
+	p->e = http_engine_new(&p->ho, on_done, p);
+	p->t0 = now_s();
+	for (size_t i = 0; i < p->n_jobs; i++) {
+		p->jobs[i]->st->t_start = p->t0;
+		submit_page(p, i, 0);
+	}
+	int rc = http_run(p->e);
+	clear_live(p);
+	if (rc < 0 && !p->exit_code)
+		p->exit_code = SOSR_EXIT_INTERNAL;
+	if (!p->exit_code && p->emit_next != p->n_jobs) {
+		sosr_error("the fetch ended with %zu of %zu collections printed; this is a bug",
+			   p->emit_next, p->n_jobs);
+		p->exit_code = SOSR_EXIT_INTERNAL;
+	}
+	if (!p->exit_code && !p->o.quiet && p->n_jobs > 1)
+		sosr_info("done: %llu records in %lu pages, %lu requests, %lu retries, %.1fs",
+			  p->records_total, p->pages_total, http_requests(p->e), http_retries(p->e),
+			  now_s() - p->t0);
+	return p->exit_code;
+}
+
+void pager_free(struct pager *p)
+{
+	if (!p)
+		return;
+	http_engine_free(p->e);
+	for (size_t i = 0; i < p->n_jobs; i++) {
+		struct pager_job *j = p->jobs[i];
+		if (j->st->spool)
+			fclose(j->st->spool);
+		free(j->st->pages);
+		free(j->st);
+		free(j->label);
+		free(j->prefix);
+		free(j);
+	}
+	free(p->jobs);
+	buf_free(&p->line);
+	buf_free(&p->page);
+	free(p);
+}
