@@ -146,36 +146,11 @@ static int sl_error_body(struct json_object *o, const char **msg, const char **c
 	return 1;
 }
 
-static struct json_object *parse_json(const struct http_response *resp, char *msg, size_t msglen)
-{
-	if (resp->body.len == 0) {
-		snprintf(msg, msglen, "HTTP %ld with an empty body", resp->status);
-		return NULL;
-	}
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	/* The length includes the NUL, so a truncated body is an error. */
-	struct json_object *o = json_tokener_parse_ex(tok, resp->body.data, (int)resp->body.len + 1);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || je != json_tokener_success || end != resp->body.len + 1) {
-		snprintf(msg, msglen, "HTTP %ld with a body that is not valid JSON (%zu bytes, %s); "
-			 "the response was probably cut short", resp->status, resp->body.len,
-			 je != json_tokener_success ? json_tokener_error_desc(je) : "data after the value");
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 static int sl_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
 		    long long *total, struct json_object **root, struct json_object **items,
 		    char *msg, size_t msglen, void *user)
 {
-	struct json_object *o = parse_json(resp, msg, msglen);
+	struct json_object *o = pager_parse_body(resp, msg, msglen);
 	if (!o)
 		return -1;
 	*root = o;
@@ -217,7 +192,7 @@ static int sl_fail(struct pager_job *job, long long offset, struct http_request 
 	char apimsg[400] = "";
 	if (resp->body.len && resp->result != HTTP_E_TOOBIG) {
 		char m[8];
-		struct json_object *o = parse_json(resp, m, sizeof m);
+		struct json_object *o = pager_parse_body(resp, m, sizeof m);
 		if (o && sl_error_body(o, &em, &ec))
 			snprintf(apimsg, sizeof apimsg, ": %.200s (%.100s)", em, ec);
 		json_object_put(o);

@@ -80,7 +80,8 @@ static void check_keys(const struct ctx *x, struct json_object *o, const char *p
 	}
 }
 
-static char *get_str(const struct ctx *x, struct json_object *o, const char *path, const char *key)
+static char *get_str_e(const struct ctx *x, struct json_object *o, const char *path, const char *key,
+		       int empty_ok)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -90,11 +91,16 @@ static char *get_str(const struct ctx *x, struct json_object *o, const char *pat
 	if (!json_object_is_type(v, json_type_string))
 		bad(x, kp, "expected a string");
 	const char *s = json_object_get_string(v);
-	if (!*s)
+	if (!*s && !empty_ok)
 		bad(x, kp, "expected a non-empty string");
 	if (strlen(s) != (size_t)json_object_get_string_len(v))
 		bad(x, kp, "the string contains a NUL byte");
 	return xstrdup(s);
+}
+
+static char *get_str(const struct ctx *x, struct json_object *o, const char *path, const char *key)
+{
+	return get_str_e(x, o, path, key, 0);
 }
 
 static long get_int(const struct ctx *x, struct json_object *o, const char *path, const char *key,
@@ -280,7 +286,8 @@ static void load_sos(const struct ctx *x, struct json_object *o, struct sos_conf
 	s->auth_header = get_str(x, o, "sos", "auth_header");
 	if (s->auth_header && s->auth_header[strcspn(s->auth_header, ": \t\r\n")])
 		bad(x, "sos.auth_header", "expected a header name (no ':' or blanks)");
-	s->auth_scheme = get_str(x, o, "sos", "auth_scheme");
+	/* "" means the token alone, as API-key headers want it. */
+	s->auth_scheme = get_str_e(x, o, "sos", "auth_scheme", 1);
 	if (s->auth_scheme && s->auth_scheme[strcspn(s->auth_scheme, ": \t\r\n")])
 		bad(x, "sos.auth_scheme", "expected one word such as \"Bearer\"");
 	s->devices_path = get_str(x, o, "sos", "devices_path");

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,42 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	live(p, 0);
 	(void)e;
 	return HTTP_ACCEPT;
+}
+
+struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen)
+{
+	if (resp->body.len == 0) {
+		snprintf(msg, msglen, "HTTP %ld with an empty body", resp->status);
+		return NULL;
+	}
+	if (resp->body.len > INT32_MAX - 1) {
+		snprintf(msg, msglen, "HTTP %ld with a body too large to parse", resp->status);
+		return NULL;
+	}
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		sosr_oom();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	const char *b = resp->body.data;
+	size_t len = resp->body.len;
+	struct json_object *o = json_tokener_parse_ex(tok, b, (int)len);
+	enum json_tokener_error je = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (o && end < len && b[end] && strchr(" \t\r\n", b[end]))
+		end++;
+	if (!o || end < len ||
+	    (!json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object))) {
+		const char *why = !o && je == json_tokener_continue ? "it ends in the middle of the JSON value"
+			: !o ? json_tokener_error_desc(je)
+			: end < len ? "there is data after the JSON value"
+			: "it is not a JSON array or object";
+		snprintf(msg, msglen, "HTTP %ld with a body that is not a whole JSON document "
+			 "(%zu bytes: %s)", resp->status, len, why);
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,

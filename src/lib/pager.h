@@ -76,6 +76,11 @@ struct pager_options {
 	const char *empty_hint; /* what to say when a group is empty */
 };
 
+/* Parse a response body as one JSON array or object with nothing but
+ * blanks after it (strict json-c); the result is the caller's.  NULL with
+ * MSG set when the body is empty, cut short or not JSON. */
+struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen);
+
 struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,
 			const struct pager_ops *ops, void *user);
 struct pager_job *pager_add_job(struct pager *p, const char *label, const char *prefix,

@@ -1,0 +1,424 @@
+/*
+ * sosr-fetch-sos - print the SOS devices and VLANs of one C_Code as raw
+ * records (docs/FORMATS.md, 1).
+ *
+ * The wire contract is specs/sos-api.md by default; every part of it (the
+ * paths, the auth header and scheme, the paging parameters, the total and
+ * items fields) can be changed in the configuration file, because the real
+ * SOS API is not public.  Paging, completeness and ordering are the
+ * pager's (src/lib/pager.h); records are printed in offset order, with no
+ * dedupe: a duplicate in SOS is a finding for sosr-diff, not noise.
+ */
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "jsonw.h"
+#include "output.h"
+#include "pager.h"
+#include "secret.h"
+
+#include <json-c/json.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_PAGE_SIZE 500
+#define DEFAULT_TIMEOUT 60
+
+static const char usage_text[] =
+"Usage: sosr-fetch-sos --c-code CODE [OPTION]...\n"
+"Print the devices and VLANs that SOS holds for one C_Code as raw records\n"
+"(NDJSON, one per line): devices, then VLANs, each in the order of the SOS\n"
+"pages.  Nothing is printed for a collection until it was read completely.\n"
+"\n"
+"The base URL comes from --url, SOS_URL or sos.url of the configuration;\n"
+"the token from SOS_TOKEN or SOS_TOKEN_FILE (or the variable or file that\n"
+"sos.token_env or sos.token_file names), never from the command line.\n"
+"\n"
+"Options:\n"
+"  -C, --c-code CODE        the customer code (like ALC or ALC_WAT); required\n"
+"                           unless the configuration has c_code\n"
+"  -u, --url URL            SOS base URL (overrides SOS_URL and sos.url)\n"
+"  -c, --config FILE        the job's configuration file (docs/CONFIG.md)\n"
+"  -p, --page-size N        records per request, 2..10000 (default 500)\n"
+"  -j, --concurrency N      requests in flight, 1..64 (default 8)\n"
+"  -r, --rate-limit N       requests per second (default 50)\n"
+"  -T, --timeout S          seconds for one request (default 60)\n"
+"      --retries N          retries of a transient failure (default 5)\n"
+"      --retry-wait S       first wait before a retry (default 0.5s)\n"
+"      --max-response BYTES cap on one response body (default 64 MiB)\n"
+"      --budget S           time for the whole fetch (default 30m)\n"
+"      --allow-empty        zero devices or zero VLANs is expected\n"
+"  -q, --quiet              no progress lines\n"
+"  -v, --verbose            log every request and retry (no secrets)\n"
+"  -h, --help               show this help\n"
+"  -V, --version            show the version\n"
+"\n"
+"Exit status:\n"
+"  0  complete\n"
+"  2  usage or configuration error (no token, bad C_Code, ...)\n"
+"  3  token rejected (HTTP 401/403): check that SOS_TOKEN is still valid\n"
+"  4  network: DNS, connection or timeout; rerun first\n"
+"  5  API error after retries, or a bad response\n"
+"  6  incomplete: the records do not match the total, or none\n"
+"  9  cannot write the output or the spool\n"
+" 10  internal error\n";
+
+struct sos {
+	char *url, *c_code, *auth;
+	const char *token_name;
+	const char *paths[2];
+	const char *c_code_param, *offset_param, *limit_param, *total_field, *items_field;
+};
+
+static const char *const type_names[2] = { "device", "vlan" };
+
+static struct http_request *sos_request(struct pager_job *job, long long offset, long long limit,
+					void *user)
+{
+	struct sos *s = user;
+	int t = (int)(size_t)job->user;
+	char *code = http_escape(s->c_code);
+	struct buf url = BUF_INIT(0);
+	buf_printf(&url, "%s%s?%s=%s&%s=%lld&%s=%lld", s->url, s->paths[t], s->c_code_param, code,
+		   s->offset_param, offset, s->limit_param, limit);
+	free(code);
+	struct http_request *r = http_request_new(url.data);
+	buf_free(&url);
+	http_request_add_header(r, "Accept: application/json");
+	http_request_set_auth(r, s->auth);
+	http_request_set_cred(r, "sos");
+	return r;
+}
+
+/* SOS's error body {"error":{"code":...,"message":...}} (or a plain
+ * string), as text for a message; 0 when the body is not one. */
+static int sos_error_text(struct json_object *o, char *out, size_t n)
+{
+	struct json_object *e, *v;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
+		return 0;
+	const char *code = "", *msg = "";
+	if (json_object_is_type(e, json_type_object)) {
+		if (json_object_object_get_ex(e, "code", &v) && json_object_is_type(v, json_type_string))
+			code = json_object_get_string(v);
+		if (json_object_object_get_ex(e, "message", &v) && json_object_is_type(v, json_type_string))
+			msg = json_object_get_string(v);
+	} else if (json_object_is_type(e, json_type_string)) {
+		msg = json_object_get_string(e);
+	}
+	snprintf(out, n, "%.200s%s%.80s%s", msg, *code ? " (" : "", code, *code ? ")" : "");
+	return 1;
+}
+
+static int sos_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
+		     long long *total, struct json_object **root, struct json_object **items,
+		     char *msg, size_t msglen, void *user)
+{
+	struct sos *s = user;
+	struct json_object *o = pager_parse_body(resp, msg, msglen), *v;
+	if (!o)
+		return -1;
+	*root = o;
+	char et[400];
+	if (sos_error_text(o, et, sizeof et)) {
+		snprintf(msg, msglen, "HTTP %ld with an error body: %s", resp->status, et);
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(msg, msglen, "HTTP %ld with a body that is not a JSON object", resp->status);
+		return -1;
+	}
+	if (!json_object_object_get_ex(o, s->total_field, &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0) {
+		snprintf(msg, msglen, "the page has no count \"%s\" (check sos.total_field)", s->total_field);
+		return -1;
+	}
+	*total = json_object_get_int64(v);
+	if (!json_object_object_get_ex(o, s->items_field, &v) || !json_object_is_type(v, json_type_array)) {
+		snprintf(msg, msglen, "the page has no list \"%s\" (check sos.items_field)", s->items_field);
+		return -1;
+	}
+	*items = v;
+	return 0;
+}
+
+static int sos_fail(struct pager_job *job, long long offset, struct http_request *req,
+		    const struct http_response *resp, void *user)
+{
+	struct sos *s = user;
+	char *url = http_url_for_message(http_request_url(req));
+	char apimsg[420] = "", et[400];
+	if (resp->body.len && resp->result != HTTP_E_TOOBIG) {
+		char m[8];
+		struct json_object *o = pager_parse_body(resp, m, sizeof m);
+		if (o && sos_error_text(o, et, sizeof et))
+			snprintf(apimsg, sizeof apimsg, ": %s", et);
+		json_object_put(o);
+	}
+	int code;
+	switch (resp->result) {
+	case HTTP_E_AUTH:
+		if (resp->status == 403)
+			sosr_error("HTTP 403 from SOS for C_Code %s on %s%s: the token has no access to this "
+				   "C_Code; check that %s is still valid and is granted %s", s->c_code, url,
+				   apimsg, s->token_name, s->c_code);
+		else
+			sosr_error("HTTP %ld from SOS for C_Code %s on %s%s: %s was rejected; check that it "
+				   "is still valid", resp->status, s->c_code, url, apimsg, s->token_name);
+		code = SOSR_EXIT_AUTH;
+		break;
+	case HTTP_E_NETWORK:
+	case HTTP_E_BUDGET:
+		sosr_error("cannot reach SOS for C_Code %s on %s: %s; it is the network path to the service "
+			   "(DNS, VPN, firewall to its port): a rerun is the first remedy for a blip",
+			   s->c_code, url, resp->detail);
+		code = SOSR_EXIT_NETWORK;
+		break;
+	case HTTP_E_NOTFOUND:
+		sosr_error("HTTP 404 from SOS for C_Code %s on %s%s; check the C_Code and the SOS URL and "
+			   "paths (SOS_URL, sos.devices_path, sos.vlans_path)", s->c_code, url, apimsg);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_TOOBIG:
+		sosr_error("the response of SOS for C_Code %s on %s (offset %lld) is too large: %s; use a "
+			   "smaller --page-size or a larger --max-response", s->c_code, url, offset,
+			   resp->detail);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_REDIRECT:
+		sosr_error("SOS redirected the request for C_Code %s on %s (%s); redirects are not followed "
+			   "with a token: set the final URL in SOS_URL", s->c_code, url, resp->detail);
+		code = SOSR_EXIT_API;
+		break;
+	case HTTP_E_STATUS:
+	case HTTP_E_BODY:
+		sosr_error("SOS failed for C_Code %s, %ss at offset %lld on %s: %s%s; SOS outages are common: "
+			   "a rerun is the first remedy, then check the service status",
+			   s->c_code, type_names[(size_t)job->user], offset, url, resp->detail, apimsg);
+		code = SOSR_EXIT_API;
+		break;
+	default:
+		sosr_error("internal error fetching C_Code %s on %s: %s", s->c_code, url, resp->detail);
+		code = SOSR_EXIT_INTERNAL;
+		break;
+	}
+	free(url);
+	return code;
+}
+
+static int valid_c_code(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 32 || !isupper((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+static void check_url(const char *u, const char *what)
+{
+	const char *rest = NULL;
+	if (strncmp(u, "https://", 8) == 0)
+		rest = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		rest = u + 7;
+	if (!rest || !*rest)
+		sosr_usage_error("%s: expected an http:// or https:// URL", what);
+	if (memchr(rest, '@', strcspn(rest, "/?#")))
+		sosr_usage_error("%s: the URL must not carry credentials; put the token in SOS_TOKEN", what);
+	if (strchr(u, '?') || strchr(u, '#'))
+		sosr_usage_error("%s: the URL must not have a query or fragment", what);
+}
+
+static const char *pick(const char *a, const char *b)
+{
+	return a ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+	err_init(argv[0]);
+	out_init();
+	static const struct option opts[] = {
+		{ "c-code", required_argument, NULL, 'C' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "page-size", required_argument, NULL, 'p' },
+		{ "concurrency", required_argument, NULL, 'j' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "retries", required_argument, NULL, 1 },
+		{ "retry-wait", required_argument, NULL, 2 },
+		{ "max-response", required_argument, NULL, 3 },
+		{ "budget", required_argument, NULL, 4 },
+		{ "allow-empty", no_argument, NULL, 5 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *c_code = NULL, *url_arg = NULL;
+	long page_size = -1, concurrency = -1, rate = -1, retries = 5;
+	double timeout = -1, retry_wait = 0.5, budget = 1800;
+	long long max_response = HTTP_DEFAULT_MAX_RESPONSE;
+	int allow_empty = -1, quiet = 0, verbose = 0, ch;
+	while ((ch = getopt_long(argc, argv, "C:u:c:p:j:r:T:qvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'C': c_code = optarg; break;
+		case 'u': url_arg = optarg; check_url(optarg, "--url"); break;
+		case 'c': config_path = optarg; break;
+		case 'p': page_size = (long)cli_number(optarg, 2, 10000, "--page-size"); break;
+		case 'j': concurrency = (long)cli_number(optarg, 1, 64, "--concurrency"); break;
+		case 'r': rate = (long)cli_number(optarg, 1, 1000, "--rate-limit"); break;
+		case 'T':
+			timeout = cli_duration(optarg, "--timeout");
+			if (timeout <= 0)
+				sosr_usage_error("--timeout: must be more than 0");
+			break;
+		case 1: retries = (long)cli_number(optarg, 0, 100, "--retries"); break;
+		case 2: retry_wait = cli_duration(optarg, "--retry-wait"); break;
+		case 3: max_response = cli_number(optarg, 1024, 1LL << 32, "--max-response"); break;
+		case 4:
+			budget = cli_duration(optarg, "--budget");
+			if (budget <= 0)
+				sosr_usage_error("--budget: must be more than 0");
+			break;
+		case 5: allow_empty = 1; break;
+		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': cli_help(usage_text);
+		case 'V': cli_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", err_progname());
+			exit(SOSR_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		sosr_usage_error("unexpected operand '%s'", argv[optind]);
+
+	struct config cfg;
+	config_init(&cfg);
+	if (config_path)
+		config_load(config_path, &cfg);
+	const struct sos_config *sc = &cfg.sos;
+	if (!c_code)
+		c_code = cfg.c_code;
+	if (!c_code)
+		sosr_usage_error("--c-code: required (like ALC or ALC_WAT)");
+	if (!valid_c_code(c_code))
+		sosr_usage_error("--c-code: '%.40s' is not a C_Code (capital letters, digits and '_', "
+				 "starting with a letter, at most 32)", c_code);
+
+	struct sos s = { 0 };
+	s.c_code = xstrdup(c_code);
+	const char *env_url = getenv("SOS_URL");
+	const char *url = url_arg ? url_arg : env_url && *env_url ? env_url : sc->url;
+	if (!url)
+		sosr_usage_error("no SOS URL: set SOS_URL (or --url, or sos.url in the configuration)");
+	check_url(url, url == url_arg ? "--url" : url == env_url ? "SOS_URL" : "sos.url");
+	s.url = xstrdup(url);
+	size_t ul = strlen(s.url);
+	while (ul > 8 && s.url[ul - 1] == '/')
+		s.url[--ul] = '\0';
+
+	/* The token: SOS_TOKEN(_FILE) first, then what the config names. */
+	char *token = NULL;
+	s.token_name = "SOS_TOKEN";
+	int rc = secret_from_env("SOS_TOKEN", &token);
+	if (rc == 1 && sc->token_env && strcmp(sc->token_env, "SOS_TOKEN") != 0) {
+		s.token_name = sc->token_env;
+		rc = secret_from_env(sc->token_env, &token);
+	} else if (rc == 1 && sc->token_file) {
+		s.token_name = "the token in sos.token_file";
+		rc = secret_from_file(sc->token_file, "sos.token_file", &token);
+	}
+	if (rc < 0)
+		exit(SOSR_EXIT_USAGE);
+	if (rc == 1)
+		sosr_die(SOSR_EXIT_USAGE, "no SOS token: %s (or %s_FILE) is not set; check the credential "
+			 "binding of the job", s.token_name, s.token_name);
+	const char *hname = pick(sc->auth_header, "Authorization");
+	const char *scheme = pick(sc->auth_scheme, "Bearer");
+	struct buf auth = BUF_INIT(0);
+	buf_printf(&auth, "%s: %s%s%s", hname, scheme, *scheme ? " " : "", token);
+	secret_free(token);
+	s.auth = buf_detach(&auth, NULL);
+	s.paths[0] = pick(sc->devices_path, "/api/v1/inventory/devices");
+	s.paths[1] = pick(sc->vlans_path, "/api/v1/inventory/vlans");
+	s.c_code_param = pick(sc->c_code_param, "c_code");
+	s.offset_param = pick(sc->offset_param, "offset");
+	s.limit_param = pick(sc->limit_param, "limit");
+	s.total_field = pick(sc->total_field, "total");
+	s.items_field = pick(sc->items_field, "items");
+	if (page_size < 0)
+		page_size = sc->page_size;
+	if (concurrency < 0)
+		concurrency = sc->concurrency;
+	if (rate < 0)
+		rate = sc->rate_limit;
+	if (timeout < 0)
+		timeout = sc->timeout;
+	if (allow_empty < 0)
+		allow_empty = sc->allow_empty > 0;
+
+	http_global_init();
+	struct http_options ho;
+	http_options_default(&ho);
+	ho.concurrency = concurrency > 0 ? (int)concurrency : HTTP_DEFAULT_CONCURRENCY;
+	ho.rate_limit = rate > 0 ? (int)rate : HTTP_DEFAULT_RATE_LIMIT;
+	ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
+	ho.timeout = timeout > 0 ? timeout : DEFAULT_TIMEOUT;
+	ho.low_speed_time = ho.timeout < 60 ? ho.timeout : 60;
+	ho.connect_timeout = ho.timeout < 10 ? ho.timeout : 10;
+	ho.retries = (int)retries;
+	ho.retries_other = retries < 2 ? (int)retries : 2;
+	ho.backoff = retry_wait;
+	ho.budget = budget;
+	ho.max_response = (size_t)max_response;
+	ho.verbose = verbose;
+	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
+
+	struct pager_options po = { 0 };
+	po.page_size = page_size > 0 ? page_size : DEFAULT_PAGE_SIZE;
+	po.allow_empty = allow_empty;
+	po.max_rereads = 2;
+	po.quiet = quiet;
+	po.verbose = verbose;
+	po.total_name = s.total_field;
+	po.empty_hint = "check the C_Code";
+	static const struct pager_ops ops = { sos_request, sos_parse, sos_fail };
+	struct pager *p = pager_new(&ho, &po, &ops, &s);
+	for (size_t t = 0; t < 2; t++) {
+		struct buf label = BUF_INIT(0), prefix = BUF_INIT(0);
+		buf_printf(&label, "C_Code %s %ss", s.c_code, type_names[t]);
+		buf_addstr(&prefix, "{\"source\":\"sos\",");
+		jsonw_field_str(&prefix, 1, "c_code", s.c_code, strlen(s.c_code));
+		jsonw_field_str(&prefix, 0, "type", type_names[t], strlen(type_names[t]));
+		buf_addstr(&prefix, ",\"data\":");
+		pager_add_job(p, label.data, prefix.data, 0, (int)t, (void *)t);
+		buf_free(&label);
+		buf_free(&prefix);
+	}
+	rc = pager_run(p);
+	pager_free(p);
+	secret_free(s.auth);
+	free(s.url);
+	free(s.c_code);
+	config_free(&cfg);
+	http_global_cleanup();
+	if (rc != 0)
+		exit(rc);
+	out_close_stdout();
+	return 0;
+}
