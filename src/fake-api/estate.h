@@ -1,0 +1,156 @@
+/*
+ * estate.h - the simulated estate: SoftLayer accounts with their hardware,
+ * virtual guests and VLANs, and the SOS inventory of one C_Code.
+ *
+ * An estate is built once at startup (generated from a seed, or loaded from
+ * a directory written by estate_write) and is read-only afterwards, so the
+ * HTTP handler threads share it without locks.  It owns all its memory;
+ * strings that repeat (domains, datacenters, routers, applications) are
+ * interned in the estate's string pool and must not be freed one by one.
+ *
+ * Per account, the indexes of its hardware, guests and VLANs are kept
+ * sorted by id, so a page at any offset costs the same (no scan).
+ *
+ * Values derived from an id (globalIdentifier, uuid, manufacturer serial,
+ * fullyQualifiedName, podName) are not stored: see the sl_* helpers.
+ */
+#ifndef SOSR_FAKE_ESTATE_H
+#define SOSR_FAKE_ESTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+/* A small seeded PRNG (splitmix64): deterministic, not for secrets. */
+struct prng {
+	uint64_t s;
+};
+uint64_t prng_next(struct prng *p);
+/* Uniform in [0, n). */
+uint64_t prng_below(struct prng *p, uint64_t n);
+/* Uniform in [0, 1). */
+double prng_unit(struct prng *p);
+
+enum sl_type { SL_HARDWARE, SL_GUEST };
+enum sos_status { SOS_LIVE, SOS_BUILD, SOS_AVAILABLE };
+enum space { SPACE_PRIVATE, SPACE_PUBLIC };
+enum auth_kind { AUTH_BASIC, AUTH_APIKEY };
+
+struct sl_dev {
+	uint32_t id;
+	uint16_t account;           /* index into estate.accounts */
+	uint8_t type;               /* enum sl_type */
+	uint8_t halted;             /* guests: powerState HALTED */
+	char *hostname;             /* NULL: the API returns null (unidentified) */
+	const char *domain;         /* interned */
+	const char *datacenter;     /* interned, lower case ("dal10") */
+	const char *status;         /* interned: ACTIVE, DEPLOY, ... */
+	char *serial;               /* hardware serialNumber; NULL for guests */
+	uint32_t private_ip;        /* IPv4, host order; 0 = absent */
+	uint32_t public_ip;         /* 0 = absent (private-only) */
+	int64_t created;            /* provisionDate (hw), createDate (guest) */
+};
+
+struct sl_vlan {
+	uint32_t id;
+	uint16_t account;
+	uint16_t number;
+	uint8_t space;              /* enum space */
+	const char *router;         /* interned, "bcr01a.dal10" */
+	const char *datacenter;     /* interned */
+	char *name;                 /* NULL: no name */
+};
+
+struct sos_dev {
+	char *hostname;             /* NULL: absent */
+	const char *domain;         /* NULL: absent */
+	const char *datacenter;     /* as SOS writes it ("DAL10") */
+	char *serial;               /* NULL: absent */
+	uint32_t softlayer_id;      /* 0: absent */
+	uint32_t ip_address, public_ip;
+	uint8_t bare_metal;
+	uint8_t status;             /* enum sos_status */
+	const char *application, *environment;
+	int64_t updated;
+};
+
+struct sos_vlan {
+	uint32_t vlan_id;
+	uint16_t vlan_number;
+	uint8_t space;
+	const char *router, *datacenter, *scan_zone;
+	char *name;
+};
+
+struct account {
+	char *id;                   /* "1000001" */
+	char *username;             /* "SL1000001" */
+	char *api_key;              /* secret */
+	char *token;                /* secret: accepted as a Bearer token */
+	int auth;                   /* enum auth_kind: what the credentials file advertises */
+	uint32_t *hw, *vg, *vl;     /* indexes into estate arrays, by id ascending */
+	size_t nhw, nvg, nvl;
+};
+
+struct strpool;
+
+struct estate {
+	char *c_code;
+	char **other_c_codes;       /* known C_Codes the token may not read (403) */
+	size_t n_other;
+	int64_t now;
+	uint64_t seed;
+	struct account *accounts;
+	size_t naccounts;
+	struct sl_dev *sl;
+	size_t nsl;
+	struct sl_vlan *slv;
+	size_t nslv;
+	struct sos_dev *sos;
+	size_t nsos;
+	struct sos_vlan *sosv;
+	size_t nsosv;
+	char *sos_token;            /* secret */
+	struct strpool *pool;
+};
+
+struct gen_params {
+	uint64_t seed;
+	size_t accounts, devices, vlans;
+	const char *c_code;
+	double drift;
+	int64_t now;
+};
+
+/* Generate an estate; dies on a usage problem (too many VLANs, ...). */
+void estate_generate(struct estate *e, const struct gen_params *p);
+/* Load DIR (the layout of estate_write); dies with file:line on bad data. */
+void estate_load(struct estate *e, const char *dir);
+/* Write DIR: estate.json, softlayer.ndjson, sos.ndjson, raw/softlayer.ndjson,
+ * raw/sos.ndjson.  Dies on I/O errors. */
+void estate_write(const struct estate *e, const char *dir);
+/* Write the truth file (docs/FORMATS.md section 4). */
+void estate_write_truth(const struct estate *e, const char *path);
+/* Set the secrets: from the files when given (NULL: derived from the seed). */
+void estate_set_secrets(struct estate *e, const char *api_key_file, const char *sos_token_file);
+void estate_free(struct estate *e);
+
+const char *estate_intern(struct estate *e, const char *s);
+
+/* Derived values. */
+void sl_global_identifier(const struct estate *e, uint32_t id, char out[40]);
+void sl_manufacturer_serial(const struct estate *e, uint32_t id, char out[16]);
+void fmt_ip(uint32_t ip, char out[16]);
+/* RFC 3339 with SoftLayer's -06:00 offset, or UTC "Z" when utc != 0. */
+void fmt_time(int64_t t, int utc, char out[32]);
+/* Parse RFC 3339 (Z or +-HH:MM); 0 or -1. */
+int parse_time(const char *s, int64_t *out);
+int parse_ip(const char *s, uint32_t *out);
+
+/* Write a file atomically (PATH.tmp created with MODE, then renamed);
+ * dies on error naming WHAT. */
+void write_file_atomic(const char *path, const void *data, size_t len, int mode, const char *what);
+
+#endif

@@ -1,0 +1,90 @@
+/* reqlog.c - see reqlog.h */
+#include "reqlog.h"
+#include "api.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "jsonw.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static FILE *log_fp;
+static char *log_path;
+
+void reqlog_open(const char *path)
+{
+	log_fp = fopen(path, "w");
+	if (!log_fp)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create the request log '%s'; check that its directory is writable", path);
+	log_path = xstrdup(path);
+}
+
+void reqlog_close(void)
+{
+	if (log_fp && fclose(log_fp) != 0)
+		sosr_error_errno("cannot write the request log '%s'", log_path);
+	log_fp = NULL;
+	free(log_path);
+	log_path = NULL;
+}
+
+static long long ms_of(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The path, with the secret part of a webhook URL (after /slack/webhook/
+ * or /webhook/) replaced: webhook URLs are secrets. */
+static void add_path(struct buf *b, const char *path)
+{
+	static const char *const secret_prefix[] = { "/slack/webhook/", "/webhook/" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t l = strlen(secret_prefix[i]);
+		if (strncmp(path, secret_prefix[i], l) == 0 && path[l]) {
+			struct buf t = BUF_INIT(0);
+			buf_add(&t, path, l);
+			buf_addstr(&t, "REDACTED");
+			jsonw_field_str(b, 0, "path", t.data, t.len);
+			buf_free(&t);
+			return;
+		}
+	}
+	jsonw_field_str(b, 0, "path", path, strlen(path));
+}
+
+void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes, const char *fault)
+{
+	if (!log_fp)
+		return;
+	struct buf b = BUF_INIT(1 << 20), qs = BUF_INIT(1 << 20);
+	buf_printf(&b, "{\"wall_ms\":%lld,\"mono_ms\":%lld", ms_of(CLOCK_REALTIME), ms_of(CLOCK_MONOTONIC));
+	jsonw_field_str(&b, 0, "api", api, strlen(api));
+	if (r && r->credential[0])
+		jsonw_field_str(&b, 0, "credential", r->credential, strlen(r->credential));
+	else
+		buf_addstr(&b, ",\"credential\":null");
+	jsonw_field_str(&b, 0, "method", q->method, strlen(q->method));
+	add_path(&b, q->path);
+	req_query(q, &qs);
+	jsonw_field_str(&b, 0, "query", qs.data ? qs.data : "", qs.len);
+	jsonw_field_int(&b, 0, "status", r ? r->status : 0);
+	jsonw_field_int(&b, 0, "bytes", (long long)bytes);
+	if (fault && *fault)
+		jsonw_field_str(&b, 0, "fault", fault, strlen(fault));
+	else
+		buf_addstr(&b, ",\"fault\":null");
+	buf_addstr(&b, "}\n");
+	pthread_mutex_lock(&mu);
+	if (fwrite(b.data, 1, b.len, log_fp) != b.len || fflush(log_fp) != 0)
+		sosr_error_errno("cannot write the request log '%s'; check free space", log_path);
+	pthread_mutex_unlock(&mu);
+	buf_free(&b);
+	buf_free(&qs);
+}
