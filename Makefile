@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined
 #   make install PREFIX=/usr/local DESTDIR=...
 #   make demo | bench | fuzz | memcheck | clean
+#   make V=1                  show the commands
 #
 # Every program is built from the .c files of src/<stage>/ and links the
 # shared library build/libsosr.a (src/lib/); the linker takes only the
@@ -20,6 +21,13 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS    ?= -O2 -g
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-unused-parameter -Wvla
 ifeq ($(DEVELOPER),1)
@@ -60,22 +68,27 @@ build/.flags: FORCE
 
 build/%.o: src/%.c build/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/test/%.o: test/unit/%.c build/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/test/%: build/test/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
 build/bench/%.o: bench/%.c build/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(quiet) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 # The objects of a stage; a function, because a literal % in the
 # prerequisites of a pattern rule would be replaced by the stem.
@@ -86,14 +99,17 @@ stage_objs = $(patsubst src/%.c,build/%.o,$(wildcard src/$(1)/*.c))
 .SECONDARY:
 bin/sosr-%: $$(call stage_objs,$$*) $(LIB)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
 
 bin/sos-reconcile: scripts/sos-reconcile VERSION
 	@mkdir -p bin
-	sed 's/@VERSION@/$(VERSION)/' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+	$(quiet) GEN $@
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
 
 build/bench/%: build/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
 # Fuzzing (libFuzzer, clang): every fuzz/fuzz-NAME.c is one target, linked
 # with the library sources and, when it names them in a "// fuzz-sources:"
