@@ -1,7 +1,6 @@
 /* timeutil.c - see timeutil.h */
 #include "timeutil.h"
 
-#include <stdio.h>
 
 /* Days from 1970-01-01 to Y-M-D (Howard Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -113,6 +112,18 @@ void tu_format_utc(int64_t t, char out[TU_UTC_LEN + 1])
 		y = 0;
 	if (y > 9999)
 		y = 9999;
-	snprintf(out, TU_UTC_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	/* by hand: sosr-normalize formats two timestamps per record */
+	int f[6] = { (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60) };
+	static const char sep[6] = { '-', '-', 'T', ':', ':', 'Z' };
+	char *p = out;
+	for (int i = 0; i < 6; i++) {
+		if (i == 0) {
+			*p++ = (char)('0' + f[0] / 1000);
+			*p++ = (char)('0' + f[0] / 100 % 10);
+		}
+		*p++ = (char)('0' + f[i] / 10 % 10);
+		*p++ = (char)('0' + f[i] % 10);
+		*p++ = sep[i];
+	}
+	*p = '\0';
 }

@@ -51,6 +51,26 @@ static int fail(struct conv *c, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* Decimal text of V into OUT (at least 21 bytes); its length.  The hot
+ * path formats an id per record: this is several times faster than
+ * snprintf. */
+static size_t fmt_i64(int64_t v, char *out)
+{
+	char tmp[24];
+	size_t n = 0, len = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
 static int is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
@@ -69,14 +89,14 @@ static int scalar(struct json_object *o, struct val *v)
 		v->len = (size_t)json_object_get_string_len(o);
 		break;
 	case json_type_int:
-		v->len = (size_t)snprintf(v->num, sizeof v->num, "%" PRId64, json_object_get_int64(o));
+		v->len = fmt_i64(json_object_get_int64(o), v->num);
 		v->s = v->num;
 		break;
 	case json_type_double: {
 		double d = json_object_get_double(o);
 		if (d != (double)(int64_t)d)
 			return -1;
-		v->len = (size_t)snprintf(v->num, sizeof v->num, "%" PRId64, (int64_t)d);
+		v->len = fmt_i64((int64_t)d, v->num);
 		v->s = v->num;
 		break;
 	}
@@ -119,11 +139,16 @@ static int set_lower_name(struct buf *b, const char *s, size_t len)
 	while (len && s[len - 1] == '.')
 		len--;
 	buf_reset(b);
+	if (buf_add(b, s, len) < 0)
+		return -1;
 	for (size_t i = 0; i < len; i++)
-		if (buf_addch(b, lower(s[i])) < 0)
-			return -1;
+		b->data[i] = lower(b->data[i]);
 	return 0;
 }
+
+/* ,"NAME":"escaped value" with NAME a literal: no strlen, one append. */
+#define PUT_STR(out, name, s, n) \
+	(buf_add((out), ",\"" name "\":", sizeof(",\"" name "\":") - 1) < 0 ? -1 : jsonw_str((out), (s), (n)))
 
 /* Write ,"name":"lowercased value" */
 static int put_lower(struct buf *out, const char *name, const struct val *v)
@@ -171,8 +196,13 @@ static int put_ip(struct buf *out, const char *name, const struct val *v)
 	unsigned char a4[4];
 	unsigned char a6[16];
 	if (parse_ipv4(v->s, v->len, a4) == 0) {
-		int n = snprintf(txt, sizeof txt, "%u.%u.%u.%u", a4[0], a4[1], a4[2], a4[3]);
-		return jsonw_field_str(out, 0, name, txt, (size_t)n);
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				txt[n++] = '.';
+			n += fmt_i64(a4[i], txt + n);
+		}
+		return jsonw_field_str(out, 0, name, txt, n);
 	}
 	if (v->len < sizeof in) {
 		memcpy(in, v->s, v->len);
@@ -251,7 +281,7 @@ static int put_provenance(struct conv *c, enum source src, struct json_object *r
 	const char *pname = src == SRC_SOFTLAYER ? "account" : "c_code";
 	struct json_object *po;
 	struct val pv;
-	if (jsonw_field_str(out, 0, "source", map_source_name(src), strlen(map_source_name(src))) < 0)
+	if (PUT_STR(out, "source", map_source_name(src), strlen(map_source_name(src))) < 0)
 		return -1;
 	if (json_object_object_get_ex(root, pname, &po)) {
 		int r = scalar(po, &pv);
@@ -260,7 +290,7 @@ static int put_provenance(struct conv *c, enum source src, struct json_object *r
 		if (r > 0 && jsonw_field_str(out, 0, pname, pv.s, pv.len) < 0)
 			return -1;
 	}
-	if (has_id && jsonw_field_str(out, 0, "id", id->s, id->len) < 0)
+	if (has_id && PUT_STR(out, "id", id->s, id->len) < 0)
 		return -1;
 	return 0;
 }
@@ -291,10 +321,10 @@ static int unidentified(struct conv *c, enum source src, enum profile p, struct 
 	buf_reset(kb);
 	if (buf_add(kb, key, (size_t)n) < 0 || put_key(c, kb) < 0)
 		return -1;
-	if (jsonw_field_str(out, 0, "kind", "unidentified", 12) < 0 ||
-	    jsonw_field_str(out, 0, "reason", reason, strlen(reason)) < 0 ||
+	if (PUT_STR(out, "kind", "unidentified", 12) < 0 ||
+	    PUT_STR(out, "reason", reason, strlen(reason)) < 0 ||
 	    put_provenance(c, src, root, id, has_id) < 0 ||
-	    jsonw_field_str(out, 0, "raw_type", map_profile_type(p), strlen(map_profile_type(p))) < 0 ||
+	    PUT_STR(out, "raw_type", map_profile_type(p), strlen(map_profile_type(p))) < 0 ||
 	    buf_addch(out, '}') < 0)
 		return -1;
 	return 0;
@@ -386,9 +416,9 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 	    put_key(c, kb) < 0)
 		return -1;
 	if (buf_add(out, ",\"kind\":\"device\"", 16) < 0 ||
-	    jsonw_field_str(out, 0, "fqdn", bf->data, bf->len) < 0 ||
-	    (bh->len && jsonw_field_str(out, 0, "hostname", bh->data, bh->len) < 0) ||
-	    (bd->len && jsonw_field_str(out, 0, "domain", bd->data, bd->len) < 0) ||
+	    PUT_STR(out, "fqdn", bf->data, bf->len) < 0 ||
+	    (bh->len && PUT_STR(out, "hostname", bh->data, bh->len) < 0) ||
+	    (bd->len && PUT_STR(out, "domain", bd->data, bd->len) < 0) ||
 	    (has_pip && put_ip(out, "private_ip", &pip) < 0) ||
 	    (has_pub && put_ip(out, "public_ip", &pub) < 0) ||
 	    (has_dc && put_lower(out, "datacenter", &dc) < 0) ||
@@ -399,7 +429,7 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 		dt = vocab(&dtype, device_types);
 	else if (src == SRC_SOFTLAYER)
 		dt = p == P_SL_HARDWARE ? "bare_metal" : "virtual";
-	if (dt && jsonw_field_str(out, 0, "device_type", dt, strlen(dt)) < 0)
+	if (dt && PUT_STR(out, "device_type", dt, strlen(dt)) < 0)
 		return -1;
 	if (put_provenance(c, src, root, &id, has_id) < 0)
 		return -1;
@@ -408,7 +438,7 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 		/* A guest that is ACTIVE but powered off is reported as halted. */
 		if (has_power && strcmp(st, "active") == 0 && strcmp(vocab(&power, statuses), "halted") == 0)
 			st = "halted";
-		if (jsonw_field_str(out, 0, "status", st, strlen(st)) < 0)
+		if (PUT_STR(out, "status", st, strlen(st)) < 0)
 			return -1;
 	}
 	if ((has_created && put_time(c, "created", &created, lineno) < 0) ||
@@ -452,12 +482,12 @@ static int vlan(const struct nopts *o, struct conv *c, enum profile p, enum sour
 		return -1;
 	if (buf_add(out, ",\"kind\":\"vlan\"", 14) < 0 ||
 	    jsonw_field_int(out, 0, "number", n) < 0 ||
-	    jsonw_field_str(out, 0, "router", br->data, br->len) < 0 ||
+	    PUT_STR(out, "router", br->data, br->len) < 0 ||
 	    (has_dc && put_lower(out, "datacenter", &dc) < 0))
 		return -1;
 	if (has_space) {
 		const char *sp = vocab(&space, spaces);
-		if (jsonw_field_str(out, 0, "space", sp, strlen(sp)) < 0)
+		if (PUT_STR(out, "space", sp, strlen(sp)) < 0)
 			return -1;
 	}
 	if (put_opt(out, "name", &name, has_name) < 0 ||

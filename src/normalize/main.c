@@ -59,7 +59,8 @@ static const char usage_text[] =
 "  9   cannot read the input or write the output\n"
 "  10  out of memory or internal error\n";
 
-/* A chunk: lines, each NUL-terminated, back to back. */
+/* A chunk: lines back to back, each as its length (a uint32_t, unaligned)
+ * then its bytes and a NUL. */
 struct chunk {
 	char *data;
 	size_t len, cap;
@@ -97,6 +98,10 @@ static struct {
 	int done;
 	/* lowest line number that failed in any worker, to skip later chunks */
 	unsigned long fail_line;
+	/* processed chunks, kept for reuse: fresh 4 MiB buffers would each be
+	 * mapped and page-faulted anew */
+	struct chunk *spare[QUEUE_SLOTS + MAX_THREADS + 1];
+	size_t nspare;
 } Q = { .mu = PTHREAD_MUTEX_INITIALIZER, .not_empty = PTHREAD_COND_INITIALIZER,
 	.not_full = PTHREAD_COND_INITIALIZER };
 
@@ -162,13 +167,81 @@ static void run_chunk(struct worker *w, struct chunk *ch)
 	char *p = ch->data, *end = ch->data + ch->len;
 	unsigned long line = ch->first_line;
 	for (; p < end; line++) {
-		size_t n = strlen(p);
+		uint32_t n;
+		memcpy(&n, p, sizeof n);
+		p += sizeof n;
 		if (convert(o, &w->conv, p, n, line) < 0) {
 			note_failure(w, line);
 			return;
 		}
 		add_rec(w, &w->conv.out, w->conv.key_len);
 		p += n + 1;
+	}
+}
+
+/* Order of records with equal cached prefixes (p0, p1). */
+static int cmp_prefix(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+	if (x->p0 != y->p0)
+		return x->p0 < y->p0 ? -1 : 1;
+	if (x->p1 != y->p1)
+		return x->p1 < y->p1 ? -1 : 1;
+	return 0;
+}
+
+/* Order of records with equal keys: the whole line, for determinism. */
+static int cmp_line(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->line, y->line, n);
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The full order: key bytes, then the whole line. */
+static int cmp_rec(const struct rec *x, const struct rec *y)
+{
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(x->line + 8, y->line + 8, n);
+	if (c)
+		return c;
+	if (x->key_len != y->key_len)
+		return x->key_len < y->key_len ? -1 : 1;
+	return cmp_line(x, y);
+}
+
+/* Sort R by key, multikey style: the records cache 16 key bytes from
+ * DEPTH (p0, p1); sort by them, then sort each run of equal prefixes by
+ * the next 16 bytes, until the keys end (equal keys: by the whole line).
+ * Most comparisons are then two integer compares that touch no line. */
+static void sort_recs(struct rec *r, size_t n, size_t depth)
+{
+	if (depth > 0)
+		for (size_t i = 0; i < n; i++) {
+			const char *k = r[i].line + 8 + depth;
+			size_t left = r[i].key_len > depth ? r[i].key_len - depth : 0;
+			r[i].p0 = load8(k, left);
+			r[i].p1 = left > 8 ? load8(k + 8, left - 8) : 0;
+		}
+	qsort(r, n, sizeof *r, cmp_prefix);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && r[j].p0 == r[i].p0 && r[j].p1 == r[i].p1)
+			j++;
+		if (j - i > 1) {
+			int longer = 0;
+			for (size_t t = i; t < j; t++)
+				if (r[t].key_len > depth + 16)
+					longer = 1;
+			if (longer)
+				sort_recs(r + i, j - i, depth + 16);
+			else
+				qsort(r + i, j - i, sizeof *r, cmp_line);
+		}
+		i = j;
 	}
 }
 
@@ -180,7 +253,11 @@ static void *worker_main(void *arg)
 		while (Q.count == 0 && !Q.done)
 			pthread_cond_wait(&Q.not_empty, &Q.mu);
 		if (Q.count == 0) {
+			int failed = Q.fail_line != 0;
 			pthread_mutex_unlock(&Q.mu);
+			/* each worker sorts its own records; main merges the runs */
+			if (!failed)
+				sort_recs(w->recs, w->nrecs, 0);
 			return NULL;
 		}
 		struct chunk *ch = Q.q[Q.head];
@@ -192,8 +269,16 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&Q.mu);
 		if (!skip)
 			run_chunk(w, ch);
-		free(ch->data);
-		free(ch);
+		pthread_mutex_lock(&Q.mu);
+		if (ch->cap == CHUNK_BYTES && Q.nspare < sizeof Q.spare / sizeof Q.spare[0]) {
+			Q.spare[Q.nspare++] = ch;
+			ch = NULL;
+		}
+		pthread_mutex_unlock(&Q.mu);
+		if (ch) {
+			free(ch->data);
+			free(ch);
+		}
 	}
 }
 
@@ -206,29 +291,6 @@ static void enqueue(struct chunk *ch)
 	Q.count++;
 	pthread_cond_signal(&Q.not_empty);
 	pthread_mutex_unlock(&Q.mu);
-}
-
-static int cmp_rec(const void *a, const void *b)
-{
-	const struct rec *x = a, *y = b;
-	if (x->p0 != y->p0)
-		return x->p0 < y->p0 ? -1 : 1;
-	if (x->p1 != y->p1)
-		return x->p1 < y->p1 ? -1 : 1;
-	if (x->key_len > 16 || y->key_len > 16) {
-		size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-		int c = n > 16 ? memcmp(x->line + 24, y->line + 24, n - 16) : 0;
-		if (c)
-			return c;
-		if (x->key_len != y->key_len)
-			return x->key_len < y->key_len ? -1 : 1;
-	}
-	/* equal keys (duplicates): the whole line decides, for determinism */
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->line, y->line, n);
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 static void lower_domain(char *d)
@@ -346,18 +408,30 @@ int main(int argc, char **argv)
 			got = -1;
 			break;
 		}
-		if (cur && cur->len + len + 1 > cur->cap) {
+		size_t need = sizeof(uint32_t) + len + 1;
+		if (cur && cur->len + need > cur->cap) {
 			enqueue(cur);
 			cur = NULL;
 		}
+		if (!cur && need <= CHUNK_BYTES) {
+			pthread_mutex_lock(&Q.mu);
+			if (Q.nspare)
+				cur = Q.spare[--Q.nspare];
+			pthread_mutex_unlock(&Q.mu);
+			if (cur)
+				cur->len = 0;
+		}
 		if (!cur) {
 			cur = xcalloc(1, sizeof *cur);
-			cur->cap = CHUNK_BYTES > len + 1 ? CHUNK_BYTES : len + 1;
+			cur->cap = CHUNK_BYTES > need ? CHUNK_BYTES : need;
 			cur->data = xmalloc(cur->cap);
-			cur->first_line = r.lineno;
 		}
-		memcpy(cur->data + cur->len, line, len + 1);
-		cur->len += len + 1;
+		if (cur->len == 0)
+			cur->first_line = r.lineno;
+		uint32_t n32 = (uint32_t)len; /* len <= the reader's cap, 16 MiB */
+		memcpy(cur->data + cur->len, &n32, sizeof n32);
+		memcpy(cur->data + cur->len + sizeof n32, line, len + 1);
+		cur->len += need;
 		pthread_mutex_lock(&Q.mu);
 		int stop = Q.fail_line != 0;
 		pthread_mutex_unlock(&Q.mu);
@@ -385,20 +459,19 @@ int main(int argc, char **argv)
 	if (read_fail)
 		ndjson_die(&r);
 
-	size_t total = 0;
-	for (int i = 0; i < nthreads; i++)
-		total += workers[i].nrecs;
-	struct rec *all = xmalloc((total ? total : 1) * sizeof *all);
-	size_t k = 0;
-	for (int i = 0; i < nthreads; i++) {
-		memcpy(all + k, workers[i].recs, workers[i].nrecs * sizeof *all);
-		k += workers[i].nrecs;
-		free(workers[i].recs);
-		workers[i].recs = NULL;
+	/* Merge the workers' sorted runs. */
+	size_t pos[MAX_THREADS] = { 0 };
+	for (;;) {
+		int best = -1;
+		for (int i = 0; i < nthreads; i++)
+			if (pos[i] < workers[i].nrecs &&
+			    (best < 0 || cmp_rec(&workers[i].recs[pos[i]], &workers[best].recs[pos[best]]) < 0))
+				best = i;
+		if (best < 0)
+			break;
+		const struct rec *rr = &workers[best].recs[pos[best]++];
+		out_write(stdout, rr->line, rr->len, "standard output");
 	}
-	qsort(all, total, sizeof *all, cmp_rec);
-	for (size_t i = 0; i < total; i++)
-		out_write(stdout, all[i].line, all[i].len, "standard output");
 
 	unsigned long bad_times = 0, bad_time_line = 0;
 	for (int i = 0; i < nthreads; i++) {
@@ -413,8 +486,12 @@ int main(int argc, char **argv)
 			  bad_times);
 	out_close_stdout();
 
-	free(all);
+	for (size_t i = 0; i < Q.nspare; i++) {
+		free(Q.spare[i]->data);
+		free(Q.spare[i]);
+	}
 	for (int i = 0; i < nthreads; i++) {
+		free(workers[i].recs);
 		conv_free(&workers[i].conv);
 		for (size_t b = 0; b < workers[i].nblocks; b++)
 			free(workers[i].blocks[b]);
