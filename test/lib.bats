@@ -44,7 +44,7 @@ teardown() { common_teardown; }
 		'last line has no newline'
 		'blank line'
 		'invalid JSON at byte 8'
-		'not an object'
+		'line is JSON but not an object'
 		'invalid utf-8'
 		'NUL byte'
 		'single-quoted string'
