@@ -303,24 +303,27 @@ static void kv(FILE *out, struct buf *b, const char *label, const char *value)
 }
 
 static void source_line(FILE *out, struct buf *b, const struct report *rep, const char *label,
-			const char *side, const char *accounts)
+			const char *side)
 {
 	struct json_object *rec = jobj(jobj(rep->summary, "records"), side);
 	add(b, buf_printf(b, "%-11s%-10s %lld devices, %lld VLANs, %lld unidentified", label, side,
 			  jcount(rec, "device") > 0 ? jcount(rec, "device") : 0,
 			  jcount(rec, "vlan") > 0 ? jcount(rec, "vlan") : 0,
 			  jcount(rec, "unidentified") > 0 ? jcount(rec, "unidentified") : 0));
-	if (accounts) {
-		add(b, buf_addstr(b, " (accounts "));
-		for (const char *p = accounts; *p; p++) {
-			if (*p == ',')
-				add(b, buf_addstr(b, ", "));
-			else
-				add(b, buf_addch(b, (unsigned char)*p < 0x20 ? '?' : *p));
-		}
-		add(b, buf_addch(b, ')'));
-	}
 	emit_buf(out, b, 22);
+}
+
+/* "Accounts   659397, 1000001" from the comma-separated list. */
+static void accounts_line(FILE *out, struct buf *b, const char *accounts)
+{
+	add(b, buf_printf(b, "%-11s", "Accounts"));
+	for (const char *p = accounts; *p; p++) {
+		if (*p == ',')
+			add(b, buf_addstr(b, ", "));
+		else
+			add(b, buf_addch(b, (unsigned char)*p < 0x20 ? '?' : *p));
+	}
+	emit_buf(out, b, 11);
 }
 
 static void write_header(FILE *out, const struct run *run, const struct report *rep,
@@ -336,9 +339,11 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 			v->decided ? "complete" : "INCOMPLETE", RESET);
 	else
 		fprintf(out, "%-11s%s\n", "Status", v->decided ? "complete" : "INCOMPLETE");
+	if (run->accounts)
+		accounts_line(out, b, run->accounts);
 	if (v->decided) {
-		source_line(out, b, rep, "Sources", "softlayer", run->accounts);
-		source_line(out, b, rep, "", "sos", NULL);
+		source_line(out, b, rep, "Sources", "softlayer");
+		source_line(out, b, rep, "", "sos");
 		struct json_object *m = jobj(rep->summary, "matched");
 		add(b, buf_printf(b, "%-11s%lld devices, %lld VLANs", "Matched",
 				  jcount(m, "device") > 0 ? jcount(m, "device") : 0,
@@ -349,8 +354,6 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 			add(b, buf_printf(b, "%-11s%lld hours for new devices to appear in SOS", "Grace", grace));
 			emit_buf(out, b, 11);
 		}
-	} else if (run->accounts) {
-		kv(out, b, "Accounts", run->accounts);
 	}
 	if (run->alert_status) {
 		add(b, buf_printf(b, "%-11s", "Alert"));
