@@ -45,7 +45,7 @@ teardown() { common_teardown; }
 		'blank line'
 		'invalid JSON at byte 8'
 		'line is JSON but not an object'
-		'invalid utf-8'
+		'invalid JSON at byte 7: invalid utf-8'
 		'NUL byte'
 		'single-quoted string'
 		'invalid JSON'
