@@ -47,7 +47,7 @@ teardown() { common_teardown; }
 		'line is JSON but not an object'
 		'invalid JSON at byte 7: invalid utf-8'
 		'NUL byte'
-		'single-quoted string'
+		'invalid JSON at byte 2: single-quoted string'
 		'invalid JSON'
 	)
 	# (not "i": bats' run clobbers a global of that name)
