@@ -1,0 +1,195 @@
+#!/usr/bin/env bats
+# sosr-fetch-softlayer against the simulator: byte-equal to the estate's raw
+# stream, deterministic, complete or failing with the documented code.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load fixtures/fetch/helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "several accounts with their own credentials: the estate, byte for byte" {
+	sim_start --seed 3 --accounts 3 --devices 300 --vlans 40
+	sosr-fetch-softlayer --config "$CFG" --page-size 7 --concurrency 1 -q >one.ndjson
+	sosr-fetch-softlayer --config "$CFG" --page-size 7 --concurrency 16 -q >many.ndjson
+	sosr-fetch-softlayer --config "$CFG" -q >default.ndjson
+	cmp one.ndjson "$ESTATE/raw/softlayer.ndjson"
+	cmp many.ndjson "$ESTATE/raw/softlayer.ndjson"
+	cmp default.ndjson "$ESTATE/raw/softlayer.ndjson"
+	# three accounts, each with its own credential in the log
+	[ "$(jq -r 'select(.api=="softlayer") | .credential' "$SIMLOG" | sort -u | tr '\n' ' ')" = "1000001 1000002 1000003 " ]
+}
+
+@test "progress: one line per account and type with counts, none with --quiet" {
+	sim_start --seed 3 --accounts 2 --devices 60 --vlans 10
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG"
+	[ "$(grep -c '^sosr-fetch-softlayer: account [0-9]* [a-z_]*: [0-9]* records in' <<<"$stderr")" -eq 6 ]
+	grep -q '^sosr-fetch-softlayer: account 1000001 hardware: [0-9]* records in [0-9]* pages, 0 retries' <<<"$stderr"
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --quiet
+	[ -z "$stderr" ]
+}
+
+@test "--account selects accounts of the configuration, in the configuration's order" {
+	sim_start --seed 3 --accounts 3 --devices 90 --vlans 12
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --account 1000003 --account 1000001
+	diff <(printf '%s\n' "$output") <(jq -c 'select(.account != "1000002")' "$ESTATE/raw/softlayer.ndjson")
+	run -2 sosr-fetch-softlayer --config "$CFG" --account 999
+	assert_output --partial "error: --account: '999' is not an account of"
+}
+
+@test "--types chooses the types; the output order stays hardware, virtual_guest, vlan" {
+	sim_start --seed 5 --accounts 2 --devices 80 --vlans 12
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --types vlan,hardware -p 3
+	diff <(printf '%s\n' "$output") <(jq -c 'select(.type != "virtual_guest")' "$ESTATE/raw/softlayer.ndjson")
+	run -2 sosr-fetch-softlayer --config "$CFG" --types vlan,servers
+	assert_output --partial "error: --types: unknown type 'servers'"
+}
+
+@test "paging edges: exact multiple of the page size, a last page of one" {
+	sim_start --seed 9 --accounts 1 --devices 100 --vlans 10
+	local n
+	n=$(estate_sl 1000001 virtual_guest | wc -l)
+	[ "$n" -ge 4 ]
+	estate_sl 1000001 virtual_guest >want
+	for p in "$n" $((n - 1)) 2 3; do
+		run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --types virtual_guest -p "$p"
+		diff <(printf '%s\n' "$output") want
+	done
+	# n-1 ends with a page holding one record, whole multiples with a full one
+	[ "$(sim_requests '.query | test("resultLimit='$((n - 1)),$((n - 1))'")')" -ge 1 ]
+}
+
+@test "an account without devices fails unless --allow-empty" {
+	sim_start --seed 2 --accounts 1 --devices 0 --vlans 4
+	run -6 --separate-stderr sosr-fetch-softlayer --config "$CFG"
+	[ -z "$output" ]
+	[[ $stderr == *"error: no records for account 1000001 hardware and account 1000001 virtual_guest"*"--allow-empty"* ]]
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --allow-empty
+	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+}
+
+@test "duplicates across overlapping pages are dropped and a bare object is a page" {
+	# A stand-in whose pages overlap by one record and whose pages of one
+	# record are bare objects: the simulator never does either.
+	python3 "$FIXTURES/fetch/overlap-api.py" "$BATS_TEST_TMPDIR/port" 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do [[ -s $BATS_TEST_TMPDIR/port ]] && break; sleep 0.05; done
+	export SL_USERNAME=u SL_API_KEY=$CANARY_TOKEN
+	run -0 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware -p 5 \
+		--endpoint "http://127.0.0.1:$(<"$BATS_TEST_TMPDIR/port")/rest/v3.1"
+	kill "$pid"
+	[ "${#lines[@]}" -eq 11 ]
+	[ "$(printf '%s\n' "$output" | jq -r .data.id | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 11 " ]
+	assert_no_canary "$CANARY_TOKEN" <(printf '%s\n%s\n' "$output" "$stderr")
+}
+
+@test "SL_USERNAME and SL_API_KEY, then ~/.softlayer, as slcli reads them" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	estate_sl 1000001 >want
+	SL_USERNAME=SL1000001 SL_API_KEY=$SL_KEY_1000001 run -0 --separate-stderr \
+		sosr-fetch-softlayer --account 1000001 --endpoint "$SL_ENDPOINT"
+	diff <(printf '%s\n' "$output") want
+	printf '[softlayer]\nusername = SL1000001\napi_key = %s\nendpoint_url = %s\ntimeout = 30\n' \
+		"$SL_KEY_1000001" "$SL_ENDPOINT" >"$HOME/.softlayer"
+	run -0 --separate-stderr sosr-fetch-softlayer --account 1000001
+	diff <(printf '%s\n' "$output") want
+	# the second account, with its key in a file named by SL_API_KEY_FILE
+	# the second account is an "apikey" one (Basic with user apikey); its
+	# key from a file named by SL_API_KEY_FILE, here under Basic SL1000002
+	printf '%s\n' "$SL_KEY_1000002" >key
+	SL_USERNAME=SL1000002 SL_API_KEY_FILE=key run -0 --separate-stderr \
+		sosr-fetch-softlayer --account 1000002 --endpoint "$SL_ENDPOINT"
+	diff <(printf '%s\n' "$output") <(estate_sl 1000002)
+	run -2 sosr-fetch-softlayer
+	assert_output --partial "error: --account: without --config"
+}
+
+@test "api keys from files and IAM bearer tokens" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	jq -r '.softlayer.accounts[1].token' "$CRED" >tok
+	printf '%s\n' "$SL_KEY_1000001" >k1
+	jq --arg d "$PWD" '.softlayer.accounts = [
+	    (.softlayer.accounts[0] | del(.api_key_env) | .api_key_file = "\($d)/k1"),
+	    {id: "1000002", auth: "bearer", token_file: "\($d)/tok"}]' "$CFG" >files.json
+	run -0 --separate-stderr sosr-fetch-softlayer --config files.json
+	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+}
+
+@test "a rejected key: exit 3, the account and its key named, never retried" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	export SL_KEY_1000002=wrong-key
+	run -3 --separate-stderr sosr-fetch-softlayer --config "$CFG" --account 1000002 --types vlan
+	[ -z "$output" ]
+	[[ $stderr == *"sosr-fetch-softlayer: error: HTTP 401 from SoftLayer for account 1000002 on $SL_ENDPOINT/SoftLayer_Account/getNetworkVlans.json"*"check that account's API key (SL_KEY_1000002)"* ]]
+	[ "$(sim_requests)" -eq 1 ]
+}
+
+@test "configuration errors name the file and the key" {
+	echo '{"softlayer":{"acounts":[]}}' >bad.json
+	run -2 sosr-fetch-softlayer --config bad.json
+	assert_output "sosr-fetch-softlayer: error: bad.json: softlayer.acounts: unknown key; check the configuration file (docs/CONFIG.md)"
+	echo '{"softlayer":{"accounts":[{"id":"1","username":"u","api_key_env":7}]}}' >bad.json
+	run -2 sosr-fetch-softlayer --config bad.json
+	assert_output --partial "error: bad.json: softlayer.accounts[0].api_key_env: expected a string"
+	echo '{"softlayer":{"accounts":[{"id":"1","username":"u","api_key_env":"NOPE_KEY"}]}}' >bad.json
+	run -2 sosr-fetch-softlayer --config bad.json
+	assert_output --partial "error: no credential for SoftLayer account 1: neither NOPE_KEY nor NOPE_KEY_FILE is set"
+	echo '{"softlayer": [' >bad.json
+	run -2 sosr-fetch-softlayer --config bad.json
+	assert_output --partial "error: bad.json: (file): not valid JSON"
+	run -2 sosr-fetch-softlayer --config missing.json
+	assert_output --partial "error: cannot open the configuration file 'missing.json'"
+}
+
+@test "usage errors: numbers validated, endpoints without credentials" {
+	run -2 sosr-fetch-softlayer --page-size 1
+	assert_output --partial "error: --page-size: '1' is out of range 2..10000"
+	run -2 sosr-fetch-softlayer --concurrency abc
+	assert_output --partial "error: --concurrency: 'abc' is not a whole number"
+	run -2 sosr-fetch-softlayer --endpoint https://user:pw@api.softlayer.com/rest/v3.1
+	assert_output --partial "error: --endpoint: the URL must not carry credentials"
+	run -2 sosr-fetch-softlayer --config x.json extra
+	assert_output --partial "error: unexpected operand 'extra'"
+}
+
+@test "--help lists the exit codes, --version the version" {
+	run -0 sosr-fetch-softlayer --help
+	assert_output --partial "Usage: sosr-fetch-softlayer"
+	assert_output --partial "3  credentials rejected"
+	assert_output --partial "6  incomplete"
+	run -0 sosr-fetch-softlayer --version
+	assert_output --regexp '^sosr-fetch-softlayer \(sos-reconcile\) [0-9]'
+}
+
+@test "every fault: the same complete output, or the documented failure; never exit 0 short" {
+	local f rc
+	for f in 500 502 503 504 429:1 ratelimit truncate:length truncate:json errorbody total:1 total:-1 stall:3 latency:50ms; do
+		sim_start --seed 6 --accounts 2 --devices 80 --vlans 10 --fault "$f,rate=0.3,count=4,target=softlayer"
+		rc=0
+		sosr-fetch-softlayer --config "$CFG" -p 5 --retry-wait 10ms --timeout 1 >out 2>err || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			cmp out "$ESTATE/raw/softlayer.ndjson" || { echo "fault $f: exit 0 but not the estate"; return 1; }
+		else
+			echo "fault $f: exit $rc" >&2
+			cat err >&2
+			case $rc in 4|5|6) grep -q 'error:' err ;; *) return 1 ;; esac
+		fi
+		stop_fake_api
+	done
+}
+
+@test "persistent faults: exit 5 (API), 4 (network), 6 (incomplete), with the runbook hint" {
+	sim_start --seed 6 --accounts 1 --devices 30 --vlans 4 --fault 503
+	run -5 --separate-stderr sosr-fetch-softlayer --config "$CFG" --retries 2 --retry-wait 10ms
+	[ -z "$output" ]
+	[[ $stderr == *"error: SoftLayer failed for account 1000001"*"HTTP 503 (after 3 attempts)"* ]]
+	stop_fake_api
+	sim_start --seed 6 --accounts 1 --devices 30 --vlans 4 --fault total:1,after=1
+	run -6 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 5
+	[ -z "$output" ]
+	[[ $stderr == *"error: incomplete read of account 1000001 "*"expected "*"(SoftLayer-Total-Items), got "*"(read 3 times)"* ]]
+	stop_fake_api
+	run -4 --separate-stderr sosr-fetch-softlayer --config "$CFG" --retries 1 --retry-wait 10ms
+	[[ $stderr == *"error: cannot reach SoftLayer for account 1000001 on $SL_ENDPOINT/SoftLayer_Account/"*"it is the network path to the service"*"a rerun is the first remedy"* ]]
+}
