@@ -146,7 +146,9 @@ check_incomplete() { # STAGE CODE
 	assert_equal "$(jq -c '[.thresholds."duplicate.device", .thresholds.unidentified, .thresholds."missing_in_softlayer.vlan"]' _output/report.json)" \
 		'[{"count":1},{"count":1},null]'
 	assert_equal "$(jq -r .alert.status _output/report.json)" delivered
-	grep -q '^Alert      delivered: pagerduty resolve x2, pagerduty trigger x4, slack message x1, webhook report x1$' _output/report.txt
+	assert_equal "$(jq -r .alert.detail _output/report.json)" \
+		'pagerduty resolve x2, pagerduty trigger x4, slack message x1, webhook report x1'
+	grep -q '^Alert      delivered: pagerduty resolve x2, pagerduty trigger x4, ' _output/report.txt
 	check_manifest
 	check_no_secrets
 }
