@@ -69,19 +69,26 @@ teardown() { common_teardown; }
 	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
 }
 
-@test "duplicates across overlapping pages are dropped and a bare object is a page" {
+@test "duplicates across overlapping pages are dropped, a bare object is a page, redirects are not followed" {
 	# A stand-in whose pages overlap by one record and whose pages of one
-	# record are bare objects: the simulator never does either.
+	# record are bare objects (the simulator never does either), and which
+	# redirects under /redirect/.
 	python3 "$FIXTURES/fetch/overlap-api.py" "$BATS_TEST_TMPDIR/port" 3>&- &
-	local pid=$! i
+	local pid=$! i port
 	for ((i = 0; i < 100; i++)); do [[ -s $BATS_TEST_TMPDIR/port ]] && break; sleep 0.05; done
+	port=$(<"$BATS_TEST_TMPDIR/port")
 	export SL_USERNAME=u SL_API_KEY=$CANARY_TOKEN
 	run -0 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware -p 5 \
-		--endpoint "http://127.0.0.1:$(<"$BATS_TEST_TMPDIR/port")/rest/v3.1"
-	kill "$pid"
+		--endpoint "http://127.0.0.1:$port/rest/v3.1"
 	[ "${#lines[@]}" -eq 11 ]
 	[ "$(printf '%s\n' "$output" | jq -r .data.id | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 11 " ]
 	assert_no_canary "$CANARY_TOKEN" <(printf '%s\n%s\n' "$output" "$stderr")
+	# a redirect is not followed: the credentials stay with the endpoint
+	run -5 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware \
+		--endpoint "http://127.0.0.1:$port/redirect/rest/v3.1"
+	kill "$pid"
+	[ -z "$output" ]
+	[[ $stderr == *"error: SoftLayer redirected the request for account 7 on http://127.0.0.1:$port/redirect/rest/v3.1/SoftLayer_Account/getHardware.json (HTTP 302 redirect, not followed)"* ]]
 }
 
 @test "SL_USERNAME and SL_API_KEY, then ~/.softlayer, as slcli reads them" {

@@ -580,8 +580,8 @@ static void log_request(struct http_engine *e, struct http_request *r)
 	const char *q = strchr(r->url, '?');
 	/* The query carries masks and paging, never a secret (tokens are
 	 * headers); userinfo, which could, has been cut from the URL. */
-	vlog(e, "%s %s%s%s (credential %s, attempt %d)%s", r->method, u, q ? "" : "",
-	     q ? q : "", r->cred ? r->cred : "-", r->resp.attempts,
+	vlog(e, "%s %s%s (credential %s, attempt %d)%s", r->method, u, q ? q : "",
+	     r->cred ? r->cred : "-", r->resp.attempts,
 	     r->auth ? " [Authorization: <redacted>]" : "");
 	free(u);
 }
@@ -719,12 +719,11 @@ static enum klass classify(struct http_request *r, CURLcode cc)
 	long st = 0;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
 	s->status = st;
+	snprintf(s->detail, sizeof s->detail, "HTTP %ld", st);
 	if (st >= 200 && st < 300) {
 		s->result = HTTP_OK;
-		s->detail[0] = '\0';
 		return K_DONE;
 	}
-	snprintf(s->detail, sizeof s->detail, "HTTP %ld", st);
 	if (st == 401 || st == 403) {
 		s->result = HTTP_E_AUTH;
 		return K_DONE;
@@ -813,9 +812,10 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	enum klass k = classify(r, cc);
 	if (e->o.verbose) {
 		char *u = http_url_for_message(r->url);
+		const char *what = r->resp.detail[0] ? r->resp.detail : "2xx";
 		vlog(e, "%s %s -> %s%s in %.3fs, %zu bytes", r->method, u,
-		     r->resp.status ? "" : "failed: ", r->resp.status ? r->resp.detail[0] ? r->resp.detail : "2xx" : r->resp.detail,
-		     now_s() - r->attempt_start, r->resp.body.len);
+		     r->resp.status ? "" : "failed: ", what, now_s() - r->attempt_start,
+		     r->resp.body.len);
 		free(u);
 	}
 	if (k == K_DONE && r->resp.result == HTTP_OK) {
@@ -843,19 +843,16 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	finish(e, r);
 }
 
-/* Fail every queued request whose next attempt could not start within the
- * budget. */
-static int budget_check(struct http_engine *e)
+/* Has the engine's total time budget run out? */
+static int budget_spent(const struct http_engine *e)
 {
-	if (e->o.budget <= 0 || now_s() < e->t0 + e->o.budget)
-		return 0;
-	return 1;
+	return e->o.budget > 0 && now_s() >= e->t0 + e->o.budget;
 }
 
 int http_run(struct http_engine *e)
 {
 	while (!e->aborted && (e->queue || e->running)) {
-		if (budget_check(e)) {
+		if (budget_spent(e)) {
 			/* Fail the first request we hold, which stops the
 			 * caller; the rest are dropped by http_engine_free. */
 			struct http_request *r = e->queue;
