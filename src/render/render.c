@@ -204,12 +204,28 @@ static int classify(struct ndjson_reader *r, struct json_object *o, int *kind)
 	return t;
 }
 
+/* Report a stream error as "PROG: error: FILE:LINE: MESSAGE" and exit with
+ * its code, after releasing what was read (so that a leak checker sees a
+ * clean exit on every path). */
+static void stream_die(struct ndjson_reader *r, struct report *rep, struct json_object *o)
+{
+	int code = r->err_code ? r->err_code : SOSR_EXIT_DATA;
+	sosr_error("%s:%lu: %s", r->name, r->lineno, r->err);
+	json_object_put(o);
+	report_free(rep);
+	ndjson_close(r);
+	exit(code);
+}
+
 /* Read the stream to its summary, spooling every finding. */
 static void read_stream(const char *path, struct run *run, struct report *rep)
 {
 	struct ndjson_reader r;
-	if (ndjson_open(&r, path, 0) < 0)
-		sosr_die(r.err_code, "cannot open the discrepancy stream '%s': %s; check the path", path, r.err);
+	if (ndjson_open(&r, path, 0) < 0) {
+		sosr_error("cannot open the discrepancy stream '%s': %s; check the path", path, r.err);
+		ndjson_close(&r);
+		exit(r.err_code);
+	}
 	char *line;
 	size_t len;
 	int rc;
@@ -217,18 +233,18 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 		if (rep->summary) {
 			snprintf(r.err, sizeof r.err, "record after the summary line; the summary must be the last line");
 			r.err_code = SOSR_EXIT_DATA;
-			ndjson_die(&r);
+			stream_die(&r, rep, NULL);
 		}
 		struct json_object *o = ndjson_parse(&r, line, len);
 		if (!o)
-			ndjson_die(&r);
+			stream_die(&r, rep, NULL);
 		const char *type = jstr(o, "type");
 		if (type && strcmp(type, "summary") == 0) {
 			if (jcount(o, "format") != 1) {
 				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads format 1; check the versions of sosr-diff and sosr-render",
 					 jcount(o, "format"));
 				r.err_code = SOSR_EXIT_DATA;
-				ndjson_die(&r);
+				stream_die(&r, rep, o);
 			}
 			rep->summary = o;
 			rep->summary_raw = xstrndup(line, len);
@@ -238,21 +254,26 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 		int t = classify(&r, o, &kind);
 		if (t < 0) {
 			r.err_code = SOSR_EXIT_DATA;
-			json_object_put(o);
-			ndjson_die(&r);
+			stream_die(&r, rep, o);
 		}
 		rep->count[t][kind]++;
 		report_spool(rep, run, t, o, line, len);
 		json_object_put(o);
 	}
 	if (rc < 0)
-		ndjson_die(&r);
-	if (!rep->summary)
-		sosr_die(SOSR_EXIT_DATA,
-			 "%s: no summary line at the end of the discrepancy stream (%lu lines): it was cut short; "
-			 "check that sosr-diff finished and exited 0 or 1", r.name, r.lineno);
+		stream_die(&r, rep, NULL);
+	if (!rep->summary) {
+		sosr_error("%s: no summary line at the end of the discrepancy stream (%lu lines): it was cut short; "
+			   "check that sosr-diff finished and exited 0 or 1", r.name, r.lineno);
+		report_free(rep);
+		ndjson_close(&r);
+		exit(SOSR_EXIT_DATA);
+	}
 	ndjson_close(&r);
-	report_check_counts(rep, path[0] == '-' && path[1] == '\0' ? "(stdin)" : path);
+	if (report_check_counts(rep, path[0] == '-' && path[1] == '\0' ? "(stdin)" : path) < 0) {
+		report_free(rep);
+		exit(SOSR_EXIT_DATA);
+	}
 }
 
 int main(int argc, char **argv)

@@ -104,8 +104,9 @@ void report_init(struct report *rep, int json);
 /* Spool one finding: formatted (text) or its raw line (json). */
 void report_spool(struct report *rep, const struct run *run, int type,
 		  struct json_object *o, const char *line, size_t len);
-/* Die (exit 7) when the records read do not match the summary's counts. */
-void report_check_counts(const struct report *rep, const char *name);
+/* 0, or -1 (reported) when the records read do not match the summary's
+ * counts. */
+int report_check_counts(const struct report *rep, const char *name);
 /* Copy a spool to OUT. */
 void report_copy_spool(FILE *spool, FILE *out);
 void report_free(struct report *rep);

@@ -57,7 +57,7 @@ void report_spool(struct report *rep, const struct run *run, int type,
 	rep->spooled++;
 }
 
-void report_check_counts(const struct report *rep, const char *name)
+int report_check_counts(const struct report *rep, const char *name)
 {
 	struct json_object *findings = jobj(rep->summary, "findings");
 	for (int t = 0; t < NTYPES; t++) {
@@ -66,16 +66,19 @@ void report_check_counts(const struct report *rep, const char *name)
 			have += rep->count[t][k];
 		long long want = t < NFINDING ? jcount(findings, finding_types[t])
 					      : jcount(rep->summary, finding_types[t]);
-		if (want < 0)
-			sosr_die(SOSR_EXIT_DATA,
-				 "%s: the summary line has no count of %s records; check that sosr-diff "
-				 "and sosr-render are the same version", name, finding_types[t]);
-		if (want != have)
-			sosr_die(SOSR_EXIT_DATA,
-				 "%s: the summary counts %lld %s records but the stream has %lld; "
-				 "the stream was cut or edited, check the file", name, want,
-				 finding_types[t], have);
+		if (want < 0) {
+			sosr_error("%s: the summary line has no count of %s records; check that sosr-diff "
+				   "and sosr-render are the same version", name, finding_types[t]);
+			return -1;
+		}
+		if (want != have) {
+			sosr_error("%s: the summary counts %lld %s records but the stream has %lld; "
+				   "the stream was cut or edited, check the file", name, want,
+				   finding_types[t], have);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 void report_copy_spool(FILE *spool, FILE *out)
