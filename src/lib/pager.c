@@ -46,6 +46,7 @@ struct pager {
 	void *user;
 	struct pager_job **jobs;
 	size_t n_jobs, emit_next, done_jobs;
+	size_t rr;              /* the job whose turn it is to send a page */
 	int outstanding, window;
 	int exit_code;
 	int tty;
@@ -421,15 +422,21 @@ static void job_finalize(struct pager *p, size_t ji)
 	emit_ready(p);
 }
 
-/* Keep up to `window` requests queued or in flight, earliest jobs first
- * (they are printed first, so their spools empty first). */
+/* Keep up to `window` requests queued or in flight, one page per job in
+ * turn, the turn kept across calls: a job whose credential is at its rate
+ * limit must not hold every slot while other accounts' requests could go. */
 static void feed(struct pager *p)
 {
-	for (size_t ji = 0; ji < p->n_jobs && p->outstanding < p->window && !p->exit_code; ji++) {
+	size_t idle = 0;        /* jobs visited in a row with nothing to send */
+	while (p->outstanding < p->window && !p->exit_code && idle < p->n_jobs) {
+		size_t ji = p->rr++ % p->n_jobs;
 		struct job_state *s = p->jobs[ji]->st;
-		while (s->state == J_PAGING && s->next_submit < s->npages &&
-		       p->outstanding < p->window)
+		if (s->state == J_PAGING && s->next_submit < s->npages) {
 			submit_page(p, ji, s->next_submit++);
+			idle = 0;
+		} else {
+			idle++;
+		}
 	}
 }
 
