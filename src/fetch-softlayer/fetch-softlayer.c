@@ -190,7 +190,7 @@ static int sl_fail(struct pager_job *job, long long offset, struct http_request 
 	char *url = http_url_for_message(http_request_url(req));
 	const char *em = NULL, *ec = NULL;
 	char apimsg[400] = "";
-	if (resp->body.len && resp->result != HTTP_E_TOOBIG) {
+	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
 		char m[8];
 		struct json_object *o = pager_parse_body(resp, m, sizeof m);
 		if (o && sl_error_body(o, &em, &ec))

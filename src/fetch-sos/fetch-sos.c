@@ -156,7 +156,7 @@ static int sos_fail(struct pager_job *job, long long offset, struct http_request
 	struct sos *s = user;
 	char *url = http_url_for_message(http_request_url(req));
 	char apimsg[420] = "", et[400];
-	if (resp->body.len && resp->result != HTTP_E_TOOBIG) {
+	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
 		char m[8];
 		struct json_object *o = pager_parse_body(resp, m, sizeof m);
 		if (o && sos_error_text(o, et, sizeof et))
