@@ -284,7 +284,7 @@ check_incomplete() { # STAGE CODE
 
 @test "--demo: the whole job against a generated estate, findings equal the truth, exit 1" {
 	run -1 sos-reconcile --demo
-	assert_output --partial "The findings equal the simulator's planted truth."
+	assert_output --partial "The findings in discrepancies.ndjson and report.json equal the simulator's planted truth"
 	assert_equal "$(jq -c '[.demo, .status, .verdict, .exit, .alert.status]' _output/manifest.json)" \
 		'[true,"complete","significant",1,"delivered"]'
 	check_manifest
