@@ -295,3 +295,19 @@ check_incomplete() { # STAGE CODE
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	shellcheck "$ROOT/scripts/sos-reconcile"
 }
+
+@test "secrets: in no stage's argv; each stage sees only the secrets it reads" {
+	export STUB_DIR="$FIXTURES/driver" STUB_LOG="$PWD/stub.log" REAL_BIN="$ROOT/bin"
+	export SOS_TOKEN=$CANARY_SOS SL_API_KEY_659397=$CANARY_SL PAGERDUTY_ROUTING_KEY=$CANARY_PD
+	jq '.alert = {pagerduty: {url: "http://127.0.0.1:1/enqueue"}}' "$STUB_DIR/alc.json" >alc.json
+	PATH="$STUB_DIR/stubs:$STUB_DIR/wrap:$PATH" run -8 sos-reconcile --config alc.json --now "$NOW" --retries 0
+	assert_no_canary "$CANARY_SOS" stub.log
+	assert_no_canary "$CANARY_SL" stub.log
+	assert_no_canary "$CANARY_PD" stub.log
+	grep -qx 'sos secret SOS_TOKEN: set' stub.log
+	grep -qx 'softlayer secret SL_API_KEY_659397: set' stub.log
+	grep -qx 'sosr-alert sees: PAGERDUTY_ROUTING_KEY' stub.log
+	run -1 grep -E '^sosr-(normalize|diff|render) sees: .' stub.log
+	check_manifest
+	check_no_secrets
+}
