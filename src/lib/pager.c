@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #define SPOOL_MAX_PAGE (256u << 20)     /* one page's lines, re-read from the spool */
+#define PAGER_MAX_TOTAL 100000000LL     /* records of one collection */
+#define PAGER_MAX_PAGES 5000000L        /* pages of one collection */
 
 enum jstate { J_FIRST, J_PAGING, J_VERIFIED, J_EMITTED };
 
@@ -473,6 +475,19 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	}
 	p->outstanding--;
 	s->retries += (unsigned long)(resp->attempts - 1);
+	if (rf->page == 0 && (total > PAGER_MAX_TOTAL ||
+			      total / p->o.page_size >= PAGER_MAX_PAGES)) {
+		/* An absurd total would size the page index absurdly. */
+		char why[200];
+		snprintf(why, sizeof why, "%s says %lld records, more than this tool reads (%lld in at most %ld pages); "
+			 "check the endpoint, or use a larger --page-size", p->o.total_name ? p->o.total_name : "the total",
+			 total, (long long)PAGER_MAX_TOTAL, (long)PAGER_MAX_PAGES);
+		json_object_put(root);
+		clear_live(p);
+		sosr_error("%s: %s", j->label, why);
+		pager_fail(p, SOSR_EXIT_API);
+		return HTTP_ACCEPT;
+	}
 	if (rf->page == 0) {
 		s->total = total;
 		s->npages = total == 0 ? 1 : (long)((total + p->o.page_size - 1) / p->o.page_size);
