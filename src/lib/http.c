@@ -799,6 +799,23 @@ static void finish(struct http_engine *e, struct http_request *r)
 	request_free(r);
 }
 
+/* In verbose mode, the start of a body that was not accepted, so that an
+ * operator can see what the service said (an error page behind a 200, a
+ * changed contract).  Non-printable bytes are shown as '.'. */
+static void log_body(struct http_engine *e, const struct http_request *r)
+{
+	if (!e->o.verbose || !r->resp.body.len)
+		return;
+	char ex[301];
+	size_t n = r->resp.body.len < 300 ? r->resp.body.len : 300;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r->resp.body.data[i];
+		ex[i] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+	}
+	ex[n] = '\0';
+	vlog(e, "body (%zu bytes)%s: %s", r->resp.body.len, n < r->resp.body.len ? ", first 300" : "", ex);
+}
+
 static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 {
 	struct http_request *r = NULL;
@@ -817,6 +834,8 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 		     r->resp.status ? "" : "failed: ", what, now_s() - r->attempt_start,
 		     r->resp.body.len);
 		free(u);
+		if (r->resp.result != HTTP_OK && r->resp.result != HTTP_E_TOOBIG)
+			log_body(e, r);
 	}
 	if (k == K_DONE && r->resp.result == HTTP_OK) {
 		if (e->done(e, r, &r->resp, e->user) == HTTP_ACCEPT) {
@@ -824,6 +843,7 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 			return;
 		}
 		/* The caller rejected the body: a 5xx in disguise. */
+		log_body(e, r);
 		r->resp.result = HTTP_E_BODY;
 		if (!r->resp.detail[0])
 			snprintf(r->resp.detail, sizeof r->resp.detail, "bad response body");
