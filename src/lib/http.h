@@ -19,6 +19,8 @@
  * and the verbose log, the auth header never is (the log shows
  * "Authorization: <redacted>"), and it is wiped when the request is freed.
  * libcurl's own CURLOPT_VERBOSE is never used, because it prints headers.
+ * The verbose log shows the start (300 bytes) of a body that was not
+ * accepted, as the service sent it.
  * Redirects are not followed: a 3xx is a final error, so a credential is
  * never sent to another host.
  *
