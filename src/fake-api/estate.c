@@ -367,6 +367,9 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	size_t dcount[P_ALL_DEV_KINDS] = { 0 };
 	if (p->drift > 0)
 		split_budget(dcount, dev_weight, P_MISSING_SOS, P_ALL_DEV_KINDS, p->drift * (double)n, n >= 50);
+	/* Both excluded statuses, Build and Available, when there is room. */
+	if (p->drift > 0 && n >= 50 && dcount[P_EXCLUDED] < 2)
+		dcount[P_EXCLUDED] = 2;
 	uint8_t *plant = xcalloc(n ? n : 1, 1);
 	{
 		uint32_t *perm = xmalloc((n ? n : 1) * sizeof *perm);
@@ -967,7 +970,7 @@ void estate_load(struct estate *e, const char *dir)
 
 	snprintf(path, n, "%s/estate.json", dir);
 	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s; check --estate", rd.err);
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
 	int rc = ndjson_next(&rd, &line, &len);
 	if (rc < 0)
 		ndjson_die(&rd);
@@ -1011,7 +1014,7 @@ void estate_load(struct estate *e, const char *dir)
 	size_t cap_sl = 0, cap_slv = 0, cap_sos = 0, cap_sosv = 0;
 	snprintf(path, n, "%s/softlayer.ndjson", dir);
 	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s; check --estate", rd.err);
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
 	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
 		struct json_object *o = ndjson_parse(&rd, line, len);
 		if (!o)
@@ -1063,7 +1066,7 @@ void estate_load(struct estate *e, const char *dir)
 
 	snprintf(path, n, "%s/sos.ndjson", dir);
 	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s; check --estate", rd.err);
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
 	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
 		struct json_object *o = ndjson_parse(&rd, line, len), *it;
 		if (!o)

@@ -7,7 +7,8 @@
  * 500.
  *
  * Objects are built as json-c objects in one fixed property order (local
- * properties, then relational ones), whatever order the mask names them in,
+ * properties, always all of them, then the relational ones the mask names,
+ * recursively), whatever order the mask names them in,
  * so the raw files written by --write-estate are byte-identical to what a
  * fetcher re-serializes from this API.
  */
@@ -228,11 +229,14 @@ fail:
 
 /* ---- objects --------------------------------------------------------- */
 
-/* Local property P of an object masked by M: wanted when there is no mask
- * or the mask names no child (then all local properties), or names P. */
+/* Local properties are always returned, whatever the mask names: slcli
+ * relies on it (its "vlan list" mask names no "id" and prints the ids), so
+ * the real API behaves so.  The mask only adds relational properties. */
 static int want_local(const struct mask *m, const char *p)
 {
-	return !m || m->nkids == 0 || mask_child(m, p);
+	(void)m;
+	(void)p;
+	return 1;
 }
 
 /* Relational property P: only when named. */
@@ -332,6 +336,13 @@ static void add_common(struct json_object *o, const struct estate *e, const stru
 	}
 }
 
+/* The estate has no tags; slcli indexes tagReferences when it asks. */
+static void add_tags(struct json_object *o, const struct mask *m)
+{
+	if (want_rel(m, "tagReferences"))
+		json_object_object_add(o, "tagReferences", json_object_new_array());
+}
+
 static const char *const hw_status_ids[][2] = {
 	{ "ACTIVE", "5" }, { "DEPLOY", "6" }, { "DEPLOY2", "7" }, { "MACWAIT", "8" }, { "RECLAIM", "9" },
 };
@@ -361,6 +372,7 @@ struct json_object *sl_hardware_json(const struct estate *e, uint32_t idx, const
 	}
 	if ((r = want_rel(m, "datacenter")))
 		json_object_object_add(o, "datacenter", datacenter_json(d->datacenter, r));
+	add_tags(o, m);
 	return o;
 }
 
@@ -395,6 +407,7 @@ struct json_object *sl_guest_json(const struct estate *e, uint32_t idx, const st
 		json_object_object_add(o, "powerState", keyname_json(d->halted ? "HALTED" : "RUNNING", r));
 	if ((r = want_rel(m, "datacenter")))
 		json_object_object_add(o, "datacenter", datacenter_json(d->datacenter, r));
+	add_tags(o, m);
 	return o;
 }
 
@@ -429,6 +442,7 @@ struct json_object *sl_vlan_json(const struct estate *e, uint32_t idx, const str
 			json_object_object_add(ro, "datacenter", datacenter_json(v->datacenter, rr));
 		json_object_object_add(o, "primaryRouter", ro);
 	}
+	add_tags(o, m);
 	return o;
 }
 
