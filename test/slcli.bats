@@ -66,8 +66,7 @@ ids() {
 	slcli_config 0
 	sed -i 's/^api_key = .*/api_key = wrong/' sl.conf
 	run -1 slcli -C sl.conf --format json hw list
-	assert_output --partial "SoftLayer_Exception_Public"
-	assert_output --partial "Access Denied"
+	assert_output --partial "SoftLayerAPIError(401): Access Denied."
 }
 
 @test "slcli: over several unordered pages, hw list repeats or misses items (why fetchers sort by id)" {
