@@ -224,6 +224,9 @@ raw() {
 	echo '{"sos":' >m4.json
 	run -2 sosr-normalize --map m4.json /dev/null
 	assert_output --partial 'm4.json: (top): invalid JSON'
+	echo '{"sos":{}} trailing' >m5.json
+	run -2 sosr-normalize --map m5.json /dev/null
+	assert_output --partial 'm5.json: (top): invalid JSON at byte 12'
 	run -2 sosr-normalize --map nonexistent.json /dev/null
 	assert_output --partial "cannot open mapping file 'nonexistent.json'; check --map"
 }

@@ -220,7 +220,14 @@ static struct json_object *parse_text(const char *text, size_t len, const char *
 		json_tokener_free(tok);
 		bad(file, "(top)", msg);
 	}
+	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	while (end < len && strchr(" \t\r\n", text[end]))
+		end++;
+	if (end < len) {
+		json_object_put(o);
+		bad(file, "(top)", "unexpected data after the JSON object");
+	}
 	return o;
 }
 
