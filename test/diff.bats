@@ -259,3 +259,10 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 	LC_ALL=C sort truth.ndjson >want
 	diff -u want got
 }
+
+@test "a full output disk is an error, exit 9" {
+	dev softlayer a.example.com >sl
+	: >sos
+	run -9 bash -c "sosr-diff --now $NOW sl sos >/dev/full"
+	assert_output "sosr-diff: error: cannot write standard output; check free space on the output disk: No space left on device"
+}

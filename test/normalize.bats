@@ -325,3 +325,9 @@ bad_input() {
 	run -0 bash -c 'set -o pipefail; sosr-normalize in | head -n1 >/dev/null; echo "${PIPESTATUS[0]}"'
 	assert_output 141
 }
+
+@test "a full output disk is an error, exit 9" {
+	raw sos device '{"hostname":"a.b"}' >in
+	run -9 bash -c 'sosr-normalize in >/dev/full'
+	assert_output "sosr-normalize: error: cannot write standard output; check free space on the output disk: No space left on device"
+}
