@@ -527,7 +527,8 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	e->sosv = xcalloc(nvl_total + 1, sizeof *e->sosv);
 	size_t nsv = 0;
 	uint32_t vid = 1300000 + (uint32_t)prng_below(&r, 100000);
-	static const char *const vnames[] = { "prod-backend", "prod-frontend", "kube-private", "kube-public", "mgmt", NULL };
+	static const char *const vnames[2][4] = { { "prod-backend", "kube-private", "mgmt", NULL },
+						  { "prod-frontend", "kube-public", "edge", NULL } };
 	for (size_t i = 0; i < nvl_total; i++) {
 		size_t dci = prng_below(&r, NDC);
 		int pub = prng_below(&r, 3) == 0;
@@ -542,7 +543,7 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 		/* Each router starts its numbering somewhere else. */
 		unsigned start = (unsigned)(mix64(e->seed + (uint64_t)(rc - rcount)) % 3200);
 		uint16_t number = (uint16_t)(800 + ((*rc)++ * 13u + start) % 3200);
-		const char *vname = vnames[prng_below(&r, 6)];
+		const char *vname = vnames[pub][prng_below(&r, 4)];
 		struct sl_vlan v = {
 			.id = vid, .account = (uint16_t)prng_below(&r, p->accounts), .number = number,
 			.space = pub ? SPACE_PUBLIC : SPACE_PRIVATE, .router = estate_intern(e, router),
