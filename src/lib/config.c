@@ -448,9 +448,12 @@ int slcli_load(const char *path, struct slcli_file *f)
 			errno = 0;
 			double t = strtod(val, &end);
 			if (end == val || *end || errno || !isfinite(t) || t < 0) {
+				/* val points into text: copy it before text is wiped */
+				char shown[41];
+				snprintf(shown, sizeof shown, "%s", val);
 				secret_free(text);
-				sosr_die(SOSR_EXIT_USAGE, "%s: softlayer.timeout: '%.40s' is not a number of seconds; check the file",
-					 path, val);
+				sosr_die(SOSR_EXIT_USAGE, "%s: softlayer.timeout: '%s' is not a number of seconds; check the file",
+					 path, shown);
 			}
 			f->timeout = t > 0 ? t : -1;   /* slcli: 0 is no timeout */
 		}
