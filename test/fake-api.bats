@@ -625,3 +625,15 @@ softlayer 200 -"
 	[[ $(jq -r .sos.url c6.json) == "http://[::1]:$(cat p6)" ]]
 	[[ $(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$(cat p6)/api/v1/inventory/vlans") == 401 ]]
 }
+
+@test "contract: the fetchers reproduce raw/*.ndjson byte for byte through the API, faults and all" {
+	[[ -x $ROOT/bin/sosr-fetch-softlayer && -x $ROOT/bin/sosr-fetch-sos ]] || skip "the fetchers are not built"
+	serve --seed 5 --accounts 1 --devices 700 --vlans 60 --write-estate e \
+		--fault 503,rate=0.05 --fault truncate,rate=0.03,target=softlayer --fault 429:0,nth=2,target=sos
+	SL_USERNAME=$(jq -r '.softlayer.accounts[0].username' creds.json) \
+	SL_API_KEY=$(jq -r '.softlayer.accounts[0].api_key' creds.json) \
+		sosr-fetch-softlayer -q -a 1000001 -e "$SL" --page-size 50 --retry-wait 0.01 > sl.raw
+	cmp sl.raw e/raw/softlayer.ndjson
+	SOS_TOKEN=$(sostoken) sosr-fetch-sos -q -C ALC -u "$FAKE_URL" --page-size 100 --retry-wait 0.01 > sos.raw
+	cmp sos.raw e/raw/sos.ndjson
+}
