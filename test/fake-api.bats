@@ -55,7 +55,8 @@ status() {
 
 @test "fake-api: --help lists every option, --version names the program" {
 	run -0 sosr-fake-api --help
-	for o in --listen --port-file --credentials --api-key-file --sos-token-file --log --alerts-log \
+	for o in --listen --port-file --credentials --api-key-file --sos-token-file --sos-auth-header \
+		--sos-auth-scheme --log --alerts-log \
 		--rate-limit --fault --no-serve --seed --accounts --devices --vlans --c-code --drift --now \
 		--estate --write-estate --truth --help --version; do
 		assert_output --partial -- "$o"
@@ -455,6 +456,21 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	done
 	run -2 sosr-fake-api --no-serve --truth t --sos-token-file /nonexistent
 	assert_output --partial "--sos-token-file"
+}
+
+@test "sos: --sos-auth-header and --sos-auth-scheme move the token to another header" {
+	serve --sos-auth-header X-API-Key --sos-auth-scheme ''
+	D="$FAKE_URL/api/v1/inventory/vlans?c_code=ALC"
+	[[ $(status -H "X-API-Key: $(sostoken)" "$D") == 200 ]]
+	[[ $(status -H "Authorization: Bearer $(sostoken)" "$D") == 401 ]]
+	[[ $(status -H "X-API-Key: Bearer $(sostoken)" "$D") == 401 ]]
+	stop_fake_api
+	serve --sos-auth-scheme Token
+	D="$FAKE_URL/api/v1/inventory/vlans?c_code=ALC"
+	[[ $(status -H "Authorization: Token $(sostoken)" "$D") == 200 ]]
+	[[ $(status -H "Authorization: Bearer $(sostoken)" "$D") == 401 ]]
+	run -2 sosr-fake-api --sos-auth-header 'X-Key: x'
+	assert_output --partial "not a header name"
 }
 
 # --- alert receiver -----------------------------------------------------------

@@ -71,6 +71,8 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 struct json_object *sos_device_json(const struct estate *e, uint32_t idx);
 struct json_object *sos_vlan_json(const struct estate *e, uint32_t idx);
 void sos_unauthorized(struct reply *r, const char *why);
+/* Where the token is expected (default "Authorization", "Bearer"). */
+void sos_configure(const char *header, const char *scheme);
 void sos_handle(const struct estate *e, const struct request *q, struct reply *r);
 
 /* alerts.c */

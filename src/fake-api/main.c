@@ -50,6 +50,9 @@ static const char usage_text[] =
 	"      --api-key-file FILE    the SoftLayer API key of every account (default: derived\n"
 	"                             from the seed)\n"
 	"      --sos-token-file FILE  the SOS token (default: derived from the seed)\n"
+	"      --sos-auth-header NAME header that carries the SOS token (default\n"
+	"                             Authorization)\n"
+	"      --sos-auth-scheme WORD its scheme (default Bearer; '' for a bare token)\n"
 	"      --log FILE             one NDJSON line per request\n"
 	"      --alerts-log FILE      one NDJSON line per alert body received\n"
 	"      --rate-limit N         SoftLayer requests a credential may make in any 1 s\n"
@@ -87,7 +90,7 @@ enum {
 	OPT_LISTEN = 256, OPT_PORT_FILE, OPT_CREDENTIALS, OPT_API_KEY_FILE, OPT_SOS_TOKEN_FILE, OPT_LOG,
 	OPT_ALERTS_LOG, OPT_RATE_LIMIT, OPT_FAULT, OPT_NO_SERVE, OPT_SEED, OPT_ACCOUNTS, OPT_DEVICES,
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
-	OPT_VERSION,
+	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +99,8 @@ static const struct option longopts[] = {
 	{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
 	{ "api-key-file", required_argument, NULL, OPT_API_KEY_FILE },
 	{ "sos-token-file", required_argument, NULL, OPT_SOS_TOKEN_FILE },
+	{ "sos-auth-header", required_argument, NULL, OPT_SOS_AUTH_HEADER },
+	{ "sos-auth-scheme", required_argument, NULL, OPT_SOS_AUTH_SCHEME },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "alerts-log", required_argument, NULL, OPT_ALERTS_LOG },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
@@ -573,6 +578,16 @@ int main(int argc, char **argv)
 		case OPT_CREDENTIALS: cred_file = optarg; break;
 		case OPT_API_KEY_FILE: api_key_file = optarg; break;
 		case OPT_SOS_TOKEN_FILE: sos_token_file = optarg; break;
+		case OPT_SOS_AUTH_HEADER:
+			if (!*optarg || optarg[strcspn(optarg, ": \t\r\n")])
+				sosr_usage_error("--sos-auth-header: '%s' is not a header name", optarg);
+			sos_configure(optarg, NULL);
+			break;
+		case OPT_SOS_AUTH_SCHEME:
+			if (optarg[strcspn(optarg, ": \t\r\n")])
+				sosr_usage_error("--sos-auth-scheme: '%s' is not one word", optarg);
+			sos_configure(NULL, optarg);
+			break;
 		case OPT_LOG: log_file = optarg; break;
 		case OPT_ALERTS_LOG: alerts_file = optarg; break;
 		case OPT_RATE_LIMIT: rate_limit = (int)cli_number(optarg, 0, 100000, "--rate-limit"); break;

@@ -17,6 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The header carrying the token and its scheme (--sos-auth-header,
+ * --sos-auth-scheme; an empty scheme: the header is the bare token). */
+static const char *auth_header = "Authorization";
+static const char *auth_scheme = "Bearer";
+
+void sos_configure(const char *header, const char *scheme)
+{
+	if (header)
+		auth_header = header;
+	if (scheme)
+		auth_scheme = scheme;
+}
+
 #define SOS_DEFAULT_LIMIT 500
 #define SOS_MAX_LIMIT 5000
 
@@ -116,12 +129,20 @@ void sos_handle(const struct estate *e, const struct request *q, struct reply *r
 		sos_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
-	const char *h = req_header(q, "Authorization");
+	const char *h = req_header(q, auth_header);
 	if (!h) {
-		sos_unauthorized(r, "missing bearer token");
+		sos_unauthorized(r, "missing token");
 		return;
 	}
-	if (strncasecmp(h, "Bearer ", 7) != 0 || strcmp(h + 7 + strspn(h + 7, " "), e->sos_token) != 0) {
+	size_t sl = strlen(auth_scheme);
+	if (sl) {
+		if (strncasecmp(h, auth_scheme, sl) != 0 || h[sl] != ' ') {
+			sos_unauthorized(r, "invalid or expired token");
+			return;
+		}
+		h += sl + strspn(h + sl, " ");
+	}
+	if (strcmp(h, e->sos_token) != 0) {
 		sos_unauthorized(r, "invalid or expired token");
 		return;
 	}
