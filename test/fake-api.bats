@@ -653,3 +653,25 @@ softlayer 200 -"
 	SOS_TOKEN=$(sostoken) sosr-fetch-sos -q -C ALC -u "$FAKE_URL" --page-size 100 --retry-wait 0.01 > sos.raw
 	cmp sos.raw e/raw/sos.ndjson
 }
+
+@test "truth: a hand-written estate with edge cases gives the checked truth" {
+	sosr-fake-api --no-serve --estate "$FIXTURES/fake-api/edge" --truth t.ndjson --write-estate e
+	cmp "$FIXTURES/fake-api/edge.truth" t.ndjson
+	# The unidentified hardware is served with a null hostname.
+	ndjq '.type=="hardware" and .data.id==104' '.data.hostname==null and .data.fullyQualifiedDomainName==null' e/raw/softlayer.ndjson
+}
+
+@test "truth: sosr-normalize and sosr-diff find exactly the truth (generated and hand-written estates)" {
+	[[ -x $ROOT/bin/sosr-normalize && -x $ROOT/bin/sosr-diff ]] || skip "sosr-normalize and sosr-diff are not built"
+	sosr-fake-api --no-serve --seed 21 --accounts 3 --devices 3000 --vlans 300 --drift 0.05 --now "$NOW" \
+		--write-estate g --truth g.truth
+	sosr-fake-api --no-serve --estate "$FIXTURES/fake-api/edge" --write-estate h --truth h.truth
+	for x in g h; do
+		sosr-normalize "$x/raw/softlayer.ndjson" > "$x.sl"
+		sosr-normalize "$x/raw/sos.ndjson" > "$x.sos"
+		rc=0
+		sosr-diff --now 2026-11-26T02:00:00Z "$x.sl" "$x.sos" > "$x.d" || rc=$?
+		[[ $rc -eq 1 ]]
+		project_findings "$x.d" | cmp - "$x.truth"
+	done
+}
