@@ -527,7 +527,7 @@ struct json_object *pager_parse_body(const struct http_response *resp, char *msg
 	struct json_tokener *tok = json_tokener_new();
 	if (!tok)
 		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	const char *b = resp->body.data;
 	size_t len = resp->body.len;
 	struct json_object *o = json_tokener_parse_ex(tok, b, (int)len);

@@ -77,8 +77,9 @@ struct pager_options {
 };
 
 /* Parse a response body as one JSON array or object with nothing but
- * blanks after it (strict json-c); the result is the caller's.  NULL with
- * MSG set when the body is empty, cut short or not JSON. */
+ * blanks after it (strict json-c, valid UTF-8: what sosr-normalize's reader
+ * will require of the records); the result is the caller's.  NULL with MSG
+ * set when the body is empty, cut short or not JSON. */
 struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen);
 
 struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,
