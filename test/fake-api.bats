@@ -229,6 +229,10 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	run -7 sosr-fake-api --no-serve --estate e --truth t
 	assert_output --partial "e/softlayer.ndjson:2:"
 	assert_output --partial '"id" is not a whole number'
+	sosr-fake-api --no-serve --devices 10 --vlans 2 --now "$NOW" --write-estate f
+	sed -i '1s/"status":"[A-Za-z]*"/"status":"Zombie"/' f/sos.ndjson
+	run -7 sosr-fake-api --no-serve --estate f --truth t
+	assert_output --partial 'f/sos.ndjson:1: "status" must be one of "Live", "Build", "Available"'
 	run -9 sosr-fake-api --no-serve --estate nowhere --truth t
 	assert_output --partial "nowhere/estate.json"
 }
@@ -542,6 +546,7 @@ softlayer 200 -"
 	M=$SL/SoftLayer_Account/getHardware.json
 	run -0 curl -sS -D - -u "$(slauth 0)" "$M"
 	assert_output --partial "Retry-After: 7"
+	assert_output --partial "HTTP/1.1 429"
 	run -0 curl -sS -u "$(slauth 0)" "$M"
 	assert_output '{"error":"Rate limit of 50 requests for every 1 second(s) exceeded.","code":"SoftLayer_Exception_WebService_RateLimitExceeded"}'
 	run -0 curl -sS -w ' %{http_code}' -u "$(slauth 0)" "$M"

@@ -36,7 +36,7 @@ struct reply {
 	size_t len;
 	const char *content_type;
 	long long total;            /* SoftLayer-Total-Items when >= 0 */
-	int retry_after;            /* seconds, when > 0 */
+	int retry_after;            /* Retry-After seconds when >= 0 */
 	char credential[32];        /* account id, "sos", or "" (logged, never a secret) */
 };
 

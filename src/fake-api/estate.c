@@ -949,6 +949,33 @@ static int64_t get_time(const struct ndjson_reader *rd, struct json_object *o, c
 	return t;
 }
 
+/* The index of the value of K in the NULL-terminated list V (-1 when
+ * absent and optional); anything else is an error naming the values. */
+static const char *const spaces[] = { "PRIVATE", "PUBLIC", NULL };
+static const char *const powers[] = { "RUNNING", "HALTED", NULL };
+static const char *const device_types[] = { "Virtual Server", "Bare Metal", NULL };
+static const char *const statuses[] = { "Live", "Build", "Available", NULL }; /* enum sos_status */
+
+static int get_enum(const struct ndjson_reader *rd, struct json_object *o, const char *k, const char *const *v,
+		    int required)
+{
+	const char *s = get_str(rd, o, k, required);
+	if (!s)
+		return -1;
+	struct buf m = BUF_INIT(0);
+	for (int i = 0; v[i]; i++) {
+		if (strcmp(s, v[i]) == 0) {
+			buf_free(&m);
+			return i;
+		}
+		buf_printf(&m, "%s\"%s\"", i ? ", " : "", v[i]);
+	}
+	char msg[256];
+	snprintf(msg, sizeof msg, "\"%s\" must be one of %s", k, m.data);
+	buf_free(&m);
+	load_fail(rd, msg);
+}
+
 #define GROW(arr, n, cap) do { if ((n) == (cap)) { (cap) = (cap) ? (cap) * 2 : 1024; \
 	(arr) = xrealloc((arr), (cap) * sizeof *(arr)); } } while (0)
 
@@ -1033,8 +1060,7 @@ void estate_load(struct estate *e, const char *dir)
 			v->number = (uint16_t)get_int(&rd, o, "number", 1, 4095, 1);
 			v->router = estate_intern(e, get_str(&rd, o, "router", 1));
 			v->datacenter = estate_intern(e, get_str(&rd, o, "datacenter", 1));
-			const char *sp = get_str(&rd, o, "space", 1);
-			v->space = strcmp(sp, "PUBLIC") == 0 ? SPACE_PUBLIC : SPACE_PRIVATE;
+			v->space = (uint8_t)get_enum(&rd, o, "space", spaces, 1);
 			const char *nm = get_str(&rd, o, "name", 0);
 			v->name = nm ? xstrdup(nm) : NULL;
 		} else if (strcmp(type, "hardware") == 0 || strcmp(type, "virtual_guest") == 0) {
@@ -1053,8 +1079,7 @@ void estate_load(struct estate *e, const char *dir)
 			const char *se = get_str(&rd, o, "serial", 0);
 			d->serial = se ? xstrdup(se) : NULL;
 			d->status = estate_intern(e, get_str(&rd, o, "status", 1));
-			const char *pw = get_str(&rd, o, "power", 0);
-			d->halted = pw && strcmp(pw, "HALTED") == 0;
+			d->halted = get_enum(&rd, o, "power", powers, 0) == 1;
 			d->created = get_time(&rd, o, "created");
 		} else {
 			load_fail(&rd, "\"type\" is not hardware, virtual_guest or vlan");
@@ -1087,12 +1112,10 @@ void estate_load(struct estate *e, const char *dir)
 			d->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
 			d->serial = (s = get_str(&rd, it, "serial", 0)) ? xstrdup(s) : NULL;
 			d->softlayer_id = (uint32_t)get_int(&rd, it, "softlayer_id", 1, UINT32_MAX, 0);
-			s = get_str(&rd, it, "device_type", 1);
-			d->bare_metal = strcmp(s, "Bare Metal") == 0;
+			d->bare_metal = get_enum(&rd, it, "device_type", device_types, 1) == 1;
 			d->application = (s = get_str(&rd, it, "application", 0)) ? estate_intern(e, s) : NULL;
 			d->environment = (s = get_str(&rd, it, "environment", 0)) ? estate_intern(e, s) : NULL;
-			s = get_str(&rd, it, "status", 1);
-			d->status = strcmp(s, "Build") == 0 ? SOS_BUILD : strcmp(s, "Available") == 0 ? SOS_AVAILABLE : SOS_LIVE;
+			d->status = (uint8_t)get_enum(&rd, it, "status", statuses, 1);
 			d->updated = get_time(&rd, it, "updated");
 		} else if (strcmp(type, "vlan") == 0) {
 			GROW(e->sosv, e->nsosv, cap_sosv);
@@ -1103,8 +1126,7 @@ void estate_load(struct estate *e, const char *dir)
 			v->vlan_number = (uint16_t)get_int(&rd, it, "vlan_number", 1, 4095, 1);
 			v->router = estate_intern(e, get_str(&rd, it, "router", 1));
 			v->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
-			s = get_str(&rd, it, "network_space", 1);
-			v->space = strcmp(s, "PUBLIC") == 0 ? SPACE_PUBLIC : SPACE_PRIVATE;
+			v->space = (uint8_t)get_enum(&rd, it, "network_space", spaces, 1);
 			v->name = (s = get_str(&rd, it, "name", 0)) ? xstrdup(s) : NULL;
 			v->scan_zone = (s = get_str(&rd, it, "scan_zone", 0)) ? estate_intern(e, s) : NULL;
 		} else {

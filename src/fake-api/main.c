@@ -327,7 +327,7 @@ static enum MHD_Result send_reply(struct conn_ctx *c)
 		snprintf(s, sizeof s, "%lld", r->total);
 		MHD_add_response_header(resp, "SoftLayer-Total-Items", s);
 	}
-	if (r->retry_after > 0) {
+	if (r->retry_after >= 0) {
 		char s[32];
 		snprintf(s, sizeof s, "%d", r->retry_after);
 		MHD_add_response_header(resp, "Retry-After", s);
@@ -353,7 +353,7 @@ static void fault_reply(const struct conn_ctx *c, struct reply *r)
 	} else if (p->status == 429) {
 		reply_set(r, 429, "application/json", sl ? "{\"error\":\"Too Many Requests\",\"code\":\"SoftLayer_Exception_Public\"}"
 			  : "{\"error\":{\"code\":\"rate_limited\",\"message\":\"too many requests\"}}");
-		r->retry_after = p->retry_after ? p->retry_after : 0;
+		r->retry_after = p->retry_after;
 	} else if (p->status == 500) {
 		reply_set(r, 500, "application/json", sos ? "{\"error\":{\"code\":\"internal\",\"message\":\"Internal Server Error\"}}"
 			  : "{\"error\":\"Internal Error\",\"code\":\"SoftLayer_Exception_Public\"}");
@@ -383,6 +383,7 @@ static void route(struct conn_ctx *c, const char *url)
 	c->q.shuffle = target == T_SOFTLAYER ? faults_random() : 0;
 	struct reply *r = &c->reply;
 	r->total = -1;
+	r->retry_after = -1;
 	if (c->too_big) {
 		reply_set(r, 413, "text/plain", "request body too large\n");
 	} else if (c->plan.status || c->plan.error_body) {
@@ -590,7 +591,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOG: log_file = optarg; break;
 		case OPT_ALERTS_LOG: alerts_file = optarg; break;
-		case OPT_RATE_LIMIT: rate_limit = (int)cli_number(optarg, 0, 100000, "--rate-limit"); break;
+		case OPT_RATE_LIMIT: rate_limit = (int)cli_number(optarg, 0, 10000, "--rate-limit"); break;
 		case OPT_FAULT:
 			if (faults_add(optarg, errbuf, sizeof errbuf) != 0)
 				sosr_usage_error("--fault '%s': %s", optarg, errbuf);

@@ -529,20 +529,23 @@ int softlayer_auth(const struct estate *e, const struct request *q, struct reply
 	return found;
 }
 
-/* Per account, the times of its last N accepted requests (a ring): the
- * oldest of them within one second means the N+1th is over the limit. */
+/* Per account, the times of its last N accepted requests (a ring,
+ * allocated on the account's first request): when the oldest of them is
+ * less than a second old, one more is over the limit. */
 static struct {
 	pthread_mutex_t mu;
 	int limit;
-	double *ring;   /* naccounts * limit */
+	size_t naccounts;
+	double **ring;
 	size_t *head, *count;
-} rl = { PTHREAD_MUTEX_INITIALIZER, 0, NULL, NULL, NULL };
+} rl = { PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL, NULL };
 
 void softlayer_init(int rate_limit, size_t naccounts)
 {
 	rl.limit = rate_limit;
+	rl.naccounts = naccounts;
 	if (rate_limit > 0) {
-		rl.ring = xcalloc(naccounts * (size_t)rate_limit, sizeof *rl.ring);
+		rl.ring = xcalloc(naccounts, sizeof *rl.ring);
 		rl.head = xcalloc(naccounts, sizeof *rl.head);
 		rl.count = xcalloc(naccounts, sizeof *rl.count);
 	}
@@ -550,6 +553,8 @@ void softlayer_init(int rate_limit, size_t naccounts)
 
 void softlayer_fini(void)
 {
+	for (size_t a = 0; rl.ring && a < rl.naccounts; a++)
+		free(rl.ring[a]);
 	free(rl.ring);
 	free(rl.head);
 	free(rl.count);
@@ -572,7 +577,9 @@ static int over_limit(size_t a)
 	double now = mono_now();
 	int over = 0;
 	pthread_mutex_lock(&rl.mu);
-	double *ring = rl.ring + a * (size_t)rl.limit;
+	if (!rl.ring[a])
+		rl.ring[a] = xcalloc((size_t)rl.limit, sizeof **rl.ring);
+	double *ring = rl.ring[a];
 	if (rl.count[a] == (size_t)rl.limit && now - ring[rl.head[a]] < 1.0) {
 		over = 1;
 	} else {
