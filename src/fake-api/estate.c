@@ -693,28 +693,33 @@ void estate_set_secrets(struct estate *e, const char *api_key_file, const char *
 
 /* ---- write --------------------------------------------------------- */
 
-static FILE *open_out(const char *dir, const char *name, char **tmp_out, char **path_out)
+/* An output file written to PATH.tmp and renamed into place when whole. */
+struct outfile {
+	FILE *fp;
+	char *tmp, *path;
+};
+
+static void out_open(struct outfile *o, const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 8;
-	char *path = xmalloc(n), *tmp = xmalloc(n + 4);
-	snprintf(path, n, "%s/%s", dir, name);
-	snprintf(tmp, n + 4, "%s.tmp", path);
-	FILE *fp = fopen(tmp, "wb");
-	if (!fp)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check that the directory is writable", tmp);
-	*tmp_out = tmp;
-	*path_out = path;
-	return fp;
+	o->path = xmalloc(n);
+	o->tmp = xmalloc(n + 4);
+	snprintf(o->path, n, "%s/%s", dir, name);
+	snprintf(o->tmp, n + 4, "%s.tmp", o->path);
+	o->fp = fopen(o->tmp, "wb");
+	if (!o->fp)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check that the directory is writable", o->tmp);
+	setvbuf(o->fp, NULL, _IOFBF, 1 << 20);
 }
 
-static void close_out(FILE *fp, char *tmp, char *path)
+static void out_commit(struct outfile *o)
 {
-	if (ferror(fp) | (fclose(fp) != 0))
-		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", tmp);
-	if (rename(tmp, path) != 0)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot rename '%s' to '%s'", tmp, path);
-	free(tmp);
-	free(path);
+	if (ferror(o->fp) | (fclose(o->fp) != 0))
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", o->tmp);
+	if (rename(o->tmp, o->path) != 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot rename '%s' to '%s'", o->tmp, o->path);
+	free(o->tmp);
+	free(o->path);
 }
 
 static void put_json_line(FILE *fp, const char *prefix, struct json_object *o, const char *suffix)
@@ -754,12 +759,13 @@ static void write_model(const struct estate *e, const char *dir)
 		json_object_array_add(acs, ac);
 	}
 	json_object_object_add(meta, "accounts", acs);
-	char *tmp, *path;
-	FILE *fp = open_out(dir, "estate.json", &tmp, &path);
-	put_json_line(fp, "", meta, "\n");
-	close_out(fp, tmp, path);
+	struct outfile of;
+	out_open(&of, dir, "estate.json");
+	put_json_line(of.fp, "", meta, "\n");
+	out_commit(&of);
 
-	fp = open_out(dir, "softlayer.ndjson", &tmp, &path);
+	out_open(&of, dir, "softlayer.ndjson");
+	FILE *fp = of.fp;
 	char ip[16];
 	for (size_t i = 0; i < e->nsl; i++) {
 		const struct sl_dev *d = &e->sl[i];
@@ -801,14 +807,15 @@ static void write_model(const struct estate *e, const char *dir)
 			json_object_object_add(o, "name", json_object_new_string(v->name));
 		put_json_line(fp, "", o, "\n");
 	}
-	close_out(fp, tmp, path);
+	out_commit(&of);
 
-	fp = open_out(dir, "sos.ndjson", &tmp, &path);
+	out_open(&of, dir, "sos.ndjson");
+	fp = of.fp;
 	for (size_t i = 0; i < e->nsos; i++)
 		put_json_line(fp, "{\"type\":\"device\",\"item\":", sos_device_json(e, (uint32_t)i), "}\n");
 	for (size_t i = 0; i < e->nsosv; i++)
 		put_json_line(fp, "{\"type\":\"vlan\",\"item\":", sos_vlan_json(e, (uint32_t)i), "}\n");
-	close_out(fp, tmp, path);
+	out_commit(&of);
 }
 
 /* The raw streams exactly as the fetchers print them (FORMATS.md 1). */
@@ -821,8 +828,9 @@ static void write_raw(const struct estate *e, const char *dir)
 		if (!full[k])
 			sosr_die(SOSR_EXIT_INTERNAL, "bug: the full object mask does not parse: %s", err);
 	}
-	char *tmp, *path;
-	FILE *fp = open_out(dir, "softlayer.ndjson", &tmp, &path);
+	struct outfile of;
+	out_open(&of, dir, "softlayer.ndjson");
+	FILE *fp = of.fp;
 	struct buf pre = BUF_INIT(0);
 	for (size_t a = 0; a < e->naccounts; a++) {
 		const struct account *ac = &e->accounts[a];
@@ -841,8 +849,9 @@ static void write_raw(const struct estate *e, const char *dir)
 			}
 		}
 	}
-	close_out(fp, tmp, path);
-	fp = open_out(dir, "sos.ndjson", &tmp, &path);
+	out_commit(&of);
+	out_open(&of, dir, "sos.ndjson");
+	fp = of.fp;
 	buf_reset(&pre);
 	buf_addstr(&pre, "{\"source\":\"sos\",\"c_code\":");
 	jsonw_str(&pre, e->c_code, strlen(e->c_code));
@@ -855,7 +864,7 @@ static void write_raw(const struct estate *e, const char *dir)
 	buf_addstr(&pre, ",\"type\":\"vlan\",\"data\":");
 	for (size_t i = 0; i < e->nsosv; i++)
 		put_json_line(fp, pre.data, sos_vlan_json(e, (uint32_t)i), "}\n");
-	close_out(fp, tmp, path);
+	out_commit(&of);
 	buf_free(&pre);
 	for (int k = 0; k < 3; k++)
 		mask_free(full[k]);
