@@ -9,7 +9,12 @@ NOW=2026-11-26T00:00:00Z
 setup() {
 	common_setup
 }
-teardown() { common_teardown; }
+# The simulator's stderr must be free of sanitizer reports (make
+# SANITIZE=address,undefined); stop_fake_api has waited for it to exit.
+teardown() {
+	common_teardown
+	! grep -E 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/fake-api.err" 2>/dev/null
+}
 
 # serve [ARGS...]: start the simulator with credentials and a request log.
 serve() {

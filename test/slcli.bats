@@ -14,7 +14,12 @@ setup() {
 	common_setup
 	command -v slcli > /dev/null || skip "slcli is not installed (Debian package python3-softlayer)"
 }
-teardown() { common_teardown; }
+# The simulator's stderr must be free of sanitizer reports (make
+# SANITIZE=address,undefined); stop_fake_api has waited for it to exit.
+teardown() {
+	common_teardown
+	! grep -E 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/fake-api.err" 2>/dev/null
+}
 
 # slcli_config N: write sl.conf for account N of creds.json.
 slcli_config() {
