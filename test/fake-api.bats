@@ -587,6 +587,7 @@ softlayer 200 -"
 	assert_output '{"error":{"code":"token_expired","message":"token has expired"}}'
 	M=$SL/SoftLayer_Account/getHardware.json
 	[[ "$(status -u "$(slauth 0)" "$M") $(status -u "$(slauth 0)" "$M") $(status -u "$(slauth 0)" "$M") $(status -u "$(slauth 0)" "$M")" == "200 200 200 401" ]]
+	[[ $(jq -r 'select(.status==401) | .fault' req.ndjson | sort | uniq -c | awk '{print $1, $2}') == "4 expire" ]]
 }
 
 @test "faults: latency and stall are logged; a stalled connection is closed unanswered" {
