@@ -497,15 +497,15 @@ $FAKE_URL/pagerduty/v2/enqueue"
 		'{"routing_key":"r","event_action":"trigger","payload":{"summary":"s","severity":"error"}}' \
 		'{"routing_key":"r","event_action":"trigger","payload":{"summary":"s","source":"s"}}' \
 		'{"routing_key":"r","event_action":"trigger","payload":{"summary":"s","source":"s","severity":"bad"}}' \
-		'not json'; do
+		'not json' '{"routing_key":"r"} trailing'; do
 		[[ $(status -X POST -d "$bad" "$P") == 400 ]]
 	done
-	run -0 curl -sS -X POST -d '{"routing_key":"r","event_action":"resolve","dedup_key":"k1"}' "$P"
+	run -0 curl -sS -X POST --data-binary $'{"routing_key":"r","event_action":"resolve","dedup_key":"k1"}\n' "$P"
 	assert_output --partial '"dedup_key":"k1"'
-	[[ $(wc -l < al.ndjson) -eq 10 ]]
+	[[ $(wc -l < al.ndjson) -eq 11 ]]
 	run -0 jq -c 'select(.body.dedup_key=="sosr-ALC")' al.ndjson
 	assert_output "{\"endpoint\":\"pagerduty\",\"path\":\"/pagerduty/v2/enqueue\",\"body\":$ev}"
-	ndjq '.body==null' '.body_text=="not json"' al.ndjson
+	ndjq '.body==null' '.body_text=="not json" or .body_text=="{\"routing_key\":\"r\"} trailing"' al.ndjson
 	[[ $(status "$P") == 405 ]]
 }
 

@@ -162,7 +162,10 @@ void alerts_handle(const struct request *q, struct reply *r)
 	if (q->body_len) {
 		struct json_tokener *tok = json_tokener_new();
 		body = json_tokener_parse_ex(tok, q->body, (int)q->body_len);
-		if (body && (size_t)json_tokener_get_parse_end(tok) != q->body_len) {
+		size_t end = body ? json_tokener_get_parse_end(tok) : 0;
+		while (end < q->body_len && strchr(" \t\r\n", q->body[end]))
+			end++; /* trailing white space is fine */
+		if (body && end != q->body_len) {
 			json_object_put(body);
 			body = NULL;
 		}
