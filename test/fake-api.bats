@@ -643,6 +643,11 @@ softlayer 200 -"
 
 @test "listen: an explicit loopback port, and [::1] when the host has IPv6" {
 	run -0 sosr-fake-api --no-serve --listen 127.0.0.2:0 --truth t
+	# A port in use is an error, not a shared port.
+	start_fake_api
+	run -9 sosr-fake-api --listen "127.0.0.1:$FAKE_PORT"
+	assert_output --partial "cannot listen on '127.0.0.1:$FAKE_PORT'; check that the port is free"
+	stop_fake_api
 	if ! python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
 		skip "no IPv6 loopback on this host"
 	fi

@@ -682,7 +682,6 @@ int main(int argc, char **argv)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_END);
 	if (!d)
 		sosr_die(SOSR_EXIT_IO, "cannot listen on '%s'; check that the port is free", listen_s);
