@@ -82,7 +82,8 @@ static const char usage_text[] =
 	"  --version               show the version and exit\n"
 	"\n"
 	"Exit status: 0 stopped by SIGTERM/SIGINT (or done, with --no-serve);\n"
-	"2 usage error; 7 invalid estate files; 9 cannot read or write a file;\n"
+	"2 usage error; 7 invalid estate files; 9 cannot read or write a file,\n"
+	"or cannot listen on the address;\n"
 	"10 out of memory or internal error.\n"
 	"See sosr-fake-api(1) and docs/SIMULATOR.md.\n";
 
