@@ -446,6 +446,8 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	[[ $(status -H "$A" "$D?c_code=ALC&offset=-1") == 400 ]]
 	[[ $(status -H "$A" "$D?c_code=ALC&limit=0") == 400 ]]
 	[[ $(status -H "$A" "$D?c_code=ALC&limit=x") == 400 ]]
+	[[ $(status -H "$A" "$D?c_code=ALC&limit=10001") == 400 ]]
+	[[ $(status -H "$A" "$D?c_code=ALC&limit=10000") == 200 ]]
 	[[ $(status -H "$A" "$FAKE_URL/api/v1/inventory/other?c_code=ALC") == 404 ]]
 	[[ $(status -H "$A" "$D?c_code=ALC") == 200 ]]
 }

@@ -31,7 +31,7 @@ void sos_configure(const char *header, const char *scheme)
 }
 
 #define SOS_DEFAULT_LIMIT 500
-#define SOS_MAX_LIMIT 5000
+#define SOS_MAX_LIMIT 10000
 
 static void opt_str(struct json_object *o, const char *k, const char *v)
 {
@@ -173,7 +173,7 @@ void sos_handle(const struct estate *e, const struct request *q, struct reply *r
 		return;
 	}
 	if (lim < 1) {
-		sos_error(r, 400, "bad_request", "limit must be an integer from 1 to 5000");
+		sos_error(r, 400, "bad_request", "limit must be an integer from 1 to 10000");
 		return;
 	}
 	size_t n = devices ? e->nsos : e->nsosv;
