@@ -119,7 +119,7 @@ FUZZ_TIME   ?= 30
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz-*.c))
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h fuzz/*.h src/*/*.[ch])
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
 		$(DEP_CFLAGS) -o $@ $< $(LIB_SRC) \
