@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# Inputs that fuzzing (make fuzz, fuzz/) found to crash or to break a
+# contract, replayed through the real stages: each test names the target
+# that found it, the fix, and asserts the exact exit code and message.
+# docs/RELIABILITY.md, "Fuzzing", lists them.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+setup() { common_setup; }
+teardown() {
+	[[ -n ${BODY_PID:-} ]] && kill "$BODY_PID" 2>/dev/null && wait "$BODY_PID" 2>/dev/null
+	common_teardown
+}
+
+FZ="$BATS_TEST_DIRNAME/fixtures/fuzz"
+
+# body_api FILE TOTAL - serve FILE as the body of every GET (BODY_URL).
+body_api() {
+	python3 "$FZ/body-api.py" "$BATS_TEST_TMPDIR/body.port" "$1" "$2" 3>&- &
+	BODY_PID=$!
+	local n
+	for ((n = 0; n < 200; n++)); do [[ -s $BATS_TEST_TMPDIR/body.port ]] && break; sleep 0.05; done
+	BODY_URL="http://127.0.0.1:$(<"$BATS_TEST_TMPDIR/body.port")"
+}
+
+@test "fuzz-config: ~/.softlayer with a bad timeout is refused by name (was a use after free in the message)" {
+	cp "$FZ/config-slcli-bad-timeout.ini" "$HOME/.softlayer"
+	run -2 --separate-stderr sosr-fetch-softlayer --account 7
+	[ -z "$output" ]
+	# the value is shown as its first 40 bytes: "30" and 38 bytes 0xff
+	local ff
+	ff=$(head -c 38 /dev/zero | tr '\0' '\377')
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: $HOME/.softlayer: softlayer.timeout: '30$ff' is not a number of seconds; check the file"
+}
+
+@test "fuzz-pager-sos: a page that is not valid UTF-8 fails the fetch (was passed on, then refused by sosr-normalize)" {
+	body_api "$FZ/sos-page-bad-utf8.json" 0
+	SOS_TOKEN=t run -5 --separate-stderr sosr-fetch-sos --c-code ALC --url "$BODY_URL" --retries 0 -q
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-sos: error: SOS failed for C_Code ALC, devices at offset 0 on $BODY_URL/api/v1/inventory/devices: HTTP 200 with a body that is not a whole JSON document (357 bytes: invalid utf-8 string); SOS outages are common: a rerun is the first remedy, then check the service status"
+}
+
+@test "fuzz-pager-softlayer: a page that is not valid UTF-8 fails the fetch (was passed on, then refused by sosr-normalize)" {
+	body_api "$FZ/softlayer-page-bad-utf8.json" 1
+	SL_USERNAME=u SL_API_KEY=k run -5 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware \
+		--endpoint "$BODY_URL/rest/v3.1" --retries 0 -q
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: SoftLayer failed for account 7, hardware at offset 0 on $BODY_URL/rest/v3.1/SoftLayer_Account/getHardware.json: HTTP 200 with a body that is not a whole JSON document (1238 bytes: invalid utf-8 string); if it persists, check the service status and try a smaller --page-size"
+}
