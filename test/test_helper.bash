@@ -11,7 +11,8 @@
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export ROOT
-export PATH="$ROOT/bin:$PATH"
+# SOSR_SHIM_DIR (scripts/memcheck) puts wrappers of the stages first.
+export PATH="${SOSR_SHIM_DIR:+$SOSR_SHIM_DIR:}$ROOT/bin:$PATH"
 export LC_ALL=C
 export NO_COLOR=1
 
