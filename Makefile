@@ -58,7 +58,7 @@ LIB      := build/libsosr.a
 
 # bench helpers and test drivers (not installed)
 BENCH_PROGS := build/bench/json-parse-only
-TEST_PROGS  := build/test/lib-test
+TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so
 
 all: $(PROGRAMS) $(SCRIPTS)
 
@@ -79,6 +79,13 @@ build/test/%.o: test/unit/%.c build/.flags
 build/test/%: build/test/%.o $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
+
+# An LD_PRELOAD library for test/write-failures.bats: built without the
+# sanitizers, because it is loaded into programs that have none (bash, jq).
+build/test/enospc-shim.so: test/unit/enospc-shim.c
+	@mkdir -p $(@D)
+	$(quiet) CC $@
+	$(Q)$(CC) -std=c11 -O2 -g $(WARNINGS) -shared -fPIC -o $@ $< -ldl
 
 build/bench/%.o: bench/%.c build/.flags
 	@mkdir -p $(@D)
