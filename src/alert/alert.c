@@ -19,7 +19,9 @@
  *
  * Secrets (the routing key, the webhook URLs, which carry their token in
  * the path) come from the environment or NAME_FILE (secret.h), never from
- * argv, and are never printed: messages name the variable instead.  All
+ * argv, and are never printed: messages name the variable instead.  The
+ * routing key travels in the event body, as the Events API requires; the
+ * engine never logs bodies, and --dry-run shows them with the key hidden.  All
  * requests go through the shared HTTP engine (http.h), with its retries.
  * If anything is not delivered, the exit status is 8 after every target
  * was tried.

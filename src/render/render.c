@@ -283,7 +283,6 @@ int main(int argc, char **argv)
 
 	struct run run;
 	memset(&run, 0, sizeof run);
-	run.alert_status = NULL;
 	enum fmt fmt = FMT_TEXT;
 	const char *colour = "auto";
 	struct thresholds th;
