@@ -311,3 +311,22 @@ check_incomplete() { # STAGE CODE
 	check_manifest
 	check_no_secrets
 }
+
+@test "an interrupted run leaves no report, no work directory and no stage running" {
+	start_sim --drift 0.1 --fault latency:3s
+	run -1 sos-reconcile --config "$PWD/alc.json" --now "$NOW" --retries 0
+	sos-reconcile --config "$PWD/alc.json" --now "$NOW" >run.out 2>&1 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 200; i++)); do
+		grep -qs 'fetching both inventories' _output/.run.*/run.log && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 143
+	grep -q 'error: interrupted by signal TERM' run.out
+	assert_equal "$(ls -A _output)" .lock
+	sleep 0.2
+	run -1 grep -F -- "--config $PWD/alc.json" <(ps -eo args)
+}
