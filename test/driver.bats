@@ -313,7 +313,7 @@ check_incomplete() { # STAGE CODE
 }
 
 @test "an interrupted run leaves no report, no work directory and no stage running" {
-	start_sim --drift 0.1 --fault latency:3s
+	start_sim --drift 0.1 --fault latency:1s
 	run -1 sos-reconcile --config "$PWD/alc.json" --now "$NOW" --retries 0
 	sos-reconcile --config "$PWD/alc.json" --now "$NOW" >run.out 2>&1 3>&- &
 	local pid=$! i
