@@ -88,7 +88,8 @@ teardown() { common_teardown; }
 		--endpoint "http://127.0.0.1:$port/redirect/rest/v3.1"
 	kill "$pid"
 	[ -z "$output" ]
-	[[ $stderr == *"error: SoftLayer redirected the request for account 7 on http://127.0.0.1:$port/redirect/rest/v3.1/SoftLayer_Account/getHardware.json (HTTP 302 redirect, not followed)"* ]]
+	# (the first request is the lookup of the account of the credentials)
+	[[ $stderr == *"error: SoftLayer redirected the request for account 7 on http://127.0.0.1:$port/redirect/rest/v3.1/SoftLayer_Account/getObject.json (HTTP 302 redirect, not followed)"* ]]
 }
 
 @test "SL_USERNAME and SL_API_KEY, then ~/.softlayer, as slcli reads them" {
@@ -108,8 +109,59 @@ teardown() { common_teardown; }
 	SL_USERNAME=SL1000002 SL_API_KEY_FILE=key run -0 --separate-stderr \
 		sosr-fetch-softlayer --account 1000002 --endpoint "$SL_ENDPOINT"
 	diff <(printf '%s\n' "$output") <(estate_sl 1000002)
+}
+
+@test "without --account, the account is the one SoftLayer says the credentials belong to" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	SL_USERNAME=SL1000002 SL_API_KEY=$SL_KEY_1000002 run -0 --separate-stderr \
+		sosr-fetch-softlayer --endpoint "$SL_ENDPOINT"
+	diff <(printf '%s\n' "$output") <(estate_sl 1000002)
+	assert_equal "$(head -1 <<<"$stderr")" "sosr-fetch-softlayer: the credentials belong to account 1000002"
+	# asked once, with the mask of the id, before the pages
+	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 1 ]
+	[ "$(jq -r 'select(.path | endswith("getObject.json")) | .query' "$SIMLOG")" = "objectMask=mask[id]" ]
+	[ "$(head -1 "$SIMLOG" | jq -r .path)" = "/rest/v3.1/SoftLayer_Account/getObject.json" ]
+	# ~/.softlayer, quietly
+	printf '[softlayer]\nusername = SL1000001\napi_key = %s\nendpoint_url = %s\n' \
+		"$SL_KEY_1000001" "$SL_ENDPOINT" >"$HOME/.softlayer"
+	run -0 --separate-stderr sosr-fetch-softlayer -q
+	diff <(printf '%s\n' "$output") <(estate_sl 1000001)
+	[ -z "$stderr" ]
+	assert_no_secret <(printf '%s\n%s\n' "$output" "$stderr")
+	rm "$HOME/.softlayer"
 	run -2 sosr-fetch-softlayer
-	assert_output --partial "error: --account: without --config"
+	assert_output "sosr-fetch-softlayer: error: no SoftLayer credentials: no --config, SL_USERNAME/SL_API_KEY unset and no $HOME/.softlayer; set one of them"
+}
+
+@test "without --config, a rejected key on the account lookup: exit 3, SL_API_KEY or ~/.softlayer named" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	SL_USERNAME=SL1000001 SL_API_KEY=wrong-key run -3 --separate-stderr \
+		sosr-fetch-softlayer --endpoint "$SL_ENDPOINT" --retry-wait 10ms
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: HTTP 401 from SoftLayer for the account of the credentials on $SL_ENDPOINT/SoftLayer_Account/getObject.json: Access Denied.  (SoftLayer_Exception_Public): the credentials were rejected; check the API key (SL_API_KEY) and user name (SL_USERNAME)"
+	printf '[softlayer]\nusername = SL1000001\napi_key = wrong-key\nendpoint_url = %s\n' "$SL_ENDPOINT" >"$HOME/.softlayer"
+	run -3 --separate-stderr sosr-fetch-softlayer --account 1000001
+	[ -z "$output" ]
+	[[ $stderr == "sosr-fetch-softlayer: error: HTTP 401 from SoftLayer for account 1000001 on $SL_ENDPOINT/SoftLayer_Account/getObject.json: "*"check that account's API key (api_key in ~/.softlayer) and user name (username in ~/.softlayer)" ]]
+	# never retried, no page asked for
+	[ "$(sim_requests)" -eq 2 ]
+	[ "$(sim_requests '.path | endswith("getObject.json") | not')" -eq 0 ]
+}
+
+@test "without --config, --account of another account than the key's: exit 2, both ids named" {
+	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
+	SL_USERNAME=SL1000001 SL_API_KEY=$SL_KEY_1000001 run -2 --separate-stderr \
+		sosr-fetch-softlayer --account 1000002 --endpoint "$SL_ENDPOINT"
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: --account 1000002: the credentials (SL_API_KEY) belong to SoftLayer account 1000001 ($SL_ENDPOINT/SoftLayer_Account/getObject.json); check --account, or use the credentials of account 1000002"
+	[ "$(sim_requests)" -eq 1 ]
+	# a lookup that keeps failing is an API error, retried like a page
+	stop_fake_api
+	sim_start --seed 4 --accounts 1 --devices 10 --vlans 2 --fault errorbody,target=softlayer
+	SL_USERNAME=SL1000001 SL_API_KEY=$SL_KEY_1000001 run -5 --separate-stderr \
+		sosr-fetch-softlayer --endpoint "$SL_ENDPOINT" --retry-wait 10ms
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: SoftLayer failed for the account of the credentials, asking which account they belong to on $SL_ENDPOINT/SoftLayer_Account/getObject.json: HTTP 200 with an error body: Internal Error (SoftLayer_Exception_Public) (after 3 attempts); if it persists, check the service status and the endpoint"
 }
 
 @test "api keys from files and IAM bearer tokens" {

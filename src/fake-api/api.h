@@ -60,6 +60,7 @@ extern const char *const sl_full_mask[3];
 struct json_object *sl_hardware_json(const struct estate *e, uint32_t idx, const struct mask *m);
 struct json_object *sl_guest_json(const struct estate *e, uint32_t idx, const struct mask *m);
 struct json_object *sl_vlan_json(const struct estate *e, uint32_t idx, const struct mask *m);
+struct json_object *sl_account_json(const struct estate *e, size_t account, const struct mask *m);
 void softlayer_init(int rate_limit, size_t naccounts);
 void softlayer_fini(void);
 /* Authenticate: the account index, or -1 (401 already in the reply). */

@@ -446,6 +446,41 @@ struct json_object *sl_vlan_json(const struct estate *e, uint32_t idx, const str
 	return o;
 }
 
+/* The account of the credentials (SoftLayer_Account/getObject): a few
+ * local properties derived from the id and the C_Code, and the counts
+ * `slcli account summary` asks for, when the mask names them.  No
+ * SoftLayer-Total-Items: it is one object, not a list. */
+struct json_object *sl_account_json(const struct estate *e, size_t a, const struct mask *m)
+{
+	const struct account *ac = &e->accounts[a];
+	struct json_object *o = json_object_new_object();
+	char s[160], cc[40];
+	snprintf(cc, sizeof cc, "%s", e->c_code);
+	for (char *p = cc; *p; p++)
+		*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	add_int(o, m, "id", strtoll(ac->id, NULL, 10));
+	add_int(o, m, "accountStatusId", 1001);
+	add_int(o, m, "brandId", 2);
+	snprintf(s, sizeof s, "%s Simulated %s", e->c_code, ac->id);
+	add_str(o, m, "companyName", s);
+	add_str(o, m, "country", "US");
+	snprintf(s, sizeof s, "sl%s@%s.example.com", ac->id, cc);
+	add_str(o, m, "email", s);
+	add_str(o, m, "firstName", "Compliance");
+	add_str(o, m, "lastName", ac->username);
+	/* Relational counts: only when named. */
+	const struct {
+		const char *name;
+		size_t n;
+	} counts[] = { { "hardwareCount", ac->nhw }, { "virtualGuestCount", ac->nvg },
+		       { "networkVlanCount", ac->nvl } };
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+		if (want_rel(m, counts[i].name))
+			json_object_object_add(o, counts[i].name, json_object_new_int64((int64_t)counts[i].n));
+	add_tags(o, m);
+	return o;
+}
+
 /* ---- authentication and rate limit ---------------------------------- */
 
 static int b64val(int c)
@@ -689,6 +724,19 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 		return;
 	}
 	const struct account *ac = &e->accounts[a];
+	if (strcmp(path, "SoftLayer_Account/getObject.json") == 0 || strcmp(path, "SoftLayer_Account/getObject") == 0) {
+		const char *ms = req_arg(q, "objectMask"), *err = NULL;
+		struct mask *m = NULL;
+		if (ms && *ms && !(m = mask_parse(ms, &err))) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
+			sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+			return;
+		}
+		reply_json(r, 200, sl_account_json(e, (size_t)a, m));
+		mask_free(m);
+		return;
+	}
 	const uint32_t *idx;
 	size_t n;
 	int kind;

@@ -4,7 +4,8 @@
  *
  * Accounts come from the configuration file (each with its own
  * credentials, named by environment variable or file), or, without one,
- * from SL_USERNAME/SL_API_KEY, then ~/.softlayer, as slcli reads them.
+ * from SL_USERNAME/SL_API_KEY, then ~/.softlayer, as slcli reads them, the
+ * account id then asked of SoftLayer (resolve_account).
  * Every (account, type) is a pager job (src/lib/pager.h): the first page
  * gives SoftLayer-Total-Items, the rest go in parallel through the HTTP
  * engine, sorted by id so that they can be deduped and checked.
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_ENDPOINT "https://api.softlayer.com/rest/v3.1"
 #define DEFAULT_PAGE_SIZE 100
@@ -41,13 +43,15 @@ static const char usage_text[] =
 "Accounts come from --config FILE (softlayer.accounts, each naming the\n"
 "variable or file holding its secret); without one, from SL_USERNAME and\n"
 "SL_API_KEY (or SL_API_KEY_FILE), then from ~/.softlayer ([softlayer]:\n"
-"username, api_key, endpoint_url, timeout), as slcli reads them.\n"
+"username, api_key, endpoint_url, timeout), as slcli reads them, and the\n"
+"account is the one SoftLayer says the credentials belong to\n"
+"(SoftLayer_Account/getObject).\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE        the job's configuration file (docs/CONFIG.md)\n"
 "  -a, --account ID         fetch only this account of the configuration\n"
-"                           (repeatable); without a configuration, the id\n"
-"                           printed for the single account\n"
+"                           (repeatable); without a configuration, the\n"
+"                           account the credentials must belong to\n"
 "  -t, --types LIST         hardware,virtual_guest,vlan (the default: all)\n"
 "  -e, --endpoint URL       REST endpoint (default " DEFAULT_ENDPOINT ")\n"
 "  -p, --page-size N        records per request, 2..10000 (default 100)\n"
@@ -66,7 +70,8 @@ static const char usage_text[] =
 "\n"
 "Exit status:\n"
 "  0  complete\n"
-"  2  usage or configuration error\n"
+"  2  usage or configuration error (or, without a configuration, credentials\n"
+"     of another account than --account)\n"
 "  3  credentials rejected (HTTP 401/403): check that account's API key\n"
 "  4  network: DNS, connection or timeout; rerun first\n"
 "  5  API error after retries, or a bad response\n"
@@ -96,6 +101,7 @@ struct account {
 	char *id;
 	char *auth;             /* the secret header line */
 	char *secret_name;      /* where the secret came from, for messages */
+	char *user_name;        /* where the user name came from, or NULL */
 };
 
 struct job_info {
@@ -183,13 +189,19 @@ static int sl_parse(struct pager_job *job, struct http_request *req, const struc
 	return 0;
 }
 
-static int sl_fail(struct pager_job *job, long long offset, struct http_request *req,
-		   const struct http_response *resp, void *user)
+/* Report the final failure of a request of account A and return the exit
+ * code.  WHAT says what the request was for ("hardware at offset 200");
+ * A->id is NULL while the account of the credentials is being looked up. */
+static int sl_report(const struct account *a, const char *what, long long offset,
+		     struct http_request *req, const struct http_response *resp)
 {
-	struct job_info *ji = job->user;
 	char *url = http_url_for_message(http_request_url(req));
 	const char *em = NULL, *ec = NULL;
-	char apimsg[400] = "";
+	char apimsg[400] = "", who[160];
+	if (a->id)
+		snprintf(who, sizeof who, "account %s", a->id);
+	else
+		snprintf(who, sizeof who, "the account of the credentials");
 	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
 		char m[8];
 		struct json_object *o = pager_parse_body(resp, m, sizeof m);
@@ -200,49 +212,65 @@ static int sl_fail(struct pager_job *job, long long offset, struct http_request 
 	int code;
 	switch (resp->result) {
 	case HTTP_E_AUTH:
-		sosr_error("HTTP %ld from SoftLayer for account %s on %s%s: the credentials were rejected; "
-			   "check that account's API key (%s) and user name", resp->status, ji->acct->id,
-			   url, apimsg, ji->acct->secret_name);
+		sosr_error("HTTP %ld from SoftLayer for %s on %s%s: the credentials were rejected; "
+			   "check %s API key (%s) and user name%s%s%s", resp->status, who, url, apimsg,
+			   a->id ? "that account's" : "the", a->secret_name, a->user_name ? " (" : "",
+			   a->user_name ? a->user_name : "", a->user_name ? ")" : "");
 		code = SOSR_EXIT_AUTH;
 		break;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
-		sosr_error("cannot reach SoftLayer for account %s on %s: %s; it is the network path to the "
+		sosr_error("cannot reach SoftLayer for %s on %s: %s; it is the network path to the "
 			   "service (DNS, proxy, firewall): a rerun is the first remedy for a blip",
-			   ji->acct->id, url, resp->detail);
+			   who, url, resp->detail);
 		code = SOSR_EXIT_NETWORK;
 		break;
 	case HTTP_E_NOTFOUND:
-		sosr_error("HTTP 404 from SoftLayer for account %s on %s%s; check the endpoint "
-			   "(--endpoint, softlayer.endpoint)", ji->acct->id, url, apimsg);
+		sosr_error("HTTP 404 from SoftLayer for %s on %s%s; check the endpoint "
+			   "(--endpoint, softlayer.endpoint)", who, url, apimsg);
 		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_TOOBIG:
-		sosr_error("the response of SoftLayer for account %s on %s (offset %lld) is too large: %s; "
-			   "use a smaller --page-size or a larger --max-response", ji->acct->id, url,
-			   offset, resp->detail);
+		if (a->id)
+			sosr_error("the response of SoftLayer for %s on %s (offset %lld) is too large: %s; "
+				   "use a smaller --page-size or a larger --max-response", who, url,
+				   offset, resp->detail);
+		else
+			sosr_error("the response of SoftLayer for %s on %s is too large: %s; check the "
+				   "endpoint, or use a larger --max-response", who, url, resp->detail);
 		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_REDIRECT:
-		sosr_error("SoftLayer redirected the request for account %s on %s (%s); redirects are not "
-			   "followed with credentials: set the final URL with --endpoint", ji->acct->id,
+		sosr_error("SoftLayer redirected the request for %s on %s (%s); redirects are not "
+			   "followed with credentials: set the final URL with --endpoint", who,
 			   url, resp->detail);
 		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
-		sosr_error("SoftLayer failed for account %s, %s at offset %lld on %s: %s%s; if it persists, "
-			   "check the service status and try a smaller --page-size", ji->acct->id,
-			   types[ji->type].name, offset, url, resp->detail, apimsg);
+		if (a->id)
+			sosr_error("SoftLayer failed for %s, %s at offset %lld on %s: %s%s; if it persists, "
+				   "check the service status and try a smaller --page-size", who, what,
+				   offset, url, resp->detail, apimsg);
+		else
+			sosr_error("SoftLayer failed for %s, %s on %s: %s%s; if it persists, check the "
+				   "service status and the endpoint", who, what, url, resp->detail, apimsg);
 		code = SOSR_EXIT_API;
 		break;
 	default:
-		sosr_error("internal error fetching account %s on %s: %s", ji->acct->id, url, resp->detail);
+		sosr_error("internal error fetching %s on %s: %s", who, url, resp->detail);
 		code = SOSR_EXIT_INTERNAL;
 		break;
 	}
 	free(url);
 	return code;
+}
+
+static int sl_fail(struct pager_job *job, long long offset, struct http_request *req,
+		   const struct http_response *resp, void *user)
+{
+	struct job_info *ji = job->user;
+	return sl_report(ji->acct, types[ji->type].name, offset, req, resp);
 }
 
 /* ---- accounts and credentials ---- */
@@ -334,8 +362,9 @@ static double env_timeout(const char *name, const char *v)
 	return t;
 }
 
-/* One account as slcli finds it. ENDPOINT and TIMEOUT are filled when
- * the source names them and they are still unset. */
+/* One account as slcli finds it, with the id ID (NULL: to be asked of
+ * SoftLayer, resolve_account).  ENDPOINT and TIMEOUT are filled when the
+ * source names them and they are still unset. */
 static void account_from_env(struct ctx *c, const char *id, char **endpoint, double *timeout)
 {
 	char *key = NULL;
@@ -353,6 +382,7 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		}
 		a->auth = http_basic_auth(user, key);
 		a->secret_name = xstrdup("SL_API_KEY");
+		a->user_name = xstrdup("SL_USERNAME");
 		secret_free(key);
 		const char *ep = getenv("SL_ENDPOINT_URL");
 		if (ep && *ep && !*endpoint)
@@ -375,6 +405,7 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		}
 		a->auth = http_basic_auth(f.username, f.api_key);
 		a->secret_name = xstrdup("api_key in ~/.softlayer");
+		a->user_name = xstrdup("username in ~/.softlayer");
 		if (f.endpoint_url && !*endpoint)
 			*endpoint = xstrdup(f.endpoint_url);
 		if (f.timeout > 0 && *timeout < 0)
@@ -382,7 +413,120 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		slcli_free(&f);
 		buf_free(&path);
 	}
-	a->id = xstrdup(id);
+	a->id = id ? xstrdup(id) : NULL;
+}
+
+/* ---- the account of the credentials ---- */
+
+#define LOOKUP_WHAT "asking which account they belong to"
+
+struct lookup {
+	struct account *acct;
+	long long id;           /* the account's id, or -1 */
+	int rc;                 /* the exit code of a failure, or 0 */
+};
+
+/* getObject's answer: an object with a positive integer "id".  Anything
+ * else is a bad body, retried as a 5xx would be. */
+static enum http_verdict lookup_done(struct http_engine *e, struct http_request *req,
+				     struct http_response *resp, void *user)
+{
+	struct lookup *lk = user;
+	(void)e;
+	if (resp->result != HTTP_OK) {
+		lk->rc = sl_report(lk->acct, LOOKUP_WHAT, 0, req, resp);
+		return HTTP_ACCEPT;
+	}
+	char msg[400] = "";
+	struct json_object *o = pager_parse_body(resp, msg, sizeof msg), *id = NULL;
+	const char *em, *ec;
+	if (o && sl_error_body(o, &em, &ec))
+		snprintf(msg, sizeof msg, "HTTP %ld with an error body: %.200s (%.100s)", resp->status, em, ec);
+	else if (o && (!json_object_is_type(o, json_type_object) ||
+		       !json_object_object_get_ex(o, "id", &id) || !json_object_is_type(id, json_type_int) ||
+		       json_object_get_int64(id) <= 0))
+		snprintf(msg, sizeof msg, "HTTP %ld with a body that is not an account (an object "
+			 "with a positive integer \"id\")", resp->status);
+	else if (o)
+		lk->id = json_object_get_int64(id);
+	json_object_put(o);
+	if (lk->id < 0) {
+		snprintf(resp->detail, sizeof resp->detail, "%s", msg);
+		return HTTP_RETRY;
+	}
+	return HTTP_ACCEPT;
+}
+
+/*
+ * Without a configuration, the credentials (SL_USERNAME/SL_API_KEY,
+ * ~/.softlayer) do not say which account they belong to, and every record
+ * carries the account id: ask SoftLayer (SoftLayer_Account/getObject with
+ * mask[id] answers for the account of the credentials), through an engine
+ * with the fetch's options (retries, rate limit, timeouts, budget).  When
+ * --account named the account, SoftLayer's answer must be the same: a key
+ * of another account would print that account's devices under the wrong
+ * id.  Returns 0, or the exit code of a failure (reported).
+ */
+static int resolve_account(struct account *a, const char *endpoint, const struct http_options *ho,
+			   int quiet)
+{
+	struct lookup lk = { a, -1, 0 };
+	char *mask = http_escape("mask[id]");
+	struct buf url = BUF_INIT(0);
+	buf_printf(&url, "%s/SoftLayer_Account/getObject.json?objectMask=%s", endpoint, mask);
+	free(mask);
+	struct http_engine *e = http_engine_new(ho, lookup_done, &lk);
+	struct http_request *r = http_request_new(url.data);
+	char *shown = http_url_for_message(url.data);
+	buf_free(&url);
+	http_request_add_header(r, "Accept: application/json");
+	http_request_set_auth(r, a->auth);
+	http_request_set_cred(r, "");
+	http_submit(e, r);
+	int rc = http_run(e);
+	http_engine_free(e);
+	if (rc < 0)
+		rc = SOSR_EXIT_INTERNAL;
+	else if (lk.rc)
+		rc = lk.rc;
+	else if (lk.id < 0) {
+		sosr_error("no answer from SoftLayer on %s, asking which account the credentials belong "
+			   "to; this is a bug", shown);
+		rc = SOSR_EXIT_INTERNAL;
+	}
+	if (rc) {
+		free(shown);
+		return rc;
+	}
+	char got[32];
+	snprintf(got, sizeof got, "%lld", lk.id);
+	if (a->id && strcmp(a->id, got) != 0) {
+		sosr_error("--account %s: the credentials (%s) belong to SoftLayer account %s (%s); "
+			   "check --account, or use the credentials of account %s", a->id,
+			   a->secret_name, got, shown, a->id);
+		free(shown);
+		return SOSR_EXIT_USAGE;
+	}
+	if (!a->id) {
+		a->id = xstrdup(got);
+		if (!quiet)
+			sosr_info("the credentials belong to account %s", got);
+	}
+	free(shown);
+	return 0;
+}
+
+static void free_accounts(struct ctx *c)
+{
+	for (size_t i = 0; i < c->n_accts; i++) {
+		free(c->accts[i].id);
+		secret_free(c->accts[i].auth);
+		free(c->accts[i].secret_name);
+		free(c->accts[i].user_name);
+	}
+	free(c->accts);
+	c->accts = NULL;
+	c->n_accts = 0;
 }
 
 static void check_endpoint(const char *ep, const char *what)
@@ -520,10 +664,7 @@ int main(int argc, char **argv)
 			sosr_usage_error("--account: only one without --config");
 		double t = -1;
 		char *ep = NULL;
-		if (nsel == 0)
-			sosr_usage_error("--account: without --config, name the account id that the "
-					 "credentials belong to (it is printed in every record)");
-		account_from_env(&c, sel[0], &ep, &t);
+		account_from_env(&c, nsel ? sel[0] : NULL, &ep, &t);
 		if (!endpoint && ep) {
 			check_endpoint(ep, "the SoftLayer endpoint_url");
 			endpoint = ep;
@@ -556,6 +697,28 @@ int main(int argc, char **argv)
 	ho.max_response = (size_t)max_response;
 	ho.verbose = verbose;
 	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
+
+	if (!config_path) {
+		int lrc = resolve_account(&c.accts[0], endpoint, &ho, quiet);
+		if (lrc) {
+			free_accounts(&c);
+			free(endpoint);
+			free(sel);
+			config_free(&cfg);
+			http_global_cleanup();
+			exit(lrc);
+		}
+		/* The lookup's engine is gone with its record of the request:
+		 * one request fewer a second for the pages keeps the rate
+		 * within the limit in the first second too. */
+		if (ho.rate_limit > 1) {
+			ho.rate_limit--;
+			ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
+		} else {
+			struct timespec ts = { 1, 50000000 };   /* http.c's RATE_WINDOW */
+			nanosleep(&ts, NULL);
+		}
+	}
 
 	struct pager_options po = { 0 };
 	po.page_size = page_size > 0 ? page_size : DEFAULT_PAGE_SIZE;
@@ -590,12 +753,7 @@ int main(int argc, char **argv)
 	int rc = pager_run(p);
 	pager_free(p);
 	free(infos);
-	for (size_t i = 0; i < c.n_accts; i++) {
-		free(c.accts[i].id);
-		secret_free(c.accts[i].auth);
-		free(c.accts[i].secret_name);
-	}
-	free(c.accts);
+	free_accounts(&c);
 	free(endpoint);
 	free(sel);
 	config_free(&cfg);
