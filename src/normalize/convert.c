@@ -94,7 +94,9 @@ static int scalar(struct json_object *o, struct val *v)
 		break;
 	case json_type_double: {
 		double d = json_object_get_double(o);
-		if (d != (double)(int64_t)d)
+		/* a whole number in int64's range only: casting anything else
+		 * (1e400 is inf to json-c, NaN) is undefined behaviour */
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d)
 			return -1;
 		v->len = fmt_i64((int64_t)d, v->num);
 		v->s = v->num;
