@@ -116,6 +116,7 @@ retried_ok() {
 }
 
 @test "the rate limit per credential is never exceeded" {
+	skip_under_valgrind
 	sim_start --seed 4 --accounts 2 --devices 120 --vlans 16 --rate-limit 20
 	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 2 -j 16 --rate-limit 20
 	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
@@ -125,6 +126,7 @@ retried_ok() {
 }
 
 @test "the default rate limit keeps under SoftLayer's 50 a second" {
+	skip_under_valgrind
 	sim_start --seed 4 --accounts 1 --devices 240 --vlans 8
 	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 2 -j 32
 	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
