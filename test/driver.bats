@@ -7,6 +7,7 @@ load test_helper
 
 NOW=2026-11-26T06:00:00Z
 CANARY_SL=canary-sl-4f1d2c9e7a
+CANARY_SL2=canary-sl-90b3e5a1c6
 CANARY_SOS=canary-sos-8b3e6d1f20
 CANARY_PD=canary-pd-71c0aa93e5
 
@@ -17,10 +18,11 @@ setup() {
 teardown() { common_teardown; }
 
 # start_sim [ARGS...]: the simulator with canary secrets, and alc.json for
-# it; the secrets are exported as the config names them.  Every account has
-# the same (canary) API key, so each one is selected by its username: basic.
+# it; the secrets are exported as the config names them.  Each account has
+# its own canary API key (--api-key-file: line i for account i), used as
+# the simulator advertises it (basic, then apikey).
 start_sim() {
-	printf '%s\n' "$CANARY_SL" >sl.key
+	printf '%s\n' "$CANARY_SL" "$CANARY_SL2" >sl.key
 	printf '%s\n' "$CANARY_SOS" >sos.token
 	start_fake_api --seed 7 --accounts 2 --devices 200 --vlans 40 --now "$NOW" \
 		--credentials cred.json --truth truth.ndjson --alerts-log alerts.ndjson \
@@ -28,9 +30,10 @@ start_sim() {
 	jq '{c_code: .sos.c_code,
 	     softlayer: {endpoint: .softlayer.endpoint,
 	                 accounts: [.softlayer.accounts[]
-	                            | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]},
+	                            | {id, auth, api_key_env: "SL_KEY_\(.id)"}
+	                              + (if .auth == "basic" then {username} else {} end)]},
 	     sos: {url: .sos.url, token_env: "SOS_TOKEN"}}' cred.json >alc.json
-	export SL_KEY_1000001=$CANARY_SL SL_KEY_1000002=$CANARY_SL SOS_TOKEN=$CANARY_SOS
+	export SL_KEY_1000001=$CANARY_SL SL_KEY_1000002=$CANARY_SL2 SOS_TOKEN=$CANARY_SOS
 }
 
 # with_alert: add PagerDuty, Slack and the webhook, pointed at the simulator.
@@ -55,7 +58,7 @@ check_manifest() {
 # No canary secret in _output/ nor in the console output ($output).
 check_no_secrets() {
 	local c
-	for c in "$CANARY_SL" "$CANARY_SOS" "$CANARY_PD"; do
+	for c in "$CANARY_SL" "$CANARY_SL2" "$CANARY_SOS" "$CANARY_PD"; do
 		assert_no_canary "$c" _output
 		refute_output --partial "$c"
 	done

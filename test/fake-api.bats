@@ -454,19 +454,48 @@ $FAKE_URL/pagerduty/v2/enqueue"
 
 @test "sos: --sos-token-file and --api-key-file fix the secrets, which never reach the log or stderr" {
 	printf 'canary-sos-token-4711\n' > tok
-	printf 'canary-api-key-0815\n' > key
-	serve --sos-token-file tok --api-key-file key --alerts-log al.ndjson
+	printf 'canary-api-key-0815\r\ncanary-api-key-0816\ncanary-api-key-0817' > key
+	serve --accounts 3 --sos-token-file tok --api-key-file key --alerts-log al.ndjson
 	[[ $(jq -r .sos.token creds.json) == canary-sos-token-4711 ]]
-	[[ $(jq -r '[.softlayer.accounts[].api_key]|unique|join(",")' creds.json) == canary-api-key-0815 ]]
+	[[ $(jq -r '[.softlayer.accounts[].api_key]|join(",")' creds.json) == canary-api-key-0815,canary-api-key-0816,canary-api-key-0817 ]]
 	[[ $(status -H "Authorization: Bearer canary-sos-token-4711" "$FAKE_URL/api/v1/inventory/vlans?c_code=ALC") == 200 ]]
-	[[ $(status -u "SL1000002:canary-api-key-0815" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
-	[[ $(status -u "apikey:canary-api-key-0815" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+	[[ $(status -u "SL1000001:canary-api-key-0815" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+	[[ $(status -u "SL1000002:canary-api-key-0816" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+	# a key is its own account's only
+	[[ $(status -u "SL1000002:canary-api-key-0815" "$SL/SoftLayer_Account/getHardware.json") == 401 ]]
+	# "apikey" accounts are told apart by their keys
+	local n
+	for n in 1 2 3; do
+		run -0 curl -sS -u "apikey:canary-api-key-081$((n + 4))" "$SL/SoftLayer_Account/getObject.json"
+		[[ $(jq -r .id <<<"$output") == 100000$n ]]
+	done
+	[[ $(jq -r 'select(.path | endswith("getObject.json")) | .credential' req.ndjson | tr '\n' ' ') == "1000001 1000002 1000003 " ]]
 	stop_fake_api
-	for c in canary-sos-token-4711 canary-api-key-0815; do
+	for c in canary-sos-token-4711 canary-api-key-0815 canary-api-key-0816 canary-api-key-0817; do
 		assert_no_canary "$c" req.ndjson "$BATS_TEST_TMPDIR/fake-api.err" "$BATS_TEST_TMPDIR/fake-api.out"
 	done
 	run -2 sosr-fake-api --no-serve --truth t --sos-token-file /nonexistent
 	assert_output --partial "--sos-token-file"
+}
+
+@test "--api-key-file: one key a line per account, none empty, none twice; errors name the line, never a key" {
+	printf 'canary-k1\ncanary-k2\n' > key
+	run -2 sosr-fake-api --no-serve --truth t --accounts 3 --api-key-file key
+	assert_output "sosr-fake-api: error: --api-key-file 'key': 2 keys for 3 accounts; put one key a line, line i for account i (docs/SIMULATOR.md)"
+	run -2 sosr-fake-api --no-serve --truth t --accounts 1 --api-key-file key
+	assert_output --partial "error: --api-key-file 'key': 2 keys for 1 account;"
+	printf 'canary-k1\n\ncanary-k3\n' > key
+	run -2 sosr-fake-api --no-serve --truth t --accounts 3 --api-key-file key
+	assert_output "sosr-fake-api: error: --api-key-file 'key', line 2: empty; put one key a line, line i for account i (docs/SIMULATOR.md)"
+	printf 'canary-k1\ncanary-k2\ncanary-k1\n' > key
+	run -2 sosr-fake-api --no-serve --truth t --accounts 3 --api-key-file key
+	assert_output --partial "error: --api-key-file 'key', line 3: the same key as line 1; each account needs its own;"
+	: > key
+	run -2 sosr-fake-api --no-serve --truth t --api-key-file key
+	assert_output --partial "error: --api-key-file 'key': empty;"
+	run -2 sosr-fake-api --no-serve --truth t --api-key-file missing
+	assert_output --partial "error: cannot read the secret file for --api-key-file 'missing'"
+	refute_output --partial canary
 }
 
 @test "sos: --sos-auth-header and --sos-auth-scheme move the token to another header" {

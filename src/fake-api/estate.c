@@ -666,22 +666,112 @@ static char *hex_secret(struct prng *r, size_t nbytes, const char *prefix)
 	return s;
 }
 
+#define API_KEY_FILE_MAX (4u << 20)
+
+static void key_file_error(struct buf *b, const char *path, size_t line, const char *what)
+{
+	if (b->data)
+		memset(b->data, 0, b->len);
+	buf_free(b);
+	if (line)
+		sosr_error("--api-key-file '%s', line %zu: %s; put one key a line, line i for "
+			   "account i (docs/SIMULATOR.md)", path, line, what);
+	else
+		sosr_error("--api-key-file '%s': %s; put one key a line, line i for account i "
+			   "(docs/SIMULATOR.md)", path, what);
+	exit(SOSR_EXIT_USAGE);
+}
+
+/*
+ * The keys of --api-key-file: one a line, line i for account i, exactly
+ * one line per account, none empty, none twice.  Each account needs its
+ * own key because an "apikey" account (Basic with the literal user
+ * "apikey") is found by its key alone.  KEYS[a] gets account a's key (the
+ * caller's, secret_free it).  Dies naming the file and the line, never a
+ * key.
+ */
+static void read_api_keys(const char *path, char **keys, size_t naccounts)
+{
+	struct buf b = BUF_INIT(API_KEY_FILE_MAX);
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		sosr_error_errno("cannot read the secret file for --api-key-file '%s'", path);
+		exit(SOSR_EXIT_USAGE);
+	}
+	char chunk[4096];
+	size_t n;
+	int toolong = 0;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_add(&b, chunk, n) < 0) {
+			toolong = 1;
+			break;
+		}
+	int rerr = ferror(fp);
+	fclose(fp);
+	memset(chunk, 0, sizeof chunk);
+	if (rerr)
+		key_file_error(&b, path, 0, "cannot be read");
+	if (toolong)
+		key_file_error(&b, path, 0, "larger than 4 MiB");
+	if (b.len == 0)
+		key_file_error(&b, path, 0, "empty");
+	if (memchr(b.data, '\0', b.len))
+		key_file_error(&b, path, 0, "not text (a NUL byte)");
+	size_t nlines = 0;
+	for (char *p = b.data, *end = b.data + b.len; p < end; nlines++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	if (nlines != naccounts) {
+		char what[120];
+		snprintf(what, sizeof what, "%zu key%s for %zu account%s", nlines, nlines == 1 ? "" : "s",
+			 naccounts, naccounts == 1 ? "" : "s");
+		key_file_error(&b, path, 0, what);
+	}
+	size_t line = 0;
+	for (char *p = b.data, *end = b.data + b.len; p < end; line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len == 0 || len > SECRET_MAX_LEN) {
+			for (size_t k = 0; k < line; k++)
+				secret_free(keys[k]);
+			key_file_error(&b, path, line + 1, len ? "a key longer than 64 KiB" : "empty");
+		}
+		keys[line] = xstrndup(p, len);
+		for (size_t k = 0; k < line; k++)
+			if (strcmp(keys[k], keys[line]) == 0) {
+				char what[120];
+				snprintf(what, sizeof what, "the same key as line %zu; each account needs its own", k + 1);
+				for (size_t j = 0; j <= line; j++)
+					secret_free(keys[j]);
+				key_file_error(&b, path, line + 1, what);
+			}
+		p = nl ? nl + 1 : end;
+	}
+	memset(b.data, 0, b.len);
+	buf_free(&b);
+}
+
 void estate_set_secrets(struct estate *e, const char *api_key_file, const char *sos_token_file)
 {
 	/* Derived from the seed: a simulator's secrets are not secret, but they
 	 * are fresh per seed so that a test cannot pass by accident. */
 	struct prng r = { e->seed ^ 0x5ec12e7ULL };
-	char *key = NULL;
-	if (api_key_file && secret_from_file(api_key_file, "--api-key-file", &key) != 0)
-		exit(SOSR_EXIT_USAGE);
+	char **keys = NULL;
+	if (api_key_file) {
+		keys = xcalloc(e->naccounts, sizeof *keys);
+		read_api_keys(api_key_file, keys, e->naccounts);
+	}
 	for (size_t a = 0; a < e->naccounts; a++) {
 		struct account *ac = &e->accounts[a];
 		secret_free(ac->api_key);
 		secret_free(ac->token);
-		ac->api_key = key ? xstrdup(key) : hex_secret(&r, 32, "");
+		ac->api_key = keys ? keys[a] : hex_secret(&r, 32, "");
 		ac->token = hex_secret(&r, 24, "sl-iam-");
 	}
-	secret_free(key);
+	free(keys);
 	secret_free(e->sos_token);
 	if (sos_token_file) {
 		if (secret_from_file(sos_token_file, "--sos-token-file", &e->sos_token) != 0)
