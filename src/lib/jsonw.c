@@ -35,7 +35,8 @@ int jsonw_str(struct buf *b, const char *s, size_t len)
 		if (buf_add(b, esc, n) < 0)
 			return -1;
 	}
-	if (buf_add(b, s + run, len - run) < 0)
+	/* s may be NULL when len is 0: NULL + 0 is undefined in C */
+	if (run < len && buf_add(b, s + run, len - run) < 0)
 		return -1;
 	return buf_addch(b, '"');
 }
