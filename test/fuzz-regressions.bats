@@ -66,3 +66,11 @@ body_api() {
 	run -7 --separate-stderr sosr-normalize hw.ndjson
 	assert_equal "$stderr" "sosr-normalize: error: hw.ndjson:1: field 'id' of a softlayer hardware record is not a string or number; check the mapping (--map) for softlayer.hardware.id"
 }
+
+@test "fuzz-normalize: --device-key id, a record without a name: an empty fqdn written without undefined behaviour" {
+	# jsonw_str(NULL, 0) computed NULL + 0 (clang UBSan: applying zero
+	# offset to null pointer)
+	run -0 --separate-stderr sosr-normalize --device-key id "$FZ/normalize-id-key-no-name.ndjson"
+	[ -z "$stderr" ]
+	assert_equal "$output" '{"key":"device/id/99","kind":"device","fqdn":"","domain":"lc.example.com","device_type":"bare_metal","source":"softlayer","account":"659397","id":"99"}'
+}
