@@ -107,7 +107,7 @@ stage_objs = $(patsubst src/%.c,build/%.o,$(wildcard src/$(1)/*.c))
 bin/sosr-%: $$(call stage_objs,$$*) $(LIB)
 	@mkdir -p bin
 	$(quiet) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS) -lz) $(DEP_LIBS) -lm -lpthread
 
 bin/sos-reconcile: scripts/sos-reconcile VERSION
 	@mkdir -p bin

@@ -609,6 +609,62 @@ softlayer 200 -"
 	[[ $(jq -r 'select(.fault!=null)|.fault' req.ndjson | sort | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ') == "total:2 truncate:2 " ]]
 }
 
+@test "faults: truncate cuts the gzip bytes when the answer is compressed; the cut is detected" {
+	serve --devices 60 --fault truncate,nth=1,target=softlayer --fault truncate:json,nth=2,target=softlayer
+	# sorted, so that every answer is the same bytes
+	M="$SL/SoftLayer_Account/getVirtualGuests.json?objectFilter={\"virtualGuests\":{\"id\":{\"operation\":\"orderBy\",\"options\":[{\"name\":\"sort\",\"value\":[\"ASC\"]}]}}}"
+	# the length is short: curl fails (error 18)
+	run -18 curl -sSg --compressed -o /dev/null -u "$(slauth 0)" "$M"
+	# the Content-Length matches the half sent: curl (7.88) passes on what
+	# inflates, which is not a whole JSON document
+	run -0 bash -c "curl -sSg --compressed -u '$(slauth 0)' '$M' | jq . >/dev/null 2>&1 || echo cut"
+	assert_output cut
+	ndjq '.fault=="truncate"' '.encoding=="gzip" and .bytes > 0' req.ndjson
+	# half of the compressed bytes
+	run -0 curl -sSg --compressed -o /dev/null -w '%{size_download}' -u "$(slauth 0)" "$M"
+	full=$output
+	[[ $(jq -s -r 'map(select(.fault=="truncate"))[1].bytes' req.ndjson) -eq $((full / 2)) ]]
+}
+
+@test "gzip: SoftLayer and SOS answers compressed when Accept-Encoding allows, the same JSON, fewer bytes" {
+	serve --accounts 1 --devices 200 --vlans 20
+	M="$SL/SoftLayer_Account/getVirtualGuests.json?objectFilter={\"virtualGuests\":{\"id\":{\"operation\":\"orderBy\",\"options\":[{\"name\":\"sort\",\"value\":[\"ASC\"]}]}}}"
+	curl -sSg -u "$(slauth 0)" "$M" >plain.sl
+	curl -sSg --compressed -D h -u "$(slauth 0)" "$M" >inflated
+	cmp plain.sl inflated
+	grep -qix 'Content-Encoding: gzip.' h
+	grep -qix 'Vary: Accept-Encoding.' h
+	sos /api/v1/inventory/devices?c_code=ALC >plain
+	sos /api/v1/inventory/devices?c_code=ALC --compressed >inflated
+	cmp plain inflated
+	# the log counts the bytes sent: compressed, several times fewer
+	[[ $(jq -r .encoding req.ndjson | tr '\n' ' ') == "null gzip null gzip " ]]
+	jq -s -e '(.[1].bytes * 3 < .[0].bytes) and (.[3].bytes * 3 < .[2].bytes)' req.ndjson >/dev/null
+	# the raw bytes are one whole gzip member of the JSON
+	curl -sSg -H 'Accept-Encoding: gzip' -u "$(slauth 0)" "$M" | gzip -dc | cmp - plain.sl
+	# Accept-Encoding as RFC 9110 reads it
+	local ae want
+	while IFS='|' read -r ae want; do
+		curl -sSg -D h -o /dev/null -H "Accept-Encoding: $ae" -u "$(slauth 0)" "$M"
+		if [[ $want == gzip ]]; then grep -qi '^Content-Encoding: gzip' h; else ! grep -qi '^Content-Encoding' h; fi
+		grep -qi '^Vary: Accept-Encoding' h
+	done <<-'EOF'
+		gzip|gzip
+		deflate, gzip;q=0.5|gzip
+		X-GZIP|gzip
+		*|gzip
+		br;q=1, *;q=0.1|gzip
+		identity|none
+		gzip;q=0|none
+		gzip;q=0.000, *|none
+		deflate, br|none
+	EOF
+	# not the alert receivers, not the 502-504 proxy pages
+	curl -sS --compressed -D h -o /dev/null -d '{"text":"x"}' "$FAKE_URL/slack/webhook/T/B/x"
+	! grep -qi '^Content-Encoding' h
+	! grep -qi '^Vary' h
+}
+
 @test "faults: expire gives 401 after N requests, per target" {
 	serve --devices 10 --fault expire:2,target=sos --fault expire,after=3,target=softlayer
 	S="$FAKE_URL/api/v1/inventory/vlans?c_code=ALC"
@@ -667,7 +723,12 @@ softlayer 200 -"
 	serve --devices 10
 	sl 0 'SoftLayer_Account/getHardware.json?resultLimit=0,2' > /dev/null
 	run -0 jq -c 'del(.wall_ms,.mono_ms)' req.ndjson
-	assert_output '{"api":"softlayer","credential":"1000001","method":"GET","path":"/rest/v3.1/SoftLayer_Account/getHardware.json","query":"resultLimit=0,2","status":200,"bytes":'"$(sl 0 'SoftLayer_Account/getHardware.json?resultLimit=0,2' | wc -c)"',"fault":null}'
+	assert_output '{"api":"softlayer","credential":"1000001","method":"GET","path":"/rest/v3.1/SoftLayer_Account/getHardware.json","query":"resultLimit=0,2","status":200,"bytes":'"$(sl 0 'SoftLayer_Account/getHardware.json?resultLimit=0,2' | wc -c)"',"encoding":null,"fault":null}'
+	# compressed: the bytes sent
+	local n
+	n=$(sl 0 'SoftLayer_Account/getVirtualGuests.json?resultLimit=0,3' -H 'Accept-Encoding: gzip' | wc -c)
+	run -0 jq -c 'select(.path | endswith("getVirtualGuests.json")) | [.bytes, .encoding]' req.ndjson
+	assert_output "[$n,\"gzip\"]"
 	[[ $(status "$FAKE_URL/nothing") == 404 ]]
 	ndjq '.api=="other"' '.status==404' req.ndjson
 }
@@ -699,6 +760,8 @@ softlayer 200 -"
 	cmp sl.raw e/raw/softlayer.ndjson
 	SOS_TOKEN=$(sostoken) sosr-fetch-sos -q -C ALC -u "$FAKE_URL" --page-size 100 --retry-wait 0.01 > sos.raw
 	cmp sos.raw e/raw/sos.ndjson
+	# both fetchers took every answer with a body compressed
+	ndjq '.status==200 and .fault==null' '.encoding=="gzip"' req.ndjson
 }
 
 @test "truth: a hand-written estate with edge cases gives the checked truth" {

@@ -19,6 +19,20 @@ teardown() { common_teardown; }
 	cmp default.ndjson "$ESTATE/raw/softlayer.ndjson"
 	# three accounts, each with its own credential in the log
 	[ "$(jq -r 'select(.api=="softlayer") | .credential' "$SIMLOG" | sort -u | tr '\n' ' ')" = "1000001 1000002 1000003 " ]
+	# every answer came compressed (Accept-Encoding), and was inflated
+	[ "$(jq -r 'select(.api=="softlayer") | .encoding' "$SIMLOG" | sort -u)" = gzip ]
+}
+
+@test "a compressed page cut short is detected and read again: the estate, byte for byte" {
+	# truncate:json cuts the gzip bytes under a matching Content-Length,
+	# so only the JSON is left to tell; truncate:length fails the transfer
+	sim_start --seed 3 --accounts 1 --devices 60 --vlans 6 \
+		--fault truncate:json,nth=2,target=softlayer --fault truncate:length,nth=4,target=softlayer
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 10 --concurrency 1 --retry-wait 10ms -v
+	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+	[ "$(sim_requests '.fault=="truncate" and .encoding=="gzip"')" -eq 2 ]
+	[[ $stderr == *"retry 1 of $SL_ENDPOINT/SoftLayer_Account/get"*"HTTP 200 with a body that is not a whole JSON document"*"it ends in the middle of the JSON value"* ]]
+	[[ $stderr == *"retry 1 of $SL_ENDPOINT/SoftLayer_Account/get"*"Transferred a partial file (curl error 18)"* ]]
 }
 
 @test "progress: one line per account and type with counts, none with --quiet" {

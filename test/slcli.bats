@@ -85,3 +85,16 @@ ids() {
 	[[ $(wc -l < got) -eq $want ]]
 	! ids virtual_guest 1000001 | cmp -s - got
 }
+
+@test "slcli: account summary shows the account of the credentials, with the estate's counts" {
+	start_fake_api --accounts 2 --devices 80 --vlans 10 --credentials creds.json --write-estate e --log req.ndjson
+	slcli_config 1
+	run -0 slcli -C sl.conf --format json account summary
+	local hw vg vl
+	hw=$(jq -s '[.[] | select(.account=="1000002" and .type=="hardware")] | length' e/raw/softlayer.ndjson)
+	vg=$(jq -s '[.[] | select(.account=="1000002" and .type=="virtual_guest")] | length' e/raw/softlayer.ndjson)
+	vl=$(jq -s '[.[] | select(.account=="1000002" and .type=="vlan")] | length' e/raw/softlayer.ndjson)
+	[[ $(jq -c '[.["Company Name"], .Hardware, .["Virtual Guests"], .["Network Vlans"]]' <<<"$output") == "[\"ALC Simulated 1000002\",$hw,$vg,$vl]" ]]
+	# slcli asks with gzip, and the account is the credential's
+	[[ $(jq -c 'select(.path | endswith("SoftLayer_Account/getObject.json")) | [.credential, .encoding]' req.ndjson) == '["1000002","gzip"]' ]]
+}

@@ -26,13 +26,16 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 #define UPLOAD_MAX (1u << 20)   /* largest POST body accepted */
 #define POOL_THREADS 4
@@ -47,8 +50,9 @@ static const char usage_text[] =
 	"                          port; [::1]:PORT for IPv6)\n"
 	"  --port-file FILE        write the bound port there once listening\n"
 	"  --credentials FILE      write endpoints and credentials (JSON, mode 0600)\n"
-	"  --api-key-file FILE     the SoftLayer API key of every account\n"
-	"                          (default: derived from the seed)\n"
+	"  --api-key-file FILE     the SoftLayer API keys, one a line, line i for\n"
+	"                          account i, all distinct (default: derived\n"
+	"                          from the seed)\n"
 	"  --sos-token-file FILE   the SOS token (default: derived from the seed)\n"
 	"  --sos-auth-header NAME  header carrying the SOS token (Authorization)\n"
 	"  --sos-auth-scheme WORD  its scheme (Bearer; '' for a bare token)\n"
@@ -302,10 +306,97 @@ static void trunc_free(void *cls)
 	free(t);
 }
 
+/* ---- gzip ----------------------------------------------------------- */
+
+/* The fastest level: the simulator serves benchmarks, and JSON shrinks
+ * several times over even so. */
+#define GZIP_LEVEL Z_BEST_SPEED
+
+/* Does an Accept-Encoding value take gzip (RFC 9110, 12.5.3)?  A list of
+ * codings, each with an optional ";q=" weight: "gzip" (or "x-gzip") with
+ * a weight above 0, or else "*" with one; "gzip;q=0" refuses it even when
+ * "*" is there.  No header: no coding. */
+static int accepts_gzip(const char *h)
+{
+	int gzip = -1, star = -1;
+	const char *p = h;
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		if (!*p)
+			break;
+		const char *name = p;
+		size_t nl = strcspn(p, " \t;,");
+		p += nl;
+		double q = 1;
+		while (*p && *p != ',') {
+			p += strspn(p, " \t;");
+			if ((*p == 'q' || *p == 'Q') && p[1] == '=')
+				q = strtod(p + 2, NULL);
+			p += strcspn(p, ";,");
+		}
+		if ((nl == 4 && strncasecmp(name, "gzip", 4) == 0) || (nl == 6 && strncasecmp(name, "x-gzip", 6) == 0))
+			gzip = q > 0;
+		else if (nl == 1 && *name == '*')
+			star = q > 0;
+	}
+	return gzip >= 0 ? gzip : star > 0;
+}
+
+/* BODY compressed as one gzip member (deflateInit2 with windowBits 15+16
+ * writes the gzip header and trailer): a new buffer in *OUT, or -1 when
+ * zlib fails (the body then goes out as it is). */
+static int gzip_body(const char *body, size_t len, char **out, size_t *outlen)
+{
+	if (len > UINT_MAX / 2)
+		return -1;
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	uLong bound = deflateBound(&z, (uLong)len);
+	char *buf = xmalloc(bound);
+	z.next_in = (Bytef *)(uintptr_t)body;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)buf;
+	z.avail_out = (uInt)bound;
+	int rc = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The APIs' JSON answers may be compressed; the alert receivers' and the
+ * proxy pages (502-504) are not, as the real services' are not known to
+ * be. */
+static int compressible(const struct conn_ctx *c)
+{
+	const struct reply *r = &c->reply;
+	return (strcmp(c->api, "softlayer") == 0 || strcmp(c->api, "sos") == 0) &&
+	       (!r->content_type || strcmp(r->content_type, "application/json") == 0);
+}
+
 static enum MHD_Result send_reply(struct conn_ctx *c)
 {
 	struct reply *r = &c->reply;
 	struct MHD_Response *resp;
+	int vary = compressible(c), gz = 0;
+	if (vary && r->len && accepts_gzip(req_header(&c->q, "Accept-Encoding"))) {
+		char *z;
+		size_t zl;
+		if (gzip_body(r->body, r->len, &z, &zl) == 0) {
+			free(r->body);
+			r->body = z;
+			r->len = zl;
+			gz = 1;
+		}
+	}
+	/* From here on the body is what goes on the wire: the truncation
+	 * faults cut the compressed bytes, and the log counts them. */
 	size_t bytes = r->len;
 	if (c->plan.truncate == TRUNC_LENGTH && r->len >= 2) {
 		struct trunc *t = xmalloc(sizeof *t);
@@ -323,6 +414,10 @@ static enum MHD_Result send_reply(struct conn_ctx *c)
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	if (vary)
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (r->total >= 0 && strcmp(c->api, "softlayer") == 0) {
 		char s[32];
 		snprintf(s, sizeof s, "%lld", r->total);
@@ -333,7 +428,7 @@ static enum MHD_Result send_reply(struct conn_ctx *c)
 		snprintf(s, sizeof s, "%d", r->retry_after);
 		MHD_add_response_header(resp, "Retry-After", s);
 	}
-	reqlog_write(c->api, &c->q, r, bytes, c->plan.names);
+	reqlog_write(c->api, &c->q, r, bytes, gz ? "gzip" : NULL, c->plan.names);
 	enum MHD_Result ret = MHD_queue_response(c->q.conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -428,7 +523,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (c->waiting) {
 		/* Resumed by the timer. */
 		if (atomic_load(&shutting_down) || c->plan.stall) {
-			reqlog_write(c->api, &c->q, NULL, 0, c->plan.names);
+			reqlog_write(c->api, &c->q, NULL, 0, NULL, c->plan.names);
 			return MHD_NO; /* close without an answer */
 		}
 		return send_reply(c);

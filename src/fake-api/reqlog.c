@@ -59,7 +59,8 @@ static void add_path(struct buf *b, const char *path)
 	jsonw_field_str(b, 0, "path", path, strlen(path));
 }
 
-void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes, const char *fault)
+void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes,
+		  const char *encoding, const char *fault)
 {
 	if (!log_fp)
 		return;
@@ -76,6 +77,10 @@ void reqlog_write(const char *api, const struct request *q, const struct reply *
 	jsonw_field_str(&b, 0, "query", qs.data ? qs.data : "", qs.len);
 	jsonw_field_int(&b, 0, "status", r ? r->status : 0);
 	jsonw_field_int(&b, 0, "bytes", (long long)bytes);
+	if (encoding)
+		jsonw_field_str(&b, 0, "encoding", encoding, strlen(encoding));
+	else
+		buf_addstr(&b, ",\"encoding\":null");
 	if (fault && *fault)
 		jsonw_field_str(&b, 0, "fault", fault, strlen(fault));
 	else

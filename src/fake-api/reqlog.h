@@ -14,7 +14,10 @@ struct reply;
 
 void reqlog_open(const char *path);
 void reqlog_close(void);
-/* API is "softlayer", "sos", "alert" or "other"; FAULT may be "" (none). */
-void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes, const char *fault);
+/* API is "softlayer", "sos", "alert" or "other"; BYTES the body bytes sent
+ * (compressed, when ENCODING is "gzip"; ENCODING NULL: as is); FAULT may be
+ * "" (none). */
+void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes,
+		  const char *encoding, const char *fault);
 
 #endif
