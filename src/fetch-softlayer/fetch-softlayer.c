@@ -699,6 +699,8 @@ int main(int argc, char **argv)
 	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
 
 	if (!config_path) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int lrc = resolve_account(&c.accts[0], endpoint, &ho, quiet);
 		if (lrc) {
 			free_accounts(&c);
@@ -718,6 +720,11 @@ int main(int argc, char **argv)
 			struct timespec ts = { 1, 50000000 };   /* http.c's RATE_WINDOW */
 			nanosleep(&ts, NULL);
 		}
+		/* The budget is for the whole fetch, the lookup included. */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ho.budget -= (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (ho.budget < 0.001)
+			ho.budget = 0.001;
 	}
 
 	struct pager_options po = { 0 };
