@@ -132,26 +132,41 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h fuzz/*.h src/*/*.[ch])
 		$(DEP_CFLAGS) -o $@ $< $(LIB_SRC) \
 		$$(sed -n 's|^// fuzz-sources: *||p' $<) $(DEP_LIBS) -lm
 
-memcheck: deps all $(TEST_PROGS)
+memcheck: deps
+	@$(MAKE) --no-print-directory all $(TEST_PROGS)
 	@scripts/memcheck $(BATS_FLAGS)
 
 fuzz: $(FUZZ_TARGETS)
 	@fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
 
+# The targets a fresh machine starts with (test, demo, bench, memcheck)
+# install what is missing first, then build in a sub-make, which asks
+# pkg-config anew: this make read its answers before the packages existed.
 deps:
 	@scripts/install-deps --quiet
 
-test: deps all $(TEST_PROGS)
+# A plain build on a machine without the libraries says what to do.
+NEED_DEPS_CHECK := $(if $(filter-out deps test demo bench memcheck clean install-deps,$(or $(MAKECMDGOALS),all)),yes)
+ifeq ($(NEED_DEPS_CHECK),yes)
+ifneq ($(shell $(PKG_CONFIG) --exists libcurl json-c libmicrohttpd 2>/dev/null && echo ok),ok)
+$(error libcurl, json-c or libmicrohttpd not found by pkg-config; run scripts/install-deps (make test and make demo run it themselves))
+endif
+endif
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_PROGS)
 	@PATH="$(CURDIR)/bin:$$PATH" bats $(BATS_FLAGS) test/
 
 # The demo's estate has planted findings: sos-reconcile exits 1
 # (significant), which is the expected outcome, not a failure of make.
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/bin:$$PATH" sos-reconcile --demo; rc=$$?; \
 	echo "sos-reconcile --demo exited with status $$rc$$([ $$rc -eq 1 ] && echo ' (significant findings: the planted ones, as expected)')"; \
 	[ $$rc -eq 1 ]
 
-bench: deps all $(BENCH_PROGS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_PROGS)
 	@PATH="$(CURDIR)/bin:$$PATH" bench/run $(BENCH_ARGS)
 
 install: all
