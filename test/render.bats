@@ -184,7 +184,7 @@ summary_only() { grep '"type":"summary"' "$IN"; }
 	run -2 sosr-render a b
 	assert_line "sosr-render: error: too many operands; sosr-render reads one stream"
 	run -9 sosr-render nonexistent.ndjson
-	assert_output --partial "sosr-render: error: cannot open the discrepancy stream 'nonexistent.ndjson'"
+	assert_output --partial "sosr-render: error: nonexistent.ndjson: cannot open: No such file or directory; check the path of the discrepancy stream"
 	run -0 sosr-render --help
 	assert_output --partial 'Exit status:'
 	run -0 sosr-render --version

@@ -222,7 +222,8 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 {
 	struct ndjson_reader r;
 	if (ndjson_open(&r, path, 0) < 0) {
-		sosr_error("cannot open the discrepancy stream '%s': %s; check the path", path, r.err);
+		/* r.err is "cannot open: REASON", as sosr-normalize and sosr-diff say it */
+		sosr_error("%s: %s; check the path of the discrepancy stream", path, r.err);
 		ndjson_close(&r);
 		exit(r.err_code);
 	}
