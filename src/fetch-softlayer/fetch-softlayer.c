@@ -15,6 +15,7 @@
 #include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fetchopt.h"
 #include "http.h"
 #include "jsonw.h"
 #include "output.h"
@@ -54,19 +55,7 @@ static const char usage_text[] =
 "                           account the credentials must belong to\n"
 "  -t, --types LIST         hardware,virtual_guest,vlan (the default: all)\n"
 "  -e, --endpoint URL       REST endpoint (default " DEFAULT_ENDPOINT ")\n"
-"  -p, --page-size N        records per request, 2..10000 (default 100)\n"
-"  -j, --concurrency N      requests in flight, 1..64 (default 8)\n"
-"  -r, --rate-limit N       requests per second per account (default 50)\n"
-"  -T, --timeout S          seconds for one request (default 120)\n"
-"      --retries N          retries of a transient failure (default 5)\n"
-"      --retry-wait S       first wait before a retry (default 0.5s)\n"
-"      --max-response BYTES cap on one response body (default 64 MiB)\n"
-"      --budget S           time for the whole fetch (default 30m)\n"
-"      --allow-empty        an account without devices or VLANs is fine\n"
-"  -q, --quiet              no progress lines\n"
-"  -v, --verbose            log every request and retry (no secrets)\n"
-"  -h, --help               show this help\n"
-"  -V, --version            show the version\n"
+FETCHOPT_HELP("100", " per account", "120", "an account without devices or VLANs is fine")
 "\n"
 "Exit status:\n"
 "  0  complete\n"
@@ -529,21 +518,9 @@ static void free_accounts(struct ctx *c)
 	c->n_accts = 0;
 }
 
-static void check_endpoint(const char *ep, const char *what)
+static void check_endpoint(const char *url, const char *what)
 {
-	const char *rest = NULL;
-	if (strncmp(ep, "https://", 8) == 0)
-		rest = ep + 8;
-	else if (strncmp(ep, "http://", 7) == 0)
-		rest = ep + 7;
-	if (!rest || !*rest)
-		sosr_usage_error("%s: expected an http:// or https:// URL", what);
-	size_t host = strcspn(rest, "/?#");
-	if (memchr(rest, '@', host))
-		sosr_usage_error("%s: the URL must not carry credentials; use the configuration's "
-				 "api_key_env or SL_API_KEY", what);
-	if (strchr(ep, '?') || strchr(ep, '#'))
-		sosr_usage_error("%s: the URL must not have a query or fragment", what);
+	fetchopt_check_url(url, what, "use the configuration's api_key_env or SL_API_KEY");
 }
 
 int main(int argc, char **argv)
@@ -555,17 +532,7 @@ int main(int argc, char **argv)
 		{ "account", required_argument, NULL, 'a' },
 		{ "types", required_argument, NULL, 't' },
 		{ "endpoint", required_argument, NULL, 'e' },
-		{ "page-size", required_argument, NULL, 'p' },
-		{ "concurrency", required_argument, NULL, 'j' },
-		{ "rate-limit", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "retries", required_argument, NULL, 1 },
-		{ "retry-wait", required_argument, NULL, 2 },
-		{ "max-response", required_argument, NULL, 3 },
-		{ "budget", required_argument, NULL, 4 },
-		{ "allow-empty", no_argument, NULL, 5 },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		FETCHOPT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -574,11 +541,12 @@ int main(int argc, char **argv)
 	char *endpoint = NULL;
 	char **sel = NULL;
 	size_t nsel = 0;
-	long page_size = -1, concurrency = -1, rate = -1, retries = 5;
-	double timeout = -1, retry_wait = 0.5, budget = 1800;
-	long long max_response = HTTP_DEFAULT_MAX_RESPONSE;
-	int allow_empty = 0, quiet = 0, verbose = 0, ch;
-	while ((ch = getopt_long(argc, argv, "c:a:t:e:p:j:r:T:qvhV", opts, NULL)) != -1) {
+	struct fetchopt fo;
+	fetchopt_init(&fo);
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:a:t:e:" FETCHOPT_SHORTOPTS "hV", opts, NULL)) != -1) {
+		if (fetchopt_parse(ch, optarg, &fo))
+			continue;
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'a':
@@ -591,25 +559,6 @@ int main(int argc, char **argv)
 			endpoint = xstrdup(optarg);
 			check_endpoint(endpoint, "--endpoint");
 			break;
-		case 'p': page_size = (long)cli_number(optarg, 2, 10000, "--page-size"); break;
-		case 'j': concurrency = (long)cli_number(optarg, 1, 64, "--concurrency"); break;
-		case 'r': rate = (long)cli_number(optarg, 1, 1000, "--rate-limit"); break;
-		case 'T':
-			timeout = cli_duration(optarg, "--timeout");
-			if (timeout <= 0)
-				sosr_usage_error("--timeout: must be more than 0");
-			break;
-		case 1: retries = (long)cli_number(optarg, 0, 100, "--retries"); break;
-		case 2: retry_wait = cli_duration(optarg, "--retry-wait"); break;
-		case 3: max_response = cli_number(optarg, 1024, 1LL << 32, "--max-response"); break;
-		case 4:
-			budget = cli_duration(optarg, "--budget");
-			if (budget <= 0)
-				sosr_usage_error("--budget: must be more than 0");
-			break;
-		case 5: allow_empty = 1; break;
-		case 'q': quiet = 1; break;
-		case 'v': verbose = 1; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		default:
@@ -651,14 +600,8 @@ int main(int argc, char **argv)
 			check_endpoint(cfg.sl.endpoint, "softlayer.endpoint");
 			endpoint = xstrdup(cfg.sl.endpoint);
 		}
-		if (page_size < 0)
-			page_size = cfg.sl.page_size;
-		if (concurrency < 0)
-			concurrency = cfg.sl.concurrency;
-		if (rate < 0)
-			rate = cfg.sl.rate_limit;
-		if (timeout < 0)
-			timeout = cfg.sl.timeout;
+		fetchopt_config(&fo, cfg.sl.page_size, cfg.sl.concurrency, cfg.sl.rate_limit,
+				cfg.sl.timeout, -1);
 	} else {
 		if (nsel > 1)
 			sosr_usage_error("--account: only one without --config");
@@ -671,8 +614,8 @@ int main(int argc, char **argv)
 		} else {
 			free(ep);
 		}
-		if (timeout < 0)
-			timeout = t;
+		if (fo.timeout < 0)
+			fo.timeout = t;
 	}
 	if (!endpoint)
 		endpoint = xstrdup(DEFAULT_ENDPOINT);
@@ -683,25 +626,12 @@ int main(int argc, char **argv)
 
 	http_global_init();
 	struct http_options ho;
-	http_options_default(&ho);
-	ho.concurrency = concurrency > 0 ? (int)concurrency : HTTP_DEFAULT_CONCURRENCY;
-	ho.rate_limit = rate > 0 ? (int)rate : HTTP_DEFAULT_RATE_LIMIT;
-	ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
-	ho.timeout = timeout > 0 ? timeout : DEFAULT_TIMEOUT;
-	ho.low_speed_time = ho.timeout < 60 ? ho.timeout : 60;
-	ho.connect_timeout = ho.timeout < 10 ? ho.timeout : 10;
-	ho.retries = (int)retries;
-	ho.retries_other = retries < 2 ? (int)retries : 2;
-	ho.backoff = retry_wait;
-	ho.budget = budget;
-	ho.max_response = (size_t)max_response;
-	ho.verbose = verbose;
-	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
+	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
 
 	if (!config_path) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int lrc = resolve_account(&c.accts[0], endpoint, &ho, quiet);
+		int lrc = resolve_account(&c.accts[0], endpoint, &ho, fo.quiet);
 		if (lrc) {
 			free_accounts(&c);
 			free(endpoint);
@@ -728,11 +658,7 @@ int main(int argc, char **argv)
 	}
 
 	struct pager_options po = { 0 };
-	po.page_size = page_size > 0 ? page_size : DEFAULT_PAGE_SIZE;
-	po.allow_empty = allow_empty;
-	po.max_rereads = 2;
-	po.quiet = quiet;
-	po.verbose = verbose;
+	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
 	po.total_name = "SoftLayer-Total-Items";
 	po.empty_hint = "check that the account id and its credentials match";
 	static const struct pager_ops ops = { sl_request, sl_parse, sl_fail };

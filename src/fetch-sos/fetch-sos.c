@@ -14,6 +14,7 @@
 #include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fetchopt.h"
 #include "http.h"
 #include "jsonw.h"
 #include "output.h"
@@ -47,19 +48,7 @@ static const char usage_text[] =
 "                           unless the configuration has c_code\n"
 "  -u, --url URL            SOS base URL (overrides SOS_URL and sos.url)\n"
 "  -c, --config FILE        the job's configuration file (docs/CONFIG.md)\n"
-"  -p, --page-size N        records per request, 2..10000 (default 500)\n"
-"  -j, --concurrency N      requests in flight, 1..64 (default 8)\n"
-"  -r, --rate-limit N       requests per second (default 50)\n"
-"  -T, --timeout S          seconds for one request (default 60)\n"
-"      --retries N          retries of a transient failure (default 5)\n"
-"      --retry-wait S       first wait before a retry (default 0.5s)\n"
-"      --max-response BYTES cap on one response body (default 64 MiB)\n"
-"      --budget S           time for the whole fetch (default 30m)\n"
-"      --allow-empty        zero devices or zero VLANs is expected\n"
-"  -q, --quiet              no progress lines\n"
-"  -v, --verbose            log every request and retry (no secrets)\n"
-"  -h, --help               show this help\n"
-"  -V, --version            show the version\n"
+FETCHOPT_HELP("500", "", "60", "zero devices or zero VLANs is expected")
 "\n"
 "Exit status:\n"
 "  0  complete\n"
@@ -225,19 +214,9 @@ static int valid_c_code(const char *s)
 	return 1;
 }
 
-static void check_url(const char *u, const char *what)
+static void check_url(const char *url, const char *what)
 {
-	const char *rest = NULL;
-	if (strncmp(u, "https://", 8) == 0)
-		rest = u + 8;
-	else if (strncmp(u, "http://", 7) == 0)
-		rest = u + 7;
-	if (!rest || !*rest)
-		sosr_usage_error("%s: expected an http:// or https:// URL", what);
-	if (memchr(rest, '@', strcspn(rest, "/?#")))
-		sosr_usage_error("%s: the URL must not carry credentials; put the token in SOS_TOKEN", what);
-	if (strchr(u, '?') || strchr(u, '#'))
-		sosr_usage_error("%s: the URL must not have a query or fragment", what);
+	fetchopt_check_url(url, what, "put the token in SOS_TOKEN");
 }
 
 static const char *pick(const char *a, const char *b)
@@ -253,50 +232,22 @@ int main(int argc, char **argv)
 		{ "c-code", required_argument, NULL, 'C' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "config", required_argument, NULL, 'c' },
-		{ "page-size", required_argument, NULL, 'p' },
-		{ "concurrency", required_argument, NULL, 'j' },
-		{ "rate-limit", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "retries", required_argument, NULL, 1 },
-		{ "retry-wait", required_argument, NULL, 2 },
-		{ "max-response", required_argument, NULL, 3 },
-		{ "budget", required_argument, NULL, 4 },
-		{ "allow-empty", no_argument, NULL, 5 },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		FETCHOPT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *c_code = NULL, *url_arg = NULL;
-	long page_size = -1, concurrency = -1, rate = -1, retries = 5;
-	double timeout = -1, retry_wait = 0.5, budget = 1800;
-	long long max_response = HTTP_DEFAULT_MAX_RESPONSE;
-	int allow_empty = -1, quiet = 0, verbose = 0, ch;
-	while ((ch = getopt_long(argc, argv, "C:u:c:p:j:r:T:qvhV", opts, NULL)) != -1) {
+	struct fetchopt fo;
+	fetchopt_init(&fo);
+	int ch;
+	while ((ch = getopt_long(argc, argv, "C:u:c:" FETCHOPT_SHORTOPTS "hV", opts, NULL)) != -1) {
+		if (fetchopt_parse(ch, optarg, &fo))
+			continue;
 		switch (ch) {
 		case 'C': c_code = optarg; break;
 		case 'u': url_arg = optarg; check_url(optarg, "--url"); break;
 		case 'c': config_path = optarg; break;
-		case 'p': page_size = (long)cli_number(optarg, 2, 10000, "--page-size"); break;
-		case 'j': concurrency = (long)cli_number(optarg, 1, 64, "--concurrency"); break;
-		case 'r': rate = (long)cli_number(optarg, 1, 1000, "--rate-limit"); break;
-		case 'T':
-			timeout = cli_duration(optarg, "--timeout");
-			if (timeout <= 0)
-				sosr_usage_error("--timeout: must be more than 0");
-			break;
-		case 1: retries = (long)cli_number(optarg, 0, 100, "--retries"); break;
-		case 2: retry_wait = cli_duration(optarg, "--retry-wait"); break;
-		case 3: max_response = cli_number(optarg, 1024, 1LL << 32, "--max-response"); break;
-		case 4:
-			budget = cli_duration(optarg, "--budget");
-			if (budget <= 0)
-				sosr_usage_error("--budget: must be more than 0");
-			break;
-		case 5: allow_empty = 1; break;
-		case 'q': quiet = 1; break;
-		case 'v': verbose = 1; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		default:
@@ -361,40 +312,15 @@ int main(int argc, char **argv)
 	s.limit_param = pick(sc->limit_param, "limit");
 	s.total_field = pick(sc->total_field, "total");
 	s.items_field = pick(sc->items_field, "items");
-	if (page_size < 0)
-		page_size = sc->page_size;
-	if (concurrency < 0)
-		concurrency = sc->concurrency;
-	if (rate < 0)
-		rate = sc->rate_limit;
-	if (timeout < 0)
-		timeout = sc->timeout;
-	if (allow_empty < 0)
-		allow_empty = sc->allow_empty > 0;
+	fetchopt_config(&fo, sc->page_size, sc->concurrency, sc->rate_limit, sc->timeout,
+			sc->allow_empty);
 
 	http_global_init();
 	struct http_options ho;
-	http_options_default(&ho);
-	ho.concurrency = concurrency > 0 ? (int)concurrency : HTTP_DEFAULT_CONCURRENCY;
-	ho.rate_limit = rate > 0 ? (int)rate : HTTP_DEFAULT_RATE_LIMIT;
-	ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
-	ho.timeout = timeout > 0 ? timeout : DEFAULT_TIMEOUT;
-	ho.low_speed_time = ho.timeout < 60 ? ho.timeout : 60;
-	ho.connect_timeout = ho.timeout < 10 ? ho.timeout : 10;
-	ho.retries = (int)retries;
-	ho.retries_other = retries < 2 ? (int)retries : 2;
-	ho.backoff = retry_wait;
-	ho.budget = budget;
-	ho.max_response = (size_t)max_response;
-	ho.verbose = verbose;
-	ho.user_agent = "sos-reconcile/" SOSR_VERSION;
+	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
 
 	struct pager_options po = { 0 };
-	po.page_size = page_size > 0 ? page_size : DEFAULT_PAGE_SIZE;
-	po.allow_empty = allow_empty;
-	po.max_rereads = 2;
-	po.quiet = quiet;
-	po.verbose = verbose;
+	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
 	po.total_name = s.total_field;
 	po.empty_hint = "check the C_Code";
 	static const struct pager_ops ops = { sos_request, sos_parse, sos_fail };
