@@ -153,13 +153,20 @@ struct json_object *ndjson_parse(struct ndjson_reader *r, const char *line, size
 	struct json_object *o = json_tokener_parse_ex(r->tok, line, (int)len);
 	enum json_tokener_error e = json_tokener_get_error(r->tok);
 	if (!o) {
+		/* json_tokener_reset() keeps a pending \ud800-style high
+		 * surrogate: a line cut after one would put U+FFFD into the next
+		 * line parsed.  A fresh tokener after an error keeps every parse
+		 * independent of the lines before it. */
+		size_t at = json_tokener_get_parse_end(r->tok) + 1;
+		json_tokener_free(r->tok);
+		r->tok = NULL;
 		if (e == json_tokener_continue || e == json_tokener_success)
 			fail(r, SOSR_EXIT_DATA, "truncated JSON object");
 		else if (e == json_tokener_error_depth)
 			fail(r, SOSR_EXIT_DATA, "JSON nested deeper than %d levels", NDJSON_MAX_DEPTH);
 		else
-			fail(r, SOSR_EXIT_DATA, "invalid JSON at byte %zu: %s",
-			     json_tokener_get_parse_end(r->tok) + 1, json_tokener_error_desc(e));
+			fail(r, SOSR_EXIT_DATA, "invalid JSON at byte %zu: %s", at,
+			     json_tokener_error_desc(e));
 		return NULL;
 	}
 	size_t end = json_tokener_get_parse_end(r->tok);
