@@ -204,8 +204,28 @@ teardown() { common_teardown; }
 	export SL_KEY_1000002=wrong-key
 	run -3 --separate-stderr sosr-fetch-softlayer --config "$CFG" --account 1000002 --types vlan
 	[ -z "$output" ]
-	[[ $stderr == *"sosr-fetch-softlayer: error: HTTP 401 from SoftLayer for account 1000002 on $SL_ENDPOINT/SoftLayer_Account/getNetworkVlans.json"*"check that account's API key (SL_KEY_1000002)"* ]]
+	# (the first request asks whose key it is)
+	[[ $stderr == *"sosr-fetch-softlayer: error: HTTP 401 from SoftLayer for account 1000002 on $SL_ENDPOINT/SoftLayer_Account/getObject.json"*"check that account's API key (SL_KEY_1000002)"* ]]
 	[ "$(sim_requests)" -eq 1 ]
+}
+
+@test "with --config, the key of another account in an account's variable: exit 2, both ids, the file and the variable named, no page read" {
+	sim_start --seed 4 --accounts 3 --devices 60 --vlans 8
+	# account 1000002 (an apikey account: found by its key alone) is given
+	# the key of account 1000001
+	export SL_KEY_1000002=$SL_KEY_1000001
+	run -2 --separate-stderr sosr-fetch-softlayer --config "$CFG"
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: the API key in SL_KEY_1000002 (account 1000002 of $CFG) belongs to account 1000001; check the credential binding of the job"
+	# one lookup per account, all answered, and nothing else
+	[ "$(sim_requests)" -eq 3 ]
+	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 3 ]
+	assert_no_secret <(printf '%s\n' "$stderr")
+	# the right binding: one lookup per account, then the pages
+	export SL_KEY_1000002=$(jq -r '.softlayer.accounts[1].api_key' "$CRED")
+	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --quiet
+	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 6 ]
 }
 
 @test "configuration errors name the file and the key" {

@@ -61,15 +61,16 @@ retried_ok() {
 }
 
 @test "a plain 500 is retried twice only; the rate-limit 500 up to --retries" {
-	sim_start --seed 4 --accounts 1 --devices 30 --vlans 4 --fault 500,target=softlayer
+	# after=1: the pages, not the account lookup before them
+	sim_start --seed 4 --accounts 1 --devices 30 --vlans 4 --fault 500,after=1,target=softlayer
 	run -5 --separate-stderr sosr-fetch-softlayer --config "$CFG" --types vlan --retries 6 --retry-wait 10ms
 	[[ $stderr == *"HTTP 500 (after 3 attempts)"*"try a smaller --page-size"* ]]
-	[ "$(sim_requests)" -eq 3 ]
+	[ "$(sim_requests)" -eq 4 ]
 	stop_fake_api
-	sim_start --seed 4 --accounts 1 --devices 30 --vlans 4 --fault ratelimit,target=softlayer
+	sim_start --seed 4 --accounts 1 --devices 30 --vlans 4 --fault ratelimit,after=1,target=softlayer
 	run -5 --separate-stderr sosr-fetch-softlayer --config "$CFG" --types vlan --retries 4 --retry-wait 10ms
 	[[ $stderr == *"HTTP 500 SoftLayer_Exception_WebService_RateLimitExceeded (after 5 attempts)"* ]]
-	[ "$(sim_requests)" -eq 5 ]
+	[ "$(sim_requests)" -eq 6 ]
 }
 
 @test "Retry-After is obeyed" {
@@ -112,7 +113,8 @@ retried_ok() {
 	run -5 --separate-stderr sosr-fetch-softlayer --config "$CFG" --types virtual_guest --max-response 4096
 	[ -z "$output" ]
 	[[ $stderr == *"is too large: the response is larger than the cap of 4096 bytes; use a smaller --page-size or a larger --max-response"* ]]
-	[ "$(sim_requests)" -eq 1 ]
+	# the account lookup, then the page: not retried
+	[ "$(sim_requests)" -eq 2 ]
 }
 
 @test "the rate limit per credential is never exceeded" {

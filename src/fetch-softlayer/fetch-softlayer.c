@@ -5,7 +5,8 @@
  * Accounts come from the configuration file (each with its own
  * credentials, named by environment variable or file), or, without one,
  * from SL_USERNAME/SL_API_KEY, then ~/.softlayer, as slcli reads them, the
- * account id then asked of SoftLayer (resolve_account).
+ * account id then asked of SoftLayer (resolve_accounts), which also checks
+ * that each configured account's credentials belong to it.
  * Every (account, type) is a pager job (src/lib/pager.h): the first page
  * gives SoftLayer-Total-Items, the rest go in parallel through the HTTP
  * engine, sorted by id so that they can be deduped and checked.
@@ -46,7 +47,8 @@ static const char usage_text[] =
 "SL_API_KEY (or SL_API_KEY_FILE), then from ~/.softlayer ([softlayer]:\n"
 "username, api_key, endpoint_url, timeout), as slcli reads them, and the\n"
 "account is the one SoftLayer says the credentials belong to\n"
-"(SoftLayer_Account/getObject).\n"
+"(SoftLayer_Account/getObject).  A configured account's credentials must\n"
+"belong to it: SoftLayer is asked the same, once per account.\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE        the job's configuration file (docs/CONFIG.md)\n"
@@ -59,8 +61,8 @@ FETCHOPT_HELP("100", " per account", "120", "an account without devices or VLANs
 "\n"
 "Exit status:\n"
 "  0  complete\n"
-"  2  usage or configuration error (or, without a configuration, credentials\n"
-"     of another account than --account)\n"
+"  2  usage or configuration error, or credentials of another account than\n"
+"     the configured one (without a configuration: than --account)\n"
 "  3  credentials rejected (HTTP 401/403): check that account's API key\n"
 "  4  network: DNS, connection or timeout; rerun first\n"
 "  5  API error after retries, or a bad response\n"
@@ -90,6 +92,7 @@ struct account {
 	char *id;
 	char *auth;             /* the secret header line */
 	char *secret_name;      /* where the secret came from, for messages */
+	const char *secret_kind; /* "API key" or "token", for messages */
 	char *user_name;        /* where the user name came from, or NULL */
 };
 
@@ -179,8 +182,9 @@ static int sl_parse(struct pager_job *job, struct http_request *req, const struc
 }
 
 /* Report the final failure of a request of account A and return the exit
- * code.  WHAT says what the request was for ("hardware at offset 200");
- * A->id is NULL while the account of the credentials is being looked up. */
+ * code.  WHAT says what the request was for ("hardware"), OFFSET is the
+ * page's, or -1 for the account lookup (resolve_accounts); A->id is NULL
+ * while the account of credentials without a configuration is looked up. */
 static int sl_report(const struct account *a, const char *what, long long offset,
 		     struct http_request *req, const struct http_response *resp)
 {
@@ -220,7 +224,7 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_TOOBIG:
-		if (a->id)
+		if (offset >= 0)
 			sosr_error("the response of SoftLayer for %s on %s (offset %lld) is too large: %s; "
 				   "use a smaller --page-size or a larger --max-response", who, url,
 				   offset, resp->detail);
@@ -237,7 +241,7 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
-		if (a->id)
+		if (offset >= 0)
 			sosr_error("SoftLayer failed for %s, %s at offset %lld on %s: %s%s; if it persists, "
 				   "check the service status and try a smaller --page-size", who, what,
 				   offset, url, resp->detail, apimsg);
@@ -308,6 +312,7 @@ static void accounts_from_config(struct ctx *c, const struct config *cfg, char *
 			continue;
 		struct account *dst = &c->accts[c->n_accts++];
 		dst->id = xstrdup(a->id);
+		dst->secret_kind = a->auth == SL_AUTH_BEARER ? "token" : "API key";
 		char *secret = NULL;
 		int rc;
 		if (a->secret_file) {
@@ -352,7 +357,7 @@ static double env_timeout(const char *name, const char *v)
 }
 
 /* One account as slcli finds it, with the id ID (NULL: to be asked of
- * SoftLayer, resolve_account).  ENDPOINT and TIMEOUT are filled when the
+ * SoftLayer, resolve_accounts).  ENDPOINT and TIMEOUT are filled when the
  * source names them and they are still unset. */
 static void account_from_env(struct ctx *c, const char *id, char **endpoint, double *timeout)
 {
@@ -403,27 +408,35 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		buf_free(&path);
 	}
 	a->id = id ? xstrdup(id) : NULL;
+	a->secret_kind = "API key";
 }
 
 /* ---- the account of the credentials ---- */
 
-#define LOOKUP_WHAT "asking which account they belong to"
 
 struct lookup {
 	struct account *acct;
 	long long id;           /* the account's id, or -1 */
-	int rc;                 /* the exit code of a failure, or 0 */
+};
+
+struct lookups {
+	struct lookup *lk;
+	int rc;                 /* the exit code of the first failure, or 0 */
 };
 
 /* getObject's answer: an object with a positive integer "id".  Anything
- * else is a bad body, retried as a 5xx would be. */
+ * else is a bad body, retried as a 5xx would be.  The first request that
+ * fails for good is reported and stops the others: one error, one code. */
 static enum http_verdict lookup_done(struct http_engine *e, struct http_request *req,
 				     struct http_response *resp, void *user)
 {
-	struct lookup *lk = user;
-	(void)e;
+	struct lookups *ls = user;
+	struct lookup *lk = http_request_user(req);
 	if (resp->result != HTTP_OK) {
-		lk->rc = sl_report(lk->acct, LOOKUP_WHAT, 0, req, resp);
+		/* a configured account is named by its id in the message */
+		ls->rc = sl_report(lk->acct, lk->acct->id ? "asking which account its credentials "
+				   "belong to" : "asking which account they belong to", -1, req, resp);
+		http_abort(e);
 		return HTTP_ACCEPT;
 	}
 	char msg[400] = "";
@@ -447,62 +460,81 @@ static enum http_verdict lookup_done(struct http_engine *e, struct http_request 
 }
 
 /*
- * Without a configuration, the credentials (SL_USERNAME/SL_API_KEY,
- * ~/.softlayer) do not say which account they belong to, and every record
- * carries the account id: ask SoftLayer (SoftLayer_Account/getObject with
- * mask[id] answers for the account of the credentials), through an engine
- * with the fetch's options (retries, rate limit, timeouts, budget).  When
- * --account named the account, SoftLayer's answer must be the same: a key
- * of another account would print that account's devices under the wrong
- * id.  Returns 0, or the exit code of a failure (reported).
+ * Ask SoftLayer which account each account's credentials belong to
+ * (SoftLayer_Account/getObject with mask[id] answers for the account of
+ * the credentials; getHardware and the others name no account either, so
+ * the key alone decides whose devices are read).  All at once, through an
+ * engine with the fetch's options (retries, rate limit per account,
+ * timeouts, budget).
+ *
+ * Without a configuration (CFG_PATH NULL, one account), the credentials
+ * do not say which account they belong to, and every record carries the
+ * account id: the answer is the id, and --account, when given, must be
+ * the same.  With one, every account's answer must be its configured id:
+ * the key of another account in its variable would print that account's
+ * devices under this id, and this account's machines would vanish from the
+ * evidence.  Returns 0, or the exit code of a failure (reported); PO gets
+ * the requests and retries made, for the pager's closing line.
  */
-static int resolve_account(struct account *a, const char *endpoint, const struct http_options *ho,
-			   int quiet)
+static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct http_options *ho,
+			    int quiet, struct pager_options *po)
 {
-	struct lookup lk = { a, -1, 0 };
+	struct lookups ls = { xcalloc(c->n_accts, sizeof *ls.lk), 0 };
 	char *mask = http_escape("mask[id]");
 	struct buf url = BUF_INIT(0);
-	buf_printf(&url, "%s/SoftLayer_Account/getObject.json?objectMask=%s", endpoint, mask);
+	buf_printf(&url, "%s/SoftLayer_Account/getObject.json?objectMask=%s", c->endpoint, mask);
 	free(mask);
-	struct http_engine *e = http_engine_new(ho, lookup_done, &lk);
-	struct http_request *r = http_request_new(url.data);
+	struct http_engine *e = http_engine_new(ho, lookup_done, &ls);
+	for (size_t i = 0; i < c->n_accts; i++) {
+		struct account *a = &c->accts[i];
+		ls.lk[i].acct = a;
+		ls.lk[i].id = -1;
+		struct http_request *r = http_request_new(url.data);
+		http_request_add_header(r, "Accept: application/json");
+		http_request_set_auth(r, a->auth);
+		/* the pages count against the configured id */
+		http_request_set_cred(r, cfg_path ? a->id : "");
+		http_request_set_user(r, &ls.lk[i], NULL);
+		http_submit(e, r);
+	}
 	char *shown = http_url_for_message(url.data);
 	buf_free(&url);
-	http_request_add_header(r, "Accept: application/json");
-	http_request_set_auth(r, a->auth);
-	http_request_set_cred(r, "");
-	http_submit(e, r);
 	int rc = http_run(e);
+	po->prior_requests = http_requests(e);
+	po->prior_retries = http_retries(e);
 	http_engine_free(e);
 	if (rc < 0)
 		rc = SOSR_EXIT_INTERNAL;
-	else if (lk.rc)
-		rc = lk.rc;
-	else if (lk.id < 0) {
-		sosr_error("no answer from SoftLayer on %s, asking which account the credentials belong "
-			   "to; this is a bug", shown);
-		rc = SOSR_EXIT_INTERNAL;
-	}
-	if (rc) {
-		free(shown);
-		return rc;
-	}
-	char got[32];
-	snprintf(got, sizeof got, "%lld", lk.id);
-	if (a->id && strcmp(a->id, got) != 0) {
-		sosr_error("--account %s: the credentials (%s) belong to SoftLayer account %s (%s); "
-			   "check --account, or use the credentials of account %s", a->id,
-			   a->secret_name, got, shown, a->id);
-		free(shown);
-		return SOSR_EXIT_USAGE;
-	}
-	if (!a->id) {
-		a->id = xstrdup(got);
-		if (!quiet)
-			sosr_info("the credentials belong to account %s", got);
+	else if (ls.rc)
+		rc = ls.rc;
+	for (size_t i = 0; i < c->n_accts && !rc; i++) {
+		struct account *a = &c->accts[i];
+		long long id = ls.lk[i].id;
+		char got[32];
+		snprintf(got, sizeof got, "%lld", id);
+		if (id < 0) {
+			sosr_error("no answer from SoftLayer on %s, asking which account the credentials "
+				   "belong to; this is a bug", shown);
+			rc = SOSR_EXIT_INTERNAL;
+		} else if (cfg_path && strcmp(a->id, got) != 0) {
+			sosr_error("the %s in %s (account %s of %s) belongs to account %s; check the "
+				   "credential binding of the job", a->secret_kind, a->secret_name, a->id,
+				   cfg_path, got);
+			rc = SOSR_EXIT_USAGE;
+		} else if (a->id && strcmp(a->id, got) != 0) {
+			sosr_error("--account %s: the credentials (%s) belong to SoftLayer account %s (%s); "
+				   "check --account, or use the credentials of account %s", a->id,
+				   a->secret_name, got, shown, a->id);
+			rc = SOSR_EXIT_USAGE;
+		} else if (!a->id) {
+			a->id = xstrdup(got);
+			if (!quiet)
+				sosr_info("the credentials belong to account %s", got);
+		}
 	}
 	free(shown);
-	return 0;
+	free(ls.lk);
+	return rc;
 }
 
 static void free_accounts(struct ctx *c)
@@ -628,10 +660,14 @@ int main(int argc, char **argv)
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
 
-	if (!config_path) {
+	struct pager_options po = { 0 };
+	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
+
+	/* Whose keys are these: one request per account before the pages. */
+	{
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int lrc = resolve_account(&c.accts[0], endpoint, &ho, fo.quiet);
+		int lrc = resolve_accounts(&c, config_path ? cfg.path : NULL, &ho, fo.quiet, &po);
 		if (lrc) {
 			free_accounts(&c);
 			free(endpoint);
@@ -640,25 +676,25 @@ int main(int argc, char **argv)
 			http_global_cleanup();
 			exit(lrc);
 		}
-		/* The lookup's engine is gone with its record of the request:
-		 * one request fewer a second for the pages keeps the rate
-		 * within the limit in the first second too. */
-		if (ho.rate_limit > 1) {
+		/* The lookups' engine is gone with its record of the requests:
+		 * when each credential made one, one request fewer a second
+		 * for the pages keeps the rate within the limit in the first
+		 * second too; after a retry, the window is waited out. */
+		if (ho.rate_limit > 1 && po.prior_retries == 0) {
 			ho.rate_limit--;
 			ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
 		} else {
 			struct timespec ts = { 1, 50000000 };   /* http.c's RATE_WINDOW */
 			nanosleep(&ts, NULL);
 		}
-		/* The budget is for the whole fetch, the lookup included. */
+		/* The budget is for the whole fetch, the lookups included. */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		ho.budget -= (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		po.prior_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		ho.budget -= po.prior_seconds;
 		if (ho.budget < 0.001)
 			ho.budget = 0.001;
 	}
 
-	struct pager_options po = { 0 };
-	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
 	po.total_name = "SoftLayer-Total-Items";
 	po.empty_hint = "check that the account id and its credentials match";
 	static const struct pager_ops ops = { sl_request, sl_parse, sl_fail };

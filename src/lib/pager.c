@@ -90,7 +90,7 @@ static void live(struct pager *p, int force)
 	p->last_progress = t;
 	fprintf(stderr, "\r%s: %lu pages, %llu records, %zu of %zu collections done, %lu retries\033[K",
 		err_progname(), p->pages_total, p->records_total, p->done_jobs, p->n_jobs,
-		p->e ? http_retries(p->e) : 0);
+		p->o.prior_retries + (p->e ? http_retries(p->e) : 0));
 	fflush(stderr);
 }
 
@@ -601,8 +601,8 @@ int pager_run(struct pager *p)
 	}
 	if (!p->exit_code && !p->o.quiet && p->n_jobs > 1)
 		sosr_info("done: %llu records in %lu pages, %lu requests, %lu retries, %.1fs",
-			  p->records_total, p->pages_total, http_requests(p->e), http_retries(p->e),
-			  now_s() - p->t0);
+			  p->records_total, p->pages_total, p->o.prior_requests + http_requests(p->e),
+			  p->o.prior_retries + http_retries(p->e), p->o.prior_seconds + now_s() - p->t0);
 	return p->exit_code;
 }
 

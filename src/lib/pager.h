@@ -74,6 +74,10 @@ struct pager_options {
 	int quiet, verbose;
 	const char *total_name; /* "SoftLayer-Total-Items", "total": for messages */
 	const char *empty_hint; /* what to say when a group is empty */
+	/* requests, retries and seconds of the fetch before the pager's (the
+	 * account lookups), counted in the closing "done:" line */
+	unsigned long prior_requests, prior_retries;
+	double prior_seconds;
 };
 
 /* Parse a response body as one JSON array or object with nothing but
