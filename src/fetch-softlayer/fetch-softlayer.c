@@ -320,7 +320,9 @@ static void accounts_from_config(struct ctx *c, const struct config *cfg, char *
 			rc = secret_from_file(a->secret_file, a->id, &secret);
 		} else {
 			dst->secret_name = xstrdup(a->secret_env);
-			/* Two accounts may share a variable; it is unset once read. */
+			/* Two accounts may name one variable (it is unset once
+			 * read); resolve_accounts then refuses the one whose
+			 * id the key does not belong to. */
 			rc = 1;
 			for (size_t j = 0; j + 1 < c->n_accts; j++)
 				if (strcmp(c->accts[j].secret_name, a->secret_env) == 0) {
