@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# The fault matrix: every fault the simulator can inject, on the SoftLayer
+# side and on the SOS side, through a whole sos-reconcile run.  A cell
+# either recovers, and then its findings are byte for byte those of a clean
+# run of the same estate, or it fails closed: the documented exit code, an
+# incomplete report and manifest naming the failing fetcher, the runbook's
+# words in run.log, no discrepancy stream.  No cell may report a finding
+# the clean run does not have.  Every cell also checks, in the simulator's
+# request log, that its fault really fired.  docs/RELIABILITY.md ("Fault
+# matrix") keeps the table of cells and outcomes.
+bats_require_minimum_version 1.5.0
+load test_helper
+
+NOW=2026-11-26T06:00:00Z
+
+# The estate: 2 accounts, 300 devices, 40 VLANs, planted findings; pages of
+# 20 (SoftLayer) and 50 (SOS), so each source takes several pages (about
+# 20 SoftLayer and 7 SOS requests) and a fault "after 3 requests" or an
+# expiry after 5 lands in the middle of the fetch.  Timeouts of 1 s make a
+# stall cheap.  A recovering cell runs with --retries 2 (3 attempts; the
+# retries of bodies and of "other" 5xx are 2 as well), so a fault that fires
+# twice recovers even when both hit the same request; a failing cell runs
+# with --retries 1, to fail fast (the fault fires on every attempt).
+ESTATE=(--seed 11 --accounts 2 --devices 300 --vlans 40 --drift 0.05 --now "$NOW")
+
+setup_file() {
+	# The clean run every cell compares with, once per file.
+	local d=$BATS_FILE_TMPDIR/clean
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		BATS_TEST_TMPDIR=$d
+		start_sim
+		rc=0
+		sos-reconcile --config alc.json --now "$NOW" --retries 2 >console.txt 2>&1 || rc=$?
+		stop_fake_api
+		[[ $rc == 1 ]] || { echo "the clean run exited $rc, not 1" >&2; cat console.txt >&2; exit 1; }
+		# the clean run itself is right: its findings are the truth
+		project_findings _output/discrepancies.ndjson | cmp - truth.ndjson
+		jq -c .findings _output/report.json >findings.json
+		cp _output/discrepancies.ndjson clean.ndjson
+	)
+}
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# start_sim [ARGS...]: the simulator on the estate with a request log, and
+# alc.json for it; the secrets are exported as the config names them.
+start_sim() {
+	start_fake_api "${ESTATE[@]}" --credentials cred.json --truth truth.ndjson \
+		--log requests.ndjson "$@"
+	jq '{c_code: .sos.c_code,
+	     softlayer: {endpoint: .softlayer.endpoint, page_size: 20, concurrency: 4, timeout: 1,
+	                 accounts: [.softlayer.accounts[]
+	                            | {id, auth, api_key_env: "SL_KEY_\(.id)"}
+	                              + (if .auth == "basic" then {username} else {} end)]},
+	     sos: {url: .sos.url, token_env: "SOS_TOKEN", page_size: 50, concurrency: 4, timeout: 1}}' \
+		cred.json >alc.json
+	local id key
+	while IFS=$'\t' read -r id key; do
+		export "SL_KEY_$id=$key"
+	done < <(jq -r '.softlayer.accounts[] | "\(.id)\t\(.api_key)"' cred.json)
+	SOS_TOKEN=$(jq -r .sos.token cred.json)
+	export SOS_TOKEN
+}
+
+# fired API KIND: the fault KIND answered at least one request of API.  A
+# stalled connection is logged when it is dropped, possibly after the run:
+# wait for it (up to 5 s).
+fired() {
+	local n tries
+	for ((tries = 0; tries < 50; tries++)); do
+		n=$(jq --arg api "$1" --arg k "$2" \
+			'select(.api == $api and .fault != null and (.fault | split("+") | index($k)))' \
+			requests.ndjson | jq -s length)
+		((n > 0)) && return 0
+		sleep 0.1
+	done
+	echo "the fault $2 never fired on $1: this cell proves nothing" >&2
+	return 1
+}
+
+# No finding that the clean run does not have (report.json and the stream).
+no_new_findings() {
+	local f=$BATS_FILE_TMPDIR/clean/findings.json
+	jq -e --slurpfile clean "$f" '(.findings // []) - $clean[0] == []' _output/report.json >/dev/null ||
+		fail "report.json has findings the clean run does not have"
+	if [[ -e _output/discrepancies.ndjson ]]; then
+		run -0 comm -23 <(sort _output/discrepancies.ndjson) <(sort "$BATS_FILE_TMPDIR/clean/clean.ndjson")
+		assert_output ''
+	fi
+}
+
+# recovers SIDE FAULT: the run completes and its findings are the clean
+# run's, byte for byte.
+recovers() {
+	local side=$1 spec=$2
+	start_sim --fault "$spec,target=$side"
+	run -1 sos-reconcile --config alc.json --now "$NOW" --retries 2
+	no_new_findings
+	cmp _output/discrepancies.ndjson "$BATS_FILE_TMPDIR/clean/clean.ndjson"
+	jq -c .findings _output/report.json | cmp - "$BATS_FILE_TMPDIR/clean/findings.json"
+	assert_equal "$(jq -c '[.status, .exit, .sources.softlayer.complete, .sources.sos.complete]' _output/manifest.json)" \
+		'["complete",1,true,true]'
+	local kind=${spec%%[:,]*}
+	fired "$side" "$kind"
+}
+
+# fails SIDE FAULT CODE MESSAGE: the run fails closed with CODE, the
+# fetcher of SIDE is the failing stage, run.log has MESSAGE (an ERE).
+# FAULT "refused" points SIDE at a closed port instead.
+fails() {
+	local side=$1 spec=$2 code=$3 msg=$4
+	if [[ $spec == refused ]]; then
+		start_sim
+		# Port 1 on loopback: nothing listens there (it is privileged).
+		if [[ $side == softlayer ]]; then
+			jq '.softlayer.endpoint = "http://127.0.0.1:1/rest/v3.1"' alc.json >alc.tmp
+		else
+			jq '.sos.url = "http://127.0.0.1:1"' alc.json >alc.tmp
+		fi
+		mv alc.tmp alc.json
+	else
+		start_sim --fault "$spec,target=$side"
+	fi
+	run -"$code" sos-reconcile --config alc.json --now "$NOW" --retries 1
+	assert_equal "$(jq -c '[.status, .exit, .verdict, .failures[0].stage, .failures[0].exit]' _output/manifest.json)" \
+		"[\"incomplete\",$code,\"incomplete\",\"fetch-$side\",$code]"
+	assert_equal "$(jq -c '[.status, .verdict.result, .failures[0].stage, (.findings // [] | length)]' _output/report.json)" \
+		"[\"incomplete\",\"incomplete\",\"fetch-$side\",0]"
+	grep -qx 'Status     INCOMPLETE' _output/report.txt
+	[[ ! -e _output/discrepancies.ndjson ]] || fail "an incomplete run left discrepancies.ndjson"
+	[[ ! -e _output/$side.ndjson ]] || fail "the failed source left _output/$side.ndjson"
+	grep -qE "^[0-9TZ:-]+ fetch-$side: sosr-fetch-$side: error: $msg" _output/run.log ||
+		fail "run.log lacks the message /$msg/"
+	# the report quotes the same error line
+	jq -e --arg m "$msg" '.failures[0].error | test($m)' _output/report.json >/dev/null ||
+		fail "report.json does not quote /$msg/"
+	no_new_findings
+	[[ $spec == refused ]] || fired "$side" "${spec%%[:,]*}"
+}
+
+# The runbook's words (docs/RUNBOOK.md), per failure.  The SoftLayer fetcher
+# may fail on its first request of an account, the account lookup (getObject).
+SL_API='SoftLayer failed for account [0-9]+, ((hardware|virtual_guest|vlan) at offset [0-9]+|asking which account its credentials belong to) on http://127\.0\.0\.1:[0-9]+/rest/v3\.1/SoftLayer_Account/get[A-Za-z]+\.json: HTTP '
+SOS_API='SOS failed for C_Code ALC, (devices|vlans) at offset [0-9]+ on http://127\.0\.0\.1:[0-9]+/api/v1/inventory/(devices|vlans): HTTP '
+SL_NET='cannot reach SoftLayer for account [0-9]+ on http://127\.0\.0\.1:[0-9]+/rest/v3\.1/SoftLayer_Account/get[A-Za-z]+\.json: '
+SOS_NET='cannot reach SOS for C_Code ALC on http://127\.0\.0\.1:[0-9]+/api/v1/inventory/(devices|vlans): '
+SL_TOTAL='incomplete read of account [0-9]+ (hardware|virtual_guest|vlan): expected [0-9]+ records \(SoftLayer-Total-Items\), got [0-9]+ \(read 3 times\); a rerun is the first remedy'
+SOS_TOTAL='incomplete read of C_Code ALC (devices|vlans): expected [0-9]+ records \(total\), got [0-9]+ \(read 3 times\); a rerun is the first remedy'
+
+# --- SoftLayer ----------------------------------------------------------
+
+@test "softlayer latency 100ms+jitter on every request: recovers" { recovers softlayer latency:100ms,jitter=50ms; }
+@test "softlayer stall 2s (timeout 1s) once: recovers" { recovers softlayer stall:2s,after=3,count=1; }
+@test "softlayer stall 2s on every request: exit 4, curl error 28" { fails softlayer stall:2s 4 "${SL_NET}Timeout was reached \(curl error 28\) \(after 2 attempts\)"; }
+@test "softlayer 500 twice: recovers" { recovers softlayer 500,after=3,count=2; }
+@test "softlayer 500 on every request: exit 5" { fails softlayer 500 5 "${SL_API}500 \(after 2 attempts\): Internal Error"; }
+@test "softlayer 502 twice: recovers" { recovers softlayer 502,after=3,count=2; }
+@test "softlayer 502 on every request: exit 5" { fails softlayer 502 5 "${SL_API}502 \(after 2 attempts\)"; }
+@test "softlayer 503 twice: recovers" { recovers softlayer 503,after=3,count=2; }
+@test "softlayer 503 on every request: exit 5" { fails softlayer 503 5 "${SL_API}503 \(after 2 attempts\)"; }
+@test "softlayer 504 twice: recovers" { recovers softlayer 504,after=3,count=2; }
+@test "softlayer 504 on every request: exit 5" { fails softlayer 504 5 "${SL_API}504 \(after 2 attempts\)"; }
+@test "softlayer 429 Retry-After 1 twice: recovers" { recovers softlayer 429:1,after=3,count=2; }
+@test "softlayer 429 Retry-After 1 on every request: exit 5" { fails softlayer 429:1 5 "${SL_API}429 \(after 2 attempts\)"; }
+@test "softlayer rate-limit 500 twice: recovers" { recovers softlayer ratelimit,after=3,count=2; }
+@test "softlayer rate-limit 500 on every request: exit 5" { fails softlayer ratelimit 5 "${SL_API}500 SoftLayer_Exception_WebService_RateLimitExceeded \(after 2 attempts\)"; }
+@test "softlayer truncated body (connection closed) twice: recovers" { recovers softlayer truncate,after=3,count=2; }
+@test "softlayer truncated body (connection closed) on every request: exit 4, curl error 18" { fails softlayer truncate 4 "${SL_NET}Transferred a partial file \(curl error 18\) \(after 2 attempts\)"; }
+@test "softlayer cut JSON document twice: recovers" { recovers softlayer truncate:json,after=3,count=2; }
+@test "softlayer cut JSON document on every request: exit 5" { fails softlayer truncate:json 5 "${SL_API}200 with a body that is not a whole JSON document"; }
+@test "softlayer 200 with an error body twice: recovers" { recovers softlayer errorbody,after=3,count=2; }
+@test "softlayer 200 with an error body on every request: exit 5" { fails softlayer errorbody 5 "${SL_API}200 with an error body: Internal Error \(SoftLayer_Exception_Public\)"; }
+@test "softlayer total off by one on one page: read again, recovers" { recovers softlayer total:1,nth=3; }
+@test "softlayer total grows after the first page: exit 6" { fails softlayer total:1,after=1 6 "$SL_TOTAL"; }
+@test "softlayer credential expires after 5 requests: exit 3" { fails softlayer expire:5 3 "HTTP 401 from SoftLayer for account [0-9]+ on .*: the credentials were rejected; check that account's API key \(SL_KEY_[0-9]+\)"; }
+@test "softlayer connection refused: exit 4, curl error 7" { fails softlayer refused 4 "${SL_NET}Couldn't connect to server \(curl error 7\) \(after 2 attempts\)"; }
+
+# --- SOS ----------------------------------------------------------------
+
+@test "sos latency 100ms+jitter on every request: recovers" { recovers sos latency:100ms,jitter=50ms; }
+@test "sos stall 2s (timeout 1s) once: recovers" { recovers sos stall:2s,after=3,count=1; }
+@test "sos stall 2s on every request: exit 4, curl error 28" { fails sos stall:2s 4 "${SOS_NET}Timeout was reached \(curl error 28\) \(after 2 attempts\)"; }
+@test "sos 500 twice: recovers" { recovers sos 500,after=3,count=2; }
+@test "sos 500 on every request: exit 5" { fails sos 500 5 "${SOS_API}500 \(after 2 attempts\): Internal Server Error \(internal\)"; }
+@test "sos 502 twice: recovers" { recovers sos 502,after=3,count=2; }
+@test "sos 502 on every request: exit 5" { fails sos 502 5 "${SOS_API}502 \(after 2 attempts\)"; }
+@test "sos 503 twice: recovers" { recovers sos 503,after=3,count=2; }
+@test "sos 503 on every request: exit 5" { fails sos 503 5 "${SOS_API}503 \(after 2 attempts\)"; }
+@test "sos 504 twice: recovers" { recovers sos 504,after=3,count=2; }
+@test "sos 504 on every request: exit 5" { fails sos 504 5 "${SOS_API}504 \(after 2 attempts\)"; }
+@test "sos 429 Retry-After 1 twice: recovers" { recovers sos 429:1,after=3,count=2; }
+@test "sos 429 Retry-After 1 on every request: exit 5" { fails sos 429:1 5 "${SOS_API}429 \(after 2 attempts\): too many requests \(rate_limited\)"; }
+@test "sos rate-limit 500 twice: recovers" { recovers sos ratelimit,after=3,count=2; }
+@test "sos rate-limit 500 on every request: exit 5" { fails sos ratelimit 5 "${SOS_API}500 SoftLayer_Exception_WebService_RateLimitExceeded \(after 2 attempts\)"; }
+@test "sos truncated body (connection closed) twice: recovers" { recovers sos truncate,after=3,count=2; }
+@test "sos truncated body (connection closed) on every request: exit 4, curl error 18" { fails sos truncate 4 "${SOS_NET}Transferred a partial file \(curl error 18\) \(after 2 attempts\)"; }
+@test "sos cut JSON document twice: recovers" { recovers sos truncate:json,after=3,count=2; }
+@test "sos cut JSON document on every request: exit 5" { fails sos truncate:json 5 "${SOS_API}200 with a body that is not a whole JSON document"; }
+@test "sos 200 with an error body twice: recovers" { recovers sos errorbody,after=3,count=2; }
+@test "sos 200 with an error body on every request: exit 5" { fails sos errorbody 5 "${SOS_API}200 with an error body: Internal Error \(internal\)"; }
+@test "sos total off by one on one page: read again, recovers" { recovers sos total:1,nth=3; }
+@test "sos total grows after the first page: exit 6" { fails sos total:1,after=1 6 "$SOS_TOTAL"; }
+@test "sos token expires after 5 requests: exit 3" { fails sos expire:5 3 "HTTP 401 from SOS for C_Code ALC on .*: token has expired \(token_expired\): SOS_TOKEN was rejected; check that it is still valid"; }
+@test "sos connection refused: exit 4, curl error 7" { fails sos refused 4 "${SOS_NET}Couldn't connect to server \(curl error 7\) \(after 2 attempts\)"; }
