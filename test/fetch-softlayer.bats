@@ -210,22 +210,29 @@ teardown() { common_teardown; }
 }
 
 @test "with --config, the key of another account in an account's variable: exit 2, both ids, the file and the variable named, no page read" {
-	sim_start --seed 4 --accounts 3 --devices 60 --vlans 8
+	sim_start --seed 4 --accounts 4 --devices 60 --vlans 16
 	# account 1000002 (an apikey account: found by its key alone) is given
 	# the key of account 1000001
+	local key2=$SL_KEY_1000002
 	export SL_KEY_1000002=$SL_KEY_1000001
 	run -2 --separate-stderr sosr-fetch-softlayer --config "$CFG"
 	[ -z "$output" ]
 	assert_equal "$stderr" "sosr-fetch-softlayer: error: the API key in SL_KEY_1000002 (account 1000002 of $CFG) belongs to account 1000001; check the credential binding of the job"
 	# one lookup per account, all answered, and nothing else
-	[ "$(sim_requests)" -eq 3 ]
-	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 3 ]
+	[ "$(sim_requests)" -eq 4 ]
+	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 4 ]
 	assert_no_secret <(printf '%s\n' "$stderr")
+	# a swapped pair (both apikey accounts): each is named
+	export SL_KEY_1000002=$SL_KEY_1000004 SL_KEY_1000004=$key2
+	run -2 --separate-stderr sosr-fetch-softlayer --config "$CFG" --quiet
+	[ -z "$output" ]
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: the API key in SL_KEY_1000002 (account 1000002 of $CFG) belongs to account 1000004; check the credential binding of the job
+sosr-fetch-softlayer: error: the API key in SL_KEY_1000004 (account 1000004 of $CFG) belongs to account 1000002; check the credential binding of the job"
 	# the right binding: one lookup per account, then the pages
-	export SL_KEY_1000002=$(jq -r '.softlayer.accounts[1].api_key' "$CRED")
+	export SL_KEY_1000002=$key2 SL_KEY_1000004=$(jq -r '.softlayer.accounts[3].api_key' "$CRED")
 	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" --quiet
 	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
-	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 6 ]
+	[ "$(sim_requests '.path | endswith("/SoftLayer_Account/getObject.json")')" -eq 12 ]
 }
 
 @test "configuration errors name the file and the key" {

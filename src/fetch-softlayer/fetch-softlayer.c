@@ -494,7 +494,7 @@ static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct ht
 		struct http_request *r = http_request_new(url.data);
 		http_request_add_header(r, "Accept: application/json");
 		http_request_set_auth(r, a->auth);
-		/* the pages count against the configured id */
+		/* counted against the account's rate, as its pages are */
 		http_request_set_cred(r, cfg_path ? a->id : "");
 		http_request_set_user(r, &ls.lk[i], NULL);
 		http_submit(e, r);
@@ -509,6 +509,9 @@ static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct ht
 		rc = SOSR_EXIT_INTERNAL;
 	else if (ls.rc)
 		rc = ls.rc;
+	/* every account of another key is named (a swapped pair shows as
+	 * such), then the fetch stops */
+	int wrong = 0;
 	for (size_t i = 0; i < c->n_accts && !rc; i++) {
 		struct account *a = &c->accts[i];
 		long long id = ls.lk[i].id;
@@ -522,7 +525,7 @@ static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct ht
 			sosr_error("the %s in %s (account %s of %s) belongs to account %s; check the "
 				   "credential binding of the job", a->secret_kind, a->secret_name, a->id,
 				   cfg_path, got);
-			rc = SOSR_EXIT_USAGE;
+			wrong = 1;
 		} else if (a->id && strcmp(a->id, got) != 0) {
 			sosr_error("--account %s: the credentials (%s) belong to SoftLayer account %s (%s); "
 				   "check --account, or use the credentials of account %s", a->id,
@@ -536,7 +539,7 @@ static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct ht
 	}
 	free(shown);
 	free(ls.lk);
-	return rc;
+	return rc ? rc : wrong ? SOSR_EXIT_USAGE : 0;
 }
 
 static void free_accounts(struct ctx *c)
