@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined
 #   make install PREFIX=/usr/local DESTDIR=...
 #   make demo | bench | fuzz | memcheck | clean
+#   make soak                 the scale soak (minutes, GBs; not in test nor CI)
 #   make V=1                  show the commands
 #
 # Every program is built from the .c files of src/<stage>/ and links the
@@ -169,6 +170,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGS)
 	@PATH="$(CURDIR)/bin:$$PATH" bench/run $(BENCH_ARGS)
 
+# 1,000,000 devices through the whole driver with transient faults
+# (scripts/soak; docs/PERFORMANCE.md, "Scale soak").
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/soak
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGRAMS) $(SCRIPTS) $(DESTDIR)$(BINDIR)/
@@ -177,5 +184,5 @@ install: all
 clean:
 	rm -rf bin build
 
-.PHONY: all deps test demo bench fuzz memcheck install clean FORCE
+.PHONY: all deps test demo bench soak fuzz memcheck install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)
