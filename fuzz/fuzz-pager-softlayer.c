@@ -5,15 +5,17 @@
  * The fetcher is compiled into the harness (its main renamed away) so that
  * its static parse callback, sl_parse(), is the code under test: the
  * shared pager_parse_body() (a whole JSON array or object, nothing after
- * it), then the SoftLayer error body and the list-or-bare-object check.
- * The harness cannot set response headers (the request is private to
- * http.c), so sl_parse stops at the missing SoftLayer-Total-Items header;
- * a body that got that far was accepted, and its items (the array, or the
- * bare object SoftLayer returns for a single item) go through the pager's
- * record writing and are read back (fuzz-page.h).  The failure path's
- * sl_error_body() runs on every body too.
+ * it), the SoftLayer error body, the list-or-bare-object check, and the
+ * SoftLayer-Total-Items header.  The request is private to http.c, so the
+ * header lookup is replaced at link time (-Wl,--wrap): an input that
+ * starts with '#' carries the header's value on its first line, the body
+ * after it; any other input is a body without the header.  The items of an
+ * accepted page (the array, or the bare object SoftLayer returns for a
+ * single item) go through the pager's record writing and are read back
+ * (fuzz-page.h); an accepted page has a count of 0 or more.  The failure
+ * path's sl_error_body() runs on every parsed body too.
  */
-// fuzz-sources: -Dmain=sosr_fetch_softlayer_main
+// fuzz-sources: -Dmain=sosr_fetch_softlayer_main -Wl,--wrap=http_request_header
 #include "../src/fetch-softlayer/fetch-softlayer.c"
 #include "fuzz-page.h"
 
@@ -23,6 +25,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct http_request *req;
+static char *total_header;     /* the input's header value, or NULL */
+
+const char *__wrap_http_request_header(const struct http_request *r, const char *name);
+const char *__wrap_http_request_header(const struct http_request *r, const char *name)
+{
+	return strcasecmp(name, "SoftLayer-Total-Items") == 0 ? total_header : NULL;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -32,6 +41,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	total_header = NULL;
+	if (size && data[0] == '#') {
+		const uint8_t *nl = memchr(data, '\n', size);
+		size_t hl = nl ? (size_t)(nl - data) - 1 : size - 1;
+		total_header = strndup((const char *)data + 1, hl);
+		if (!total_header)
+			abort();
+		size_t skip = nl ? (size_t)(nl - data) + 1 : size;
+		data += skip;
+		size -= skip;
+	}
 	struct http_response resp;
 	memset(&resp, 0, sizeof resp);
 	resp.status = 200;
@@ -42,11 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object *root = NULL, *items = NULL;
 	char msg[512] = "";
 	int rc = sl_parse(NULL, req, &resp, &total, &root, &items, msg, sizeof msg, NULL);
-	if (rc == 0 || !msg[0] || !memchr(msg, '\0', sizeof msg))
-		abort();        /* no header: it cannot accept, and it must say why */
-	if (root && strstr(msg, "SoftLayer-Total-Items"))
+	if (rc == 0) {
+		if (total < 0 || !items || !total_header)
+			abort();
 		fuzz_check_page("{\"source\":\"softlayer\",\"account\":\"659397\",\"type\":\"hardware\",\"data\":",
-				root);
+				items);
+	} else if (!msg[0] || !memchr(msg, '\0', sizeof msg)) {
+		abort();        /* a refusal must say why */
+	}
 	if (root) {
 		const char *em, *ec;
 		if (sl_error_body(root, &em, &ec) && (!em || !ec))
@@ -54,5 +77,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	json_object_put(root);
 	buf_free(&resp.body);
+	free(total_header);
 	return 0;
 }
