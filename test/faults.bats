@@ -5,7 +5,7 @@
 # run of the same estate, or it fails closed: the documented exit code, an
 # incomplete report and manifest naming the failing fetcher, the runbook's
 # words in run.log, no discrepancy stream.  No cell may report a finding
-# the clean run does not have.  Every cell also checks, in the simulator's
+# the clean run does not have, nor print a secret.  Every cell also checks, in the simulator's
 # request log, that its fault really fired.  docs/RELIABILITY.md ("Fault
 # matrix") keeps the table of cells and outcomes.
 bats_require_minimum_version 1.5.0
@@ -86,6 +86,16 @@ fired() {
 	return 1
 }
 
+# No secret of the simulator's (API keys, IAM tokens, the SOS token) in
+# _output/ nor on the console: error paths print URLs and bodies.
+no_secrets() {
+	local c
+	while read -r c; do
+		assert_no_canary "$c" _output
+		refute_output --partial "$c"
+	done < <(jq -r '.softlayer.accounts[] | .api_key, .token' cred.json; jq -r .sos.token cred.json)
+}
+
 # No finding that the clean run does not have (report.json and the stream).
 no_new_findings() {
 	local f=$BATS_FILE_TMPDIR/clean/findings.json
@@ -109,6 +119,7 @@ recovers() {
 	jq -c .findings _output/report.json | cmp - "$BATS_FILE_TMPDIR/clean/findings.json"
 	assert_equal "$(jq -c '[.status, .exit, .sources.softlayer.complete, .sources.sos.complete]' _output/manifest.json)" \
 		'["complete",1,true,true]'
+	no_secrets
 	local kind=${spec%%[:,]*}
 	fired "$side" "$kind"
 }
@@ -145,6 +156,7 @@ fails() {
 	jq -e --arg m "$msg" '.failures[0].error | test($m)' _output/report.json >/dev/null ||
 		fail "report.json does not quote /$msg/"
 	no_new_findings
+	no_secrets
 	[[ $spec == refused ]] || fired "$side" "${spec%%[:,]*}"
 }
 
