@@ -5,9 +5,9 @@
 # run of the same estate, or it fails closed: the documented exit code, an
 # incomplete report and manifest naming the failing fetcher, the runbook's
 # words in run.log, no discrepancy stream.  No cell may report a finding
-# the clean run does not have, nor print a secret.  Every cell also checks, in the simulator's
-# request log, that its fault really fired.  docs/RELIABILITY.md ("Fault
-# matrix") keeps the table of cells and outcomes.
+# the clean run does not have, nor print a secret.  Every cell also checks,
+# in the simulator's request log, that its fault really fired.
+# docs/RELIABILITY.md ("Fault matrix") keeps the table of cells and outcomes.
 bats_require_minimum_version 1.5.0
 load test_helper
 
