@@ -281,6 +281,8 @@ check_incomplete() { # STAGE CODE
 	assert_output --partial "--now: 'yesterday' is not a UTC time"
 	run -2 sos-reconcile --config x.json --retries 99
 	assert_output --partial "--retries: '99' is not a whole number in 0..20"
+	run -2 sos-reconcile --config x.json --retry-wait soon
+	assert_output --partial "--retry-wait: 'soon' is not a duration like 0.5s or 250ms"
 	run -2 sos-reconcile --config x.json --c-code 'A B'
 	[[ ! -e _output ]]
 }

@@ -37,7 +37,7 @@ setup_file() {
 		BATS_TEST_TMPDIR=$d
 		start_sim
 		rc=0
-		sos-reconcile --config alc.json --now "$NOW" --retries 2 >console.txt 2>&1 || rc=$?
+		sos-reconcile --config alc.json --now "$NOW" --retries 2 --retry-wait 50ms >console.txt 2>&1 || rc=$?
 		stop_fake_api
 		[[ $rc == 1 ]] || { echo "the clean run exited $rc, not 1" >&2; cat console.txt >&2; exit 1; }
 		# the clean run itself is right: its findings are the truth
@@ -113,7 +113,7 @@ recovers() {
 	local side=$1 spec=$2
 	[[ $spec != stall* ]] || skip_under_valgrind
 	start_sim --fault "$spec,target=$side"
-	run -1 sos-reconcile --config alc.json --now "$NOW" --retries 2
+	run -1 sos-reconcile --config alc.json --now "$NOW" --retries 2 --retry-wait 50ms
 	no_new_findings
 	cmp _output/discrepancies.ndjson "$BATS_FILE_TMPDIR/clean/clean.ndjson"
 	jq -c .findings _output/report.json | cmp - "$BATS_FILE_TMPDIR/clean/findings.json"
@@ -142,7 +142,7 @@ fails() {
 	else
 		start_sim --fault "$spec,target=$side"
 	fi
-	run -"$code" sos-reconcile --config alc.json --now "$NOW" --retries 1
+	run -"$code" sos-reconcile --config alc.json --now "$NOW" --retries 1 --retry-wait 50ms
 	assert_equal "$(jq -c '[.status, .exit, .verdict, .failures[0].stage, .failures[0].exit]' _output/manifest.json)" \
 		"[\"incomplete\",$code,\"incomplete\",\"fetch-$side\",$code]"
 	assert_equal "$(jq -c '[.status, .verdict.result, .failures[0].stage, (.findings // [] | length)]' _output/report.json)" \
