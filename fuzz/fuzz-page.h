@@ -9,7 +9,7 @@
  * is that this line is one line, and that sosr-normalize's strict reader
  * reads it back as the same item.  This header builds the line the same
  * way and checks exactly that: no '\n' and no NUL in it, strict parse
- * succeeds, "data" equals the item.  Any failure aborts (a finding).
+ * succeeds, "data" prints as the same bytes as the item.  Any failure aborts (a finding).
  */
 #ifndef SOSR_FUZZ_PAGE_H
 #define SOSR_FUZZ_PAGE_H
@@ -54,8 +54,14 @@ static void fuzz_check_record(const char *prefix, struct json_object *item)
 			line.data);
 		abort();
 	}
+	/* the same item: printed again, the same bytes (json_object_equal
+	 * would call NaN, which json-c reads, different from itself) */
 	struct json_object *d;
-	if (!json_object_object_get_ex(o, "data", &d) || !json_object_equal(d, item)) {
+	size_t dl = 0;
+	const char *ds = json_object_object_get_ex(o, "data", &d)
+		? json_object_to_json_string_length(d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &dl)
+		: NULL;
+	if (!ds || dl != jl || memcmp(ds, js, jl) != 0) {
 		fprintf(stderr, "fuzz: a raw record reads back as a different item: %s\n", line.data);
 		abort();
 	}
