@@ -48,6 +48,13 @@ body_api() {
 	fail "unexpected: $stderr"
 }
 
+@test "fuzz-pager-sos: a page with NaN fails the fetch (json-c reads it, the raw record would not be JSON)" {
+	body_api "$FZ/sos-page-nan.json" 0
+	SOS_TOKEN=t run -5 --separate-stderr sosr-fetch-sos --c-code ALC --url "$BODY_URL" --retries 0 -q
+	[ -z "$output" ]
+	[[ $stderr == *"HTTP 200 with a body that is not JSON ("*" bytes: a number is NaN or Infinity)"* ]]
+}
+
 @test "fuzz-pager-softlayer: a page that is not valid UTF-8 fails the fetch (was passed on, then refused by sosr-normalize)" {
 	body_api "$FZ/softlayer-page-bad-utf8.json" 1
 	SL_USERNAME=u SL_API_KEY=k run -5 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware \

@@ -6,6 +6,7 @@
 #include "output.h"
 
 #include <json-c/json.h>
+#include <math.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -514,6 +515,34 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	return HTTP_ACCEPT;
 }
 
+/* json-c reads NaN and Infinity even in strict mode, and would write them
+ * back into the raw records, which would then not be JSON: refuse them at
+ * the API boundary.  Depth is bounded by the tokener's limit. */
+static int has_nonfinite(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(o));
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			if (has_nonfinite(json_object_array_get_idx(o, i)))
+				return 1;
+		return 0;
+	}
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (has_nonfinite(v))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen)
 {
 	if (resp->body.len == 0) {
@@ -544,6 +573,12 @@ struct json_object *pager_parse_body(const struct http_response *resp, char *msg
 			: "it is not a JSON array or object";
 		snprintf(msg, msglen, "HTTP %ld with a body that is not a whole JSON document "
 			 "(%zu bytes: %s)", resp->status, len, why);
+		json_object_put(o);
+		return NULL;
+	}
+	if (has_nonfinite(o)) {
+		snprintf(msg, msglen, "HTTP %ld with a body that is not JSON (%zu bytes: "
+			 "a number is NaN or Infinity)", resp->status, len);
 		json_object_put(o);
 		return NULL;
 	}
