@@ -418,7 +418,7 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 	    put_key(c, kb) < 0)
 		return -1;
 	if (buf_add(out, ",\"kind\":\"device\"", 16) < 0 ||
-	    PUT_STR(out, "fqdn", bf->data, bf->len) < 0 ||
+	    (bf->len && PUT_STR(out, "fqdn", bf->data, bf->len) < 0) ||
 	    (bh->len && PUT_STR(out, "hostname", bh->data, bh->len) < 0) ||
 	    (bd->len && PUT_STR(out, "domain", bd->data, bd->len) < 0) ||
 	    (has_pip && put_ip(out, "private_ip", &pip) < 0) ||
