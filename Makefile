@@ -129,7 +129,8 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz-*.c))
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/lib/*.h fuzz/*.h src/*/*.[ch])
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
 		$(DEP_CFLAGS) -o $@ $< $(LIB_SRC) \
 		$$(sed -n 's|^// fuzz-sources: *||p' $<) $(DEP_LIBS) -lm
 
