@@ -693,26 +693,8 @@ static void key_file_error(struct buf *b, const char *path, size_t line, const c
 static void read_api_keys(const char *path, char **keys, size_t naccounts)
 {
 	struct buf b = BUF_INIT(API_KEY_FILE_MAX);
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		sosr_error_errno("cannot read the secret file for --api-key-file '%s'", path);
+	if (secret_read_all(path, "--api-key-file", &b) < 0)
 		exit(SOSR_EXIT_USAGE);
-	}
-	char chunk[4096];
-	size_t n;
-	int toolong = 0;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) < 0) {
-			toolong = 1;
-			break;
-		}
-	int rerr = ferror(fp);
-	fclose(fp);
-	memset(chunk, 0, sizeof chunk);
-	if (rerr)
-		key_file_error(&b, path, 0, "cannot be read");
-	if (toolong)
-		key_file_error(&b, path, 0, "larger than 4 MiB");
 	if (b.len == 0)
 		key_file_error(&b, path, 0, "empty");
 	if (memchr(b.data, '\0', b.len))

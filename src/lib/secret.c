@@ -8,36 +8,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-int secret_from_file(const char *path, const char *name, char **out)
+int secret_read_all(const char *path, const char *name, struct buf *out)
 {
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		sosr_error_errno("cannot read the secret file for %s '%s'", name, path);
 		return -1;
 	}
-	struct buf b = BUF_INIT(SECRET_MAX_LEN);
 	char chunk[4096];
 	size_t n;
 	int toolong = 0;
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) < 0) {
+		if (buf_add(out, chunk, n) < 0) {
 			toolong = 1;
 			break;
 		}
 	int rerr = ferror(fp);
 	fclose(fp);
 	memset(chunk, 0, sizeof chunk);
-	if (rerr || toolong) {
-		if (rerr)
-			sosr_error("cannot read the secret file for %s '%s'", name, path);
-		else
-			sosr_error("the secret file for %s '%s' is larger than %d bytes; check that it holds only the secret",
-				   name, path, SECRET_MAX_LEN);
-		if (b.data)
-			memset(b.data, 0, b.len);
-		buf_free(&b);
+	if (!rerr && !toolong)
+		return 0;
+	if (rerr)
+		sosr_error("cannot read the secret file for %s '%s'", name, path);
+	else
+		sosr_error("the secret file for %s '%s' is larger than %zu bytes; check that it holds only the secret",
+			   name, path, out->cap);
+	if (out->data)
+		memset(out->data, 0, out->len);
+	buf_free(out);
+	return -1;
+}
+
+int secret_from_file(const char *path, const char *name, char **out)
+{
+	struct buf b = BUF_INIT(SECRET_MAX_LEN);
+	if (secret_read_all(path, name, &b) < 0)
 		return -1;
-	}
 	if (b.len && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 	if (b.len && b.data[b.len - 1] == '\r')

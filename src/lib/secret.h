@@ -24,4 +24,12 @@ int secret_from_env(const char *name, char **out);
 int secret_from_file(const char *path, const char *name, char **out);
 void secret_free(char *s);
 
+struct buf;
+/* Read all of the secret file PATH into OUT (initialised by the caller with
+ * its cap) for a caller that holds several secrets in one file.  0, or -1
+ * after reporting "cannot read the secret file for NAME 'PATH'" or that the
+ * file is larger than the cap; OUT is then wiped and freed.  The caller
+ * wipes OUT (memset) before freeing it. */
+int secret_read_all(const char *path, const char *name, struct buf *out);
+
 #endif
