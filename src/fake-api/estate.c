@@ -327,6 +327,24 @@ static void shuffle_u32(uint32_t *v, size_t n, struct prng *r)
 	}
 }
 
+/* Which of N items carry a planted discrepancy: COUNT[k] items of kind k,
+ * for k in [FROM, TO), at places chosen by a shuffle; 0 means none.  The
+ * caller frees the result. */
+static uint8_t *plant_kinds(size_t n, const size_t *count, int from, int to, struct prng *r)
+{
+	uint8_t *plant = xcalloc(n ? n : 1, 1);
+	uint32_t *perm = xmalloc((n ? n : 1) * sizeof *perm);
+	for (size_t i = 0; i < n; i++)
+		perm[i] = (uint32_t)i;
+	shuffle_u32(perm, n, r);
+	size_t at = 0;
+	for (int k = from; k < to; k++)
+		for (size_t c = 0; c < count[k] && at < n; c++)
+			plant[perm[at++]] = (uint8_t)k;
+	free(perm);
+	return plant;
+}
+
 static void build_indexes(struct estate *e);
 
 void estate_generate(struct estate *e, const struct gen_params *p)
@@ -370,18 +388,7 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	/* Both excluded statuses, Build and Available, when there is room. */
 	if (p->drift > 0 && n >= 50 && dcount[P_EXCLUDED] < 2)
 		dcount[P_EXCLUDED] = 2;
-	uint8_t *plant = xcalloc(n ? n : 1, 1);
-	{
-		uint32_t *perm = xmalloc((n ? n : 1) * sizeof *perm);
-		for (size_t i = 0; i < n; i++)
-			perm[i] = (uint32_t)i;
-		shuffle_u32(perm, n, &r);
-		size_t at = 0;
-		for (int k = P_MISSING_SOS; k < P_DEV_KINDS; k++)
-			for (size_t c = 0; c < dcount[k] && at < n; c++)
-				plant[perm[at++]] = (uint8_t)k;
-		free(perm);
-	}
+	uint8_t *plant = plant_kinds(n, dcount, P_MISSING_SOS, P_DEV_KINDS, &r);
 
 	struct namer nm = { { 0 } };
 	e->nsl = n;
@@ -502,18 +509,7 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	size_t vcount[V_ALL] = { 0 };
 	if (p->drift > 0)
 		split_budget(vcount, vlan_weight, V_MISSING_SOS, V_ALL, p->drift * (double)m, m >= 8);
-	uint8_t *vplant = xcalloc(m ? m : 1, 1);
-	{
-		uint32_t *perm = xmalloc((m ? m : 1) * sizeof *perm);
-		for (size_t i = 0; i < m; i++)
-			perm[i] = (uint32_t)i;
-		shuffle_u32(perm, m, &r);
-		size_t at = 0;
-		for (int k = V_MISSING_SOS; k < V_KINDS; k++)
-			for (size_t c = 0; c < vcount[k] && at < m; c++)
-				vplant[perm[at++]] = (uint8_t)k;
-		free(perm);
-	}
+	uint8_t *vplant = plant_kinds(m, vcount, V_MISSING_SOS, V_KINDS, &r);
 	/* Routers: bcrNNa (private) and fcrNNa (public) per datacenter, up to
 	 * 3200 VLAN numbers each (800 + k*13 mod 3200 is a bijection). */
 	size_t nvl_total = m + vcount[V_MISSING_SL];
