@@ -48,10 +48,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
              $(WARNINGS) $(DEP_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) -MMD -MP
 
 # The stages; a stage whose folder has no source yet is skipped.
-STAGES   := fetch-softlayer fetch-sos normalize diff render alert fake-api
+STAGES   := config fetch-softlayer fetch-sos normalize diff render alert manifest fake-api
 BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
 PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
-SCRIPTS  := bin/sos-reconcile
+SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)
@@ -110,10 +110,15 @@ bin/sosr-%: $$(call stage_objs,$$*) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS) -lz) $(DEP_LIBS) -lm -lpthread
 
-bin/sos-reconcile: scripts/sos-reconcile VERSION
+# The scripts get the version and the exit codes of src/lib/exitcodes.h, the
+# one place they are defined (@EX_USAGE@ becomes 2, ...).
+EXIT_SED := $(shell sed -n 's/^[[:space:]]*SOSR_EXIT_\([A-Z_]*\)[[:space:]]*=[[:space:]]*\([0-9]*\),.*/-e s\/@EX_\1@\/\2\/g/p' src/lib/exitcodes.h)
+
+$(SCRIPTS): bin/%: scripts/% VERSION src/lib/exitcodes.h
 	@mkdir -p bin
 	$(quiet) GEN $@
-	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' $(EXIT_SED) $< > $@.tmp && \
+		! grep -n '@EX_[A-Z_]*@' $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
 
 build/bench/%: build/bench/%.o $(LIB)
 	$(quiet) LINK $@

@@ -139,7 +139,7 @@ static size_t records(char *s, size_t n, struct rec *out, struct ndjson_reader *
 		struct rec *x = &out[k];
 		x->line = p;
 		x->len = len;
-		if (canon_frame(p, len, &x->f, &why) == 0 && x->f.kind != CANON_UNIDENTIFIED) {
+		if (canon_frame(p, len, &x->f, &why) == 0 && x->f.kind != KIND_UNIDENTIFIED) {
 			char save = p[len];
 			p[len] = '\0';
 			x->o = ndjson_parse(r, p, len);
@@ -203,10 +203,10 @@ static void check_fast_path(const uint8_t *data, size_t size, size_t cut)
 {
 	/* the default compare lists, as main sets them */
 	memset(&D, 0, sizeof D);
-	for (int k = 0; k < CANON_UNIDENTIFIED; k++) {
+	for (int k = 0; k < KIND_UNIDENTIFIED; k++) {
 		char spec[128];
-		snprintf(spec, sizeof spec, "%s:%s", canon_kind_names[k],
-			 canon_default_compare((enum canon_kind)k));
+		snprintf(spec, sizeof spec, "%s:%s", kind_names[k],
+			 canon_default_compare((enum item_kind)k));
 		set_compare(spec);
 	}
 	char *copy = malloc(size + 1);

@@ -13,7 +13,7 @@
  * gives the same bytes (no state leaks from one record to the next).  A
  * refusal must carry a message and a data or internal exit code.
  */
-// fuzz-sources: src/normalize/convert.c src/normalize/map.c
+// fuzz-sources: src/normalize/convert.c
 #include "canon.h"
 #include "exitcodes.h"
 #include "jsonw.h"

@@ -138,7 +138,7 @@ pd_events() {
 	run -2 sosr-alert --pagerduty --pagerduty-url ftp://x significant.json
 	assert_line "sosr-alert: error: --pagerduty-url: 'ftp://x' is not an http(s) URL"
 	run -9 sosr-alert --pagerduty nonexistent.json
-	assert_output --partial "sosr-alert: error: cannot open the report 'nonexistent.json'"
+	assert_output --partial "sosr-alert: error: cannot read the report 'nonexistent.json': No such file or directory"
 	printf '{"format":1}\n' >notareport.json
 	run -7 sosr-alert --pagerduty notareport.json
 	assert_output --partial "'notareport.json' is not a report.json of format 1"

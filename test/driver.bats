@@ -173,7 +173,7 @@ check_incomplete() { # STAGE CODE
 	assert_equal "$(jq -c '[.status, .verdict, .exit, .alert.status]' _output/manifest.json)" \
 		'["complete","significant",8,"failed"]'
 	assert_equal "$(jq -r '.alert.status' _output/report.json)" failed
-	grep -q '^Alert      NOT DELIVERED: sosr-alert: error: ' _output/report.txt
+	grep -q '^Alert      NOT DELIVERED: pagerduty trigger sos-reconcile/ALC/missing_in_sos: not delivered to' _output/report.txt
 	check_manifest
 	check_no_secrets
 }
@@ -246,18 +246,18 @@ check_incomplete() { # STAGE CODE
 	jq 'del(.c_code)' alc.json >no-ccode.json
 	printf '{"c_code": "ALC",\n' >broken.json
 	run -2 sos-reconcile --config bad-threshold.json
-	assert_output --partial 'sos-reconcile: error: bad-threshold.json: thresholds.mismatch.count: expected a whole number, 1 or more'
+	assert_output --partial 'sosr-config: error: bad-threshold.json: thresholds.mismatch.count: expected a whole number, 1 or more'
 	check_incomplete config 2
 	run -2 sos-reconcile --config no-ccode.json
-	assert_output --partial 'sos-reconcile: error: no-ccode.json: c_code: missing; set it in the file or pass --c-code'
+	assert_output --partial 'sosr-config: error: no-ccode.json: c_code: missing; set it in the file or pass --c-code'
 	run -2 sos-reconcile --config broken.json
-	assert_output --partial 'sos-reconcile: error: broken.json: (file): not valid JSON'
+	assert_output --partial 'sosr-config: error: broken.json: (file): not valid JSON'
 	run -2 sos-reconcile --config missing.json
-	assert_output --partial "sos-reconcile: error: cannot read the configuration file 'missing.json'"
-	# a key of a fetcher's section: the fetchers name it, the code passes through
+	assert_output --partial "sosr-config: error: missing.json: (file): cannot read it: No such file or directory"
+	# every section is checked by sosr-config before any stage runs
 	run -2 sos-reconcile --config typo.json
-	assert_output --partial 'sos.urll'
-	check_incomplete fetch-softlayer 2
+	assert_output --partial 'sosr-config: error: typo.json: sos.urll: unknown key'
+	check_incomplete config 2
 }
 
 @test "--c-code overrides the config; a C_Code SOS refuses is a credentials error" {
@@ -278,11 +278,11 @@ check_incomplete() { # STAGE CODE
 	run -2 sos-reconcile --config x.json --bogus
 	assert_output --partial "sos-reconcile: error: unknown option '--bogus'"
 	run -2 sos-reconcile --config x.json --now yesterday
-	assert_output --partial "--now: 'yesterday' is not a UTC time"
+	assert_output --partial "sos-reconcile: error: --now: 'yesterday' is not an RFC 3339 time"
 	run -2 sos-reconcile --config x.json --retries 99
-	assert_output --partial "--retries: '99' is not a whole number in 0..20"
+	assert_output --partial "sos-reconcile: error: --retries: '99' is out of range 0..20"
 	run -2 sos-reconcile --config x.json --retry-wait soon
-	assert_output --partial "--retry-wait: 'soon' is not a duration like 0.5s or 250ms"
+	assert_output --partial "sos-reconcile: error: --retry-wait: 'soon' is not a duration"
 	run -2 sos-reconcile --config x.json --c-code 'A B'
 	[[ ! -e _output ]]
 }

@@ -249,7 +249,7 @@ sosr-fetch-softlayer: error: the API key in SL_KEY_1000004 (account 1000004 of $
 	run -2 sosr-fetch-softlayer --config bad.json
 	assert_output --partial "error: bad.json: (file): not valid JSON"
 	run -2 sosr-fetch-softlayer --config missing.json
-	assert_output --partial "error: cannot open the configuration file 'missing.json'"
+	assert_output --partial "error: missing.json: (file): cannot read it: No such file or directory; check the configuration file"
 }
 
 @test "usage errors: numbers validated, endpoints without credentials" {

@@ -42,7 +42,7 @@ body_api() {
 	local t
 	for t in devices vlans; do
 		[[ $stderr == *" $t at offset"* ]] || continue
-		assert_equal "$stderr" "sosr-fetch-sos: error: SOS failed for C_Code ALC, $t at offset 0 on $BODY_URL/api/v1/inventory/$t: HTTP 200 with a body that is not a whole JSON document (357 bytes: invalid utf-8 string); SOS outages are common: a rerun is the first remedy, then check the service status"
+		assert_equal "$stderr" "sosr-fetch-sos: error: SOS failed for C_Code ALC, $t at offset 0 on $BODY_URL/api/v1/inventory/$t: HTTP 200 with a body that is not a whole JSON document (357 bytes: invalid JSON at byte 87: invalid utf-8 string); SOS outages are common: a rerun is the first remedy, then check the service status"
 		return
 	done
 	fail "unexpected: $stderr"
@@ -52,7 +52,7 @@ body_api() {
 	body_api "$FZ/sos-page-nan.json" 0
 	SOS_TOKEN=t run -5 --separate-stderr sosr-fetch-sos --c-code ALC --url "$BODY_URL" --retries 0 -q
 	[ -z "$output" ]
-	[[ $stderr == *"HTTP 200 with a body that is not JSON ("*" bytes: a number is NaN or Infinity)"* ]]
+	[[ $stderr == *"HTTP 200 with a body that is not a whole JSON document ("*" bytes: a number is NaN or Infinity)"* ]]
 }
 
 @test "fuzz-pager-softlayer: a page that is not valid UTF-8 fails the fetch (was passed on, then refused by sosr-normalize)" {
@@ -60,7 +60,7 @@ body_api() {
 	SL_USERNAME=u SL_API_KEY=k run -5 --separate-stderr sosr-fetch-softlayer --account 7 --types hardware \
 		--endpoint "$BODY_URL/rest/v3.1" --retries 0 -q
 	[ -z "$output" ]
-	assert_equal "$stderr" "sosr-fetch-softlayer: error: SoftLayer failed for account 7, hardware at offset 0 on $BODY_URL/rest/v3.1/SoftLayer_Account/getHardware.json: HTTP 200 with a body that is not a whole JSON document (1238 bytes: invalid utf-8 string); if it persists, check the service status and try a smaller --page-size"
+	assert_equal "$stderr" "sosr-fetch-softlayer: error: SoftLayer failed for account 7, hardware at offset 0 on $BODY_URL/rest/v3.1/SoftLayer_Account/getHardware.json: HTTP 200 with a body that is not a whole JSON document (1238 bytes: invalid JSON at byte 1006: invalid utf-8 string); if it persists, check the service status and try a smaller --page-size"
 }
 
 @test "fuzz-normalize: an id too large for an integer is refused (was a cast of inf to int64: undefined behaviour, a UBSan abort)" {

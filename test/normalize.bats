@@ -223,12 +223,12 @@ raw() {
 	assert_output --partial 'm3.json: aws: unknown source'
 	echo '{"sos":' >m4.json
 	run -2 sosr-normalize --map m4.json /dev/null
-	assert_output --partial 'm4.json: (top): invalid JSON'
+	assert_output --partial 'm4.json: (file): not valid JSON: it ends in the middle of the JSON value'
 	echo '{"sos":{}} trailing' >m5.json
 	run -2 sosr-normalize --map m5.json /dev/null
-	assert_output --partial 'm5.json: (top): invalid JSON at byte 12'
+	assert_output --partial 'm5.json: (file): not valid JSON: invalid JSON at byte 12: unexpected character'
 	run -2 sosr-normalize --map nonexistent.json /dev/null
-	assert_output --partial "cannot open mapping file 'nonexistent.json'; check --map"
+	assert_output --partial "nonexistent.json: (file): cannot read it: No such file or directory; check the mapping file"
 }
 
 @test "a mapping that points at an object is invalid data naming the field" {

@@ -124,7 +124,7 @@ in_full() {
 		rc=0
 		in_full "$PWD/out" "$k" sos-reconcile --config alc.json --now "$NOW" -o out >console 2>&1 || rc=$?
 		((rc == 9)) || fail "full after $k opens: exit $rc, not 9"
-		grep -qxF "sos-reconcile: error: cannot write the run log in '$PWD/out'; check free space on its disk" console ||
+		grep -qxF "sos-reconcile: error: cannot write in the output directory '$PWD/out'; check free space on its disk" console ||
 			fail "full after $k opens: no message naming the directory"
 		for f in report.txt report.json manifest.json discrepancies.ndjson; do
 			[[ ! -s out/$f ]] || fail "full after $k opens: out/$f was published (exit $rc)"

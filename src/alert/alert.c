@@ -28,13 +28,19 @@
  */
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
+#include "finding.h"
 #include "http.h"
+#include "jsondoc.h"
 #include "output.h"
 #include "secret.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +49,16 @@
 #define DEFAULT_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 #define REPORT_CAP (512u << 20)    /* report.json with every finding */
 #define SUMMARY_MAX 1024           /* PagerDuty's limit on payload.summary */
-#define MAX_EVENTS 8
+#define MAX_DELIVERIES 16
 
 static const char usage_text[] =
 	"Usage: sosr-alert [--pagerduty] [--slack] [--webhook] [OPTIONS] REPORT\n"
+	"       sosr-alert --config FILE [OPTIONS] REPORT\n"
 	"Deliver the alert of a run described by REPORT (the report.json of\n"
 	"sosr-render; '-' is standard input) to the targets named, and print one\n"
 	"line per delivery on standard output.\n"
 	"\n"
-	"Targets (at least one):\n"
+	"Targets (at least one, or those of the configuration's \"alert\"):\n"
 	"      --pagerduty             PagerDuty Events API v2: trigger or resolve\n"
 	"                              one incident per finding class; a failed run\n"
 	"                              triggers its own incident\n"
@@ -61,6 +68,12 @@ static const char usage_text[] =
 	"                              findings, POSTed as JSON, for every run\n"
 	"\n"
 	"Options:\n"
+	"      --config FILE           the job's configuration: its \"alert\" section\n"
+	"                              names the targets and their settings (flags\n"
+	"                              win over it)\n"
+	"      --summary FILE          write STATUS<TAB>DETAIL to FILE: delivered,\n"
+	"                              failed or not-needed, and what was sent (for\n"
+	"                              sos-reconcile)\n"
 	"      --routing-key-env NAME  variable holding the PagerDuty routing key\n"
 	"                              (default PAGERDUTY_ROUTING_KEY; or NAME_FILE)\n"
 	"      --pagerduty-url URL     the Events API endpoint\n"
@@ -88,123 +101,40 @@ static const char usage_text[] =
 	"  9   cannot read REPORT or write the output\n"
 	"  10  internal error\n";
 
-enum { OPT_PD = 256, OPT_SLACK, OPT_HOOK, OPT_RK_ENV, OPT_PD_URL, OPT_SLACK_ENV,
-       OPT_HOOK_ENV, OPT_SEVERITY, OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET,
-       OPT_DRY_RUN };
 
-static const struct option longopts[] = {
-	{ "pagerduty", no_argument, NULL, OPT_PD },
-	{ "slack", no_argument, NULL, OPT_SLACK },
-	{ "webhook", no_argument, NULL, OPT_HOOK },
-	{ "routing-key-env", required_argument, NULL, OPT_RK_ENV },
-	{ "pagerduty-url", required_argument, NULL, OPT_PD_URL },
-	{ "slack-url-env", required_argument, NULL, OPT_SLACK_ENV },
-	{ "webhook-url-env", required_argument, NULL, OPT_HOOK_ENV },
-	{ "severity", required_argument, NULL, OPT_SEVERITY },
-	{ "source", required_argument, NULL, OPT_SOURCE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "budget", required_argument, NULL, OPT_BUDGET },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const char *const classes[] = {
-	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate", "unidentified",
-};
-#define NCLASSES (sizeof classes / sizeof classes[0])
-
-static const char *const class_text[] = {
-	"in SoftLayer but missing from SOS (unmonitored)",
-	"in SOS but not in SoftLayer (stale registrations)",
-	"with fields that differ between SoftLayer and SOS",
-	"with a key found more than once on one side",
-	"that cannot be identified",
-};
-
-/* One delivery: what it is for the output line, and whether it worked. */
-struct delivery {
-	char label[160];      /* "pagerduty trigger sos-reconcile/ALC/mismatch" */
-	const char *target;   /* "pagerduty", "slack", "webhook" */
-	const char *secret_name; /* the variable, for messages */
-	char *url_msg;        /* the URL as it may be printed, or NULL */
-	int done, ok;
-	long status;
-	char detail[600];
-};
-
-struct run {
-	struct delivery *d;
-	size_t n;
-};
-
-/* ---- the report -------------------------------------------------------- */
-
-static struct json_object *member(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static const char *member_str(struct json_object *o, const char *k)
-{
-	struct json_object *v = member(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static long long member_int(struct json_object *o, const char *k)
-{
-	struct json_object *v = member(o, k);
-	return v && json_object_is_type(v, json_type_int) ? (long long)json_object_get_int64(v) : -1;
-}
+/* ---- the report ---------------------------------------------------------- */
 
 static struct json_object *read_report(const char *path)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!fp)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot open the report '%s'; check the path", path);
 	struct buf b = BUF_INIT(REPORT_CAP);
-	char chunk[1 << 16];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) < 0)
+	if (fileio_read_all(path, &b) < 0) {
+		if (errno == EFBIG)
 			sosr_die(SOSR_EXIT_DATA, "the report '%s' is larger than %u MiB; check that it is a report.json",
 				 path, REPORT_CAP >> 20);
-	if (ferror(fp))
 		sosr_die_errno(SOSR_EXIT_IO, "cannot read the report '%s'", path);
-	if (fp != stdin)
-		fclose(fp);
-	struct json_tokener *tok = json_tokener_new_ex(64);
-	if (!tok)
-		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	struct json_object *o = b.len ? json_tokener_parse_ex(tok, b.data, (int)b.len) : NULL;
-	size_t end = o ? json_tokener_get_parse_end(tok) : 0;
-	while (o && end < b.len && strchr(" \t\r\n", b.data[end]))
-		end++;
-	if (!o || end != b.len || !json_object_is_type(o, json_type_object)) {
+	}
+	char why[200];
+	struct json_object *o = b.data ? jsondoc_parse(b.data, b.len, why, sizeof why) : NULL;
+	buf_free(&b);
+	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		sosr_die(SOSR_EXIT_DATA, "the report '%s' is not one JSON object; check that it was written by sosr-render", path);
 	}
-	json_tokener_free(tok);
-	buf_free(&b);
-	if (member_int(o, "format") != 1 || !member_str(o, "status") || !member(o, "verdict"))
+	if (jget_count(o, "format") != 1 || !jget_str(o, "status") || !jget(o, "verdict")) {
+		json_object_put(o);
 		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 (no format, status or verdict); "
 			 "check that it was written by sosr-render", path);
+	}
 	return o;
 }
 
-/* Is CLASS named by one of the verdict's reasons? */
+/* The verdict's reason naming class CLS, or NULL. */
 static struct json_object *reason_for(struct json_object *report, const char *cls)
 {
-	struct json_object *reasons = member(member(report, "verdict"), "reasons");
-	if (!reasons || !json_object_is_type(reasons, json_type_array))
-		return NULL;
-	for (size_t i = 0; i < json_object_array_length(reasons); i++) {
+	struct json_object *reasons = jget_array(jget(report, "verdict"), "reasons");
+	for (size_t i = 0; reasons && i < json_object_array_length(reasons); i++) {
 		struct json_object *r = json_object_array_get_idx(reasons, i);
-		const char *c = member_str(r, "class");
+		const char *c = jget_str(r, "class");
 		if (c && strcmp(c, cls) == 0)
 			return r;
 	}
@@ -213,24 +143,67 @@ static struct json_object *reason_for(struct json_object *report, const char *cl
 
 static long long class_total(struct json_object *report, const char *cls)
 {
-	return member_int(member(member(report, "counts"), cls), "total");
+	struct json_object *c = jget(jget(report, "counts"), cls);
+	return c ? jget_count(c, "total") : -1;
 }
 
 /* The first failure of an incomplete run, as "STAGE exited N (MEANING)". */
 static void failure_text(struct json_object *report, struct buf *b)
 {
-	struct json_object *f = member(report, "failures");
-	struct json_object *f0 = f && json_object_is_type(f, json_type_array) &&
-				 json_object_array_length(f) ? json_object_array_get_idx(f, 0) : NULL;
+	struct json_object *f = jget_array(report, "failures");
+	struct json_object *f0 = f && json_object_array_length(f) ? json_object_array_get_idx(f, 0) : NULL;
 	if (!f0) {
 		buf_addstr(b, "a stage failed");
 		return;
 	}
-	buf_printf(b, "%s exited %lld (%s)", member_str(f0, "stage") ? member_str(f0, "stage") : "?",
-		   member_int(f0, "exit"), member_str(f0, "meaning") ? member_str(f0, "meaning") : "?");
+	struct json_object *ex = jget(f0, "exit");
+	buf_printf(b, "%s exited %lld (%s)", jget_str(f0, "stage") ? jget_str(f0, "stage") : "?",
+		   ex && json_object_is_type(ex, json_type_int) ? (long long)json_object_get_int64(ex) : -1LL,
+		   jget_str(f0, "meaning") ? jget_str(f0, "meaning") : "?");
 }
 
-/* ---- payloads ---------------------------------------------------------- */
+/* ---- what is sent -------------------------------------------------------- */
+
+struct target;
+
+/* One delivery: a body for one target, and how it went. */
+struct delivery {
+	const struct target *target;
+	char kind[48];          /* "pagerduty trigger": counted in the summary */
+	char label[200];        /* "pagerduty trigger sos-reconcile/ALC/mismatch" */
+	struct json_object *body;
+	int done, ok;
+	long status;
+	char detail[600];
+	char error[1024];       /* the error line, when it was not delivered */
+};
+
+/* What the run says, for every target's builder. */
+struct alert {
+	struct json_object *report;
+	const char *c_code, *severity, *source;
+	int complete, significant;
+	struct delivery d[MAX_DELIVERIES];
+	size_t n;
+};
+
+static struct delivery *add(struct alert *a, const struct target *t, const char *kind,
+			    struct json_object *body, const char *label_fmt, ...) SOSR_PRINTF(5, 6);
+static struct delivery *add(struct alert *a, const struct target *t, const char *kind,
+			    struct json_object *body, const char *label_fmt, ...)
+{
+	if (a->n == MAX_DELIVERIES)
+		sosr_die(SOSR_EXIT_INTERNAL, "more than %d deliveries; this is a bug", MAX_DELIVERIES);
+	struct delivery *d = &a->d[a->n++];
+	d->target = t;
+	snprintf(d->kind, sizeof d->kind, "%s", kind);
+	va_list ap;
+	va_start(ap, label_fmt);
+	vsnprintf(d->label, sizeof d->label, label_fmt, ap);
+	va_end(ap);
+	d->body = body;
+	return d;
+}
 
 static void addstr(struct json_object *o, const char *k, const char *v)
 {
@@ -245,13 +218,12 @@ static struct json_object *copy_of(struct json_object *v)
 	return c;
 }
 
-/* A PagerDuty event; the routing key is added by the caller. */
-static struct json_object *pd_event(struct json_object *report, const char *c_code,
-				    const char *action, const char *cls, const char *summary,
-				    const char *severity, const char *source)
+/* A PagerDuty event; the routing key is added when it is sent. */
+static struct json_object *pd_event(const struct alert *a, const char *action, const char *cls,
+				    const char *summary)
 {
 	char key[200];
-	snprintf(key, sizeof key, "sos-reconcile/%s/%s", c_code, cls);
+	snprintf(key, sizeof key, "sos-reconcile/%s/%s", a->c_code, cls);
 	struct json_object *ev = json_object_new_object();
 	addstr(ev, "event_action", action);
 	addstr(ev, "dedup_key", key);
@@ -260,21 +232,21 @@ static struct json_object *pd_event(struct json_object *report, const char *c_co
 		char sum[SUMMARY_MAX + 1];
 		snprintf(sum, sizeof sum, "%s", summary);
 		addstr(pl, "summary", sum);
-		addstr(pl, "source", source);
-		addstr(pl, "severity", severity);
-		addstr(pl, "component", c_code);
+		addstr(pl, "source", a->source);
+		addstr(pl, "severity", a->severity);
+		addstr(pl, "component", a->c_code);
 		addstr(pl, "group", "sos-reconcile");
 		addstr(pl, "class", cls);
 		struct json_object *cd = json_object_new_object();
-		addstr(cd, "c_code", c_code);
-		if (member_str(report, "started"))
-			addstr(cd, "started", member_str(report, "started"));
-		addstr(cd, "status", member_str(report, "status"));
-		if (member(report, "counts"))
-			json_object_object_add(cd, "counts", copy_of(member(report, "counts")));
-		if (member(report, "failures"))
-			json_object_object_add(cd, "failures", copy_of(member(report, "failures")));
-		struct json_object *r = reason_for(report, cls);
+		addstr(cd, "c_code", a->c_code);
+		if (jget_str(a->report, "started"))
+			addstr(cd, "started", jget_str(a->report, "started"));
+		addstr(cd, "status", jget_str(a->report, "status"));
+		if (jget(a->report, "counts"))
+			json_object_object_add(cd, "counts", copy_of(jget(a->report, "counts")));
+		if (jget(a->report, "failures"))
+			json_object_object_add(cd, "failures", copy_of(jget(a->report, "failures")));
+		struct json_object *r = reason_for(a->report, cls);
 		if (r)
 			json_object_object_add(cd, "rule", copy_of(r));
 		json_object_object_add(pl, "custom_details", cd);
@@ -284,33 +256,128 @@ static struct json_object *pd_event(struct json_object *report, const char *c_co
 	return ev;
 }
 
-static void summary_of_class(struct buf *b, struct json_object *report, const char *c_code, size_t i)
+/* PagerDuty: a complete run triggers the classes its verdict names and
+ * resolves the others and the run-failed incident; an incomplete run
+ * triggers run-failed and resolves nothing (nothing is known fixed). */
+static void build_pagerduty(struct alert *a, const struct target *t)
 {
-	struct json_object *r = reason_for(report, classes[i]);
-	long long n = r ? member_int(r, "count") : class_total(report, classes[i]);
-	buf_printf(b, "sos-reconcile %s: %lld %s %s", c_code, n, n == 1 ? "record" : "records",
-		   class_text[i]);
-}
-
-static void slack_text(struct buf *b, struct json_object *report, const char *c_code)
-{
-	if (strcmp(member_str(report, "status"), "complete") != 0) {
-		buf_printf(b, ":x: sos-reconcile %s: the run is INCOMPLETE, nothing was reconciled: ", c_code);
-		failure_text(report, b);
-		buf_addstr(b, ". See the job's report.txt and docs/RUNBOOK.md.");
+	struct buf s = BUF_INIT(4096);
+	if (!a->complete) {
+		buf_printf(&s, "sos-reconcile %s: the run is INCOMPLETE, nothing was reconciled: ", a->c_code);
+		failure_text(a->report, &s);
+		add(a, t, "pagerduty trigger", pd_event(a, "trigger", "run-failed", s.data),
+		    "pagerduty trigger sos-reconcile/%s/run-failed", a->c_code);
+		buf_free(&s);
 		return;
 	}
-	buf_printf(b, ":warning: sos-reconcile %s: significant discrepancies between SoftLayer and SOS:", c_code);
-	for (size_t i = 0; i < NCLASSES; i++) {
-		long long n = class_total(report, classes[i]);
-		if (n > 0)
-			buf_printf(b, "\n- %s: %lld%s", classes[i], n,
-				   reason_for(report, classes[i]) ? " (significant)" : "");
+	for (int i = 0; i < FT_NFINDINGS; i++) {
+		const char *cls = finding_type_names[i];
+		struct json_object *r = reason_for(a->report, cls);
+		const char *action = r ? "trigger" : "resolve";
+		long long n = r ? jget_count(r, "count") : class_total(a->report, cls);
+		buf_reset(&s);
+		buf_printf(&s, "sos-reconcile %s: %lld %s %s", a->c_code, n, n == 1 ? "record" : "records",
+			   finding_type_phrase((enum finding_type)i));
+		add(a, t, r ? "pagerduty trigger" : "pagerduty resolve", pd_event(a, action, cls, s.data),
+		    "pagerduty %s sos-reconcile/%s/%s", action, a->c_code, cls);
 	}
-	buf_addstr(b, "\nSee the job's report.txt.");
+	add(a, t, "pagerduty resolve", pd_event(a, "resolve", "run-failed", ""),
+	    "pagerduty resolve sos-reconcile/%s/run-failed", a->c_code);
+	buf_free(&s);
 }
 
-/* ---- delivery ---------------------------------------------------------- */
+/* Slack: one short message when the run is significant or incomplete. */
+static void build_slack(struct alert *a, const struct target *t)
+{
+	if (a->complete && !a->significant) {
+		printf("slack: nothing to send (the run is complete and not significant)\n");
+		return;
+	}
+	struct buf b = BUF_INIT(8192);
+	if (!a->complete) {
+		buf_printf(&b, ":x: sos-reconcile %s: the run is INCOMPLETE, nothing was reconciled: ", a->c_code);
+		failure_text(a->report, &b);
+		buf_addstr(&b, ". See the job's report.txt and docs/RUNBOOK.md.");
+	} else {
+		buf_printf(&b, ":warning: sos-reconcile %s: significant discrepancies between SoftLayer and SOS:",
+			   a->c_code);
+		for (int i = 0; i < FT_NFINDINGS; i++) {
+			long long n = class_total(a->report, finding_type_names[i]);
+			if (n > 0)
+				buf_printf(&b, "\n- %s: %lld%s", finding_type_names[i], n,
+					   reason_for(a->report, finding_type_names[i]) ? " (significant)" : "");
+		}
+		buf_addstr(&b, "\nSee the job's report.txt.");
+	}
+	struct json_object *body = json_object_new_object();
+	addstr(body, "text", b.data);
+	buf_free(&b);
+	add(a, t, "slack message", body, "slack message");
+}
+
+/* The webhook: the report without its findings, for every run. */
+static void build_webhook(struct alert *a, const struct target *t)
+{
+	struct json_object *body = copy_of(a->report);
+	json_object_object_del(body, "findings");
+	add(a, t, "webhook report", body, "webhook report summary");
+}
+
+static const char *hint_pagerduty(long status)
+{
+	if (status == 400)
+		return "PagerDuty refused the event; check the routing key the job's credential binding gives";
+	if (status == 401 || status == 403 || status == 404)
+		return "check the routing key and the PagerDuty URL";
+	if (status >= 500 || status == 429)
+		return "the service is failing or throttling; rerun the job later";
+	return "check that the PagerDuty URL is reachable from the job (proxy, firewall); rerun";
+}
+
+static const char *hint_webhook(long status)
+{
+	if (status == 401 || status == 403 || status == 404)
+		return "the webhook URL was refused; check that it is current (it may have been revoked)";
+	if (status >= 500 || status == 429)
+		return "the service is failing or throttling; rerun the job later";
+	return "check that the webhook host is reachable from the job (proxy, firewall); rerun";
+}
+
+/*
+ * The targets.  Each has its secret (the routing key, a URL with its
+ * token), read from SECRET_ENV (or SECRET_ENV_FILE, or the configuration's
+ * file) only when it has something to send.  The PagerDuty key travels in
+ * the body and the URL is public; the Slack and webhook URLs are the
+ * secret, so their messages name the variable, never the URL.
+ */
+struct target {
+	const char *name;
+	const char *default_env;
+	const char *file_key;           /* the configuration's key of its file */
+	const char *default_url;        /* NULL: the secret is the URL */
+	void (*build)(struct alert *a, const struct target *t);
+	const char *(*hint)(long status);
+};
+
+enum { T_PAGERDUTY, T_SLACK, T_WEBHOOK, T_N };
+
+static const struct target targets[T_N] = {
+	{ "pagerduty", "PAGERDUTY_ROUTING_KEY", "alert.pagerduty.routing_key_file", DEFAULT_PAGERDUTY_URL,
+	  build_pagerduty, hint_pagerduty },
+	{ "slack", "SLACK_WEBHOOK_URL", "alert.slack.webhook_url_file", NULL, build_slack, hint_webhook },
+	{ "webhook", "SOS_RECONCILE_WEBHOOK_URL", "alert.webhook.url_file", NULL, build_webhook,
+	  hint_webhook },
+};
+
+/* A target as this run uses it: on, its secret's variable or file, its URL. */
+struct use {
+	int on;
+	const char *env, *file, *url;
+	char *secret, *url_msg;
+	int secret_failed;
+};
+
+/* ---- delivery ------------------------------------------------------------ */
 
 static enum http_verdict on_done(struct http_engine *e, struct http_request *req,
 				 struct http_response *resp, void *user)
@@ -318,20 +385,18 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	(void)e;
 	(void)user;
 	struct delivery *d = http_request_user(req);
-	if (resp->result == HTTP_OK) {
-		d->ok = 1;
-		d->status = resp->status;
-	} else {
-		d->ok = 0;
-		d->status = resp->status;
+	d->ok = resp->result == HTTP_OK;
+	d->status = resp->status;
+	if (!d->ok) {
 		snprintf(d->detail, sizeof d->detail, "%s: %s", http_result_name(resp->result),
 			 resp->detail[0] ? resp->detail : "no detail");
 		/* PagerDuty says why it refused an event: keep its errors,
 		 * which never echo the routing key. */
-		if (strcmp(d->target, "pagerduty") == 0 && resp->status == 400 && resp->body.len) {
-			struct json_object *o = json_tokener_parse(resp->body.data);
-			struct json_object *errs = member(o, "errors");
-			if (errs && json_object_is_type(errs, json_type_array) && json_object_array_length(errs)) {
+		if (d->target == &targets[T_PAGERDUTY] && resp->status == 400 && resp->body.len) {
+			char why[200];
+			struct json_object *o = jsondoc_parse(resp->body.data, resp->body.len, why, sizeof why);
+			struct json_object *errs = jget_array(o, "errors");
+			if (errs && json_object_array_length(errs)) {
 				size_t l = strlen(d->detail);
 				snprintf(d->detail + l, sizeof d->detail - l, " (%s)",
 					 json_object_get_string(json_object_array_get_idx(errs, 0)));
@@ -343,57 +408,78 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	return HTTP_ACCEPT;
 }
 
-static void submit(struct http_engine *e, struct delivery *d, const char *url,
-		   struct json_object *body)
+static const char *body_text(struct json_object *body)
 {
-	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static void submit(struct http_engine *e, struct delivery *d, const char *url)
+{
+	const char *text = body_text(d->body);
 	struct http_request *r = http_request_new(url);
 	http_request_set_method(r, "POST");
 	http_request_add_header(r, "Content-Type: application/json");
 	http_request_set_body(r, text, strlen(text));
-	http_request_set_cred(r, d->target);
+	http_request_set_cred(r, d->target->name);
 	http_request_set_user(r, d, NULL);
 	http_submit(e, r);
 }
 
-/* The body as --dry-run shows it: the routing key hidden. */
-static void print_dry(const char *label, struct json_object *body)
+/* Read a target's secret, or say why it cannot be served. */
+static void read_secret(const struct target *t, struct use *u)
 {
-	struct json_object *c = copy_of(body);
-	if (member(c, "routing_key"))
-		addstr(c, "routing_key", "<redacted>");
-	printf("%s %s\n", label, json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(c);
-}
-
-/* Read a secret or record why the target cannot be served. */
-static char *need_secret(const char *name, const char *target, int *failed)
-{
-	char *s = NULL;
-	int rc = secret_from_env(name, &s);
-	if (rc == 1)
-		sosr_error("%s: neither %s nor %s_FILE is set; check the job's credential binding "
-			   "(the alert is not delivered)", target, name, name);
-	if (rc != 0) {
-		*failed = 1;
-		return NULL;
+	int rc;
+	if (u->file) {
+		rc = secret_from_file(u->file, u->env, &u->secret);
+	} else {
+		rc = secret_from_env(u->env, &u->secret);
+		if (rc == 1)
+			sosr_error("%s: neither %s nor %s_FILE is set; check the job's credential binding "
+				   "(the alert is not delivered)", t->name, u->env, u->env);
 	}
-	return s;
+	u->secret_failed = rc != 0;
 }
 
-/* What the operator checks first, from what failed. */
-static const char *hint(const struct delivery *d)
+/* The summary line for the driver: STATUS<TAB>DETAIL, where DETAIL counts
+ * the deliveries by kind ("pagerduty resolve x2, slack message x1"). */
+static void write_summary(const char *path, const struct alert *a, int failed)
 {
-	int pdy = strcmp(d->target, "pagerduty") == 0;
-	if (d->status == 400 && pdy)
-		return "PagerDuty refused the event; check the routing key the job's credential binding gives";
-	if (d->status == 401 || d->status == 403 || d->status == 404)
-		return pdy ? "check the routing key and the PagerDuty URL"
-			   : "the webhook URL was refused; check that it is current (it may have been revoked)";
-	if (d->status >= 500 || d->status == 429)
-		return "the service is failing or throttling; rerun the job later";
-	return pdy ? "check that the PagerDuty URL is reachable from the job (proxy, firewall); rerun"
-		   : "check that the webhook host is reachable from the job (proxy, firewall); rerun";
+	struct buf b = BUF_INIT(0);
+	if (failed) {
+		/* the first error: a secret that could not be read, else the
+		 * first delivery that failed */
+		const char *why = "a secret of a target could not be read; see the run's log";
+		for (size_t i = a->n; i-- > 0;)
+			if (!a->d[i].ok && a->d[i].error[0])
+				why = a->d[i].error;
+		buf_printf(&b, "failed\t%s", why);
+	} else if (a->n == 0) {
+		buf_addstr(&b, "not-needed\tnothing to send: the run is complete and not significant");
+	} else {
+		buf_addstr(&b, "delivered\t");
+		/* kinds in byte order, each once, with its count */
+		const char *last = "";
+		for (;;) {
+			const char *next = NULL;
+			size_t count = 0;
+			for (size_t i = 0; i < a->n; i++) {
+				const char *k = a->d[i].kind;
+				if (strcmp(k, last) > 0 && (!next || strcmp(k, next) < 0))
+					next = k;
+			}
+			if (!next)
+				break;
+			for (size_t i = 0; i < a->n; i++)
+				count += strcmp(a->d[i].kind, next) == 0;
+			buf_printf(&b, "%s%s x%zu", *last ? ", " : "", next, count);
+			last = next;
+		}
+	}
+	buf_addch(&b, '\n');
+	FILE *fp = fopen(path, "w");
+	if (!fp || fwrite(b.data, 1, b.len, fp) != b.len || fclose(fp) != 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write the summary file '%s'", path);
+	buf_free(&b);
 }
 
 static int valid_severity(const char *s)
@@ -405,11 +491,32 @@ int main(int argc, char **argv)
 {
 	err_init(argv[0]);
 	out_init();
-
-	int pd = 0, slack = 0, hook = 0, dry = 0;
-	const char *rk_env = "PAGERDUTY_ROUTING_KEY", *pd_url = DEFAULT_PAGERDUTY_URL;
-	const char *slack_env = "SLACK_WEBHOOK_URL", *hook_env = "SOS_RECONCILE_WEBHOOK_URL";
-	const char *severity = "error", *source = NULL;
+	enum { OPT_TARGET = 256, OPT_ENV = OPT_TARGET + T_N, OPT_PD_URL = OPT_ENV + T_N, OPT_SEVERITY,
+	       OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET, OPT_DRY_RUN, OPT_CONFIG, OPT_SUMMARY };
+	static const struct option longopts[] = {
+		{ "pagerduty", no_argument, NULL, OPT_TARGET + T_PAGERDUTY },
+		{ "slack", no_argument, NULL, OPT_TARGET + T_SLACK },
+		{ "webhook", no_argument, NULL, OPT_TARGET + T_WEBHOOK },
+		{ "routing-key-env", required_argument, NULL, OPT_ENV + T_PAGERDUTY },
+		{ "slack-url-env", required_argument, NULL, OPT_ENV + T_SLACK },
+		{ "webhook-url-env", required_argument, NULL, OPT_ENV + T_WEBHOOK },
+		{ "pagerduty-url", required_argument, NULL, OPT_PD_URL },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "summary", required_argument, NULL, OPT_SUMMARY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct use use[T_N] = { { 0 } };
+	const char *pd_url = NULL, *severity = NULL, *source = NULL;
+	const char *config_path = NULL, *summary_path = NULL;
+	int dry = 0, any_flag = 0, c;
 	struct http_options ho;
 	http_options_default(&ho);
 	ho.timeout = 30;
@@ -417,20 +524,21 @@ int main(int argc, char **argv)
 	ho.budget = 300;
 	ho.concurrency = 4;
 
-	int c;
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
+		if (c >= OPT_TARGET && c < OPT_TARGET + T_N) {
+			use[c - OPT_TARGET].on = any_flag = 1;
+			continue;
+		}
+		if (c >= OPT_ENV && c < OPT_ENV + T_N) {
+			use[c - OPT_ENV].env = optarg;
+			continue;
+		}
 		switch (c) {
-		case OPT_PD: pd = 1; break;
-		case OPT_SLACK: slack = 1; break;
-		case OPT_HOOK: hook = 1; break;
-		case OPT_RK_ENV: rk_env = optarg; break;
 		case OPT_PD_URL:
 			if (strncmp(optarg, "https://", 8) && strncmp(optarg, "http://", 7))
 				sosr_usage_error("--pagerduty-url: '%s' is not an http(s) URL", optarg);
 			pd_url = optarg;
 			break;
-		case OPT_SLACK_ENV: slack_env = optarg; break;
-		case OPT_HOOK_ENV: hook_env = optarg; break;
 		case OPT_SEVERITY:
 			if (!valid_severity(optarg))
 				sosr_usage_error("--severity: '%s' is not critical, error, warning or info", optarg);
@@ -442,163 +550,156 @@ int main(int argc, char **argv)
 			source = optarg;
 			break;
 		case OPT_TIMEOUT: ho.timeout = cli_duration(optarg, "--timeout"); break;
-		case OPT_RETRIES: ho.retries = (int)cli_number(optarg, 0, 20, "--retries"); break;
+		case OPT_RETRIES: ho.retries = (int)cli_number(optarg, 0, HTTP_MAX_RETRIES, "--retries"); break;
 		case OPT_BUDGET: ho.budget = cli_duration(optarg, "--budget"); break;
 		case OPT_DRY_RUN: dry = 1; break;
+		case OPT_CONFIG: config_path = optarg; break;
+		case OPT_SUMMARY: summary_path = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
-		default:
-			fprintf(stderr, "Try 'sosr-alert --help' for more information.\n");
-			exit(SOSR_EXIT_USAGE);
 		}
 	}
 	if (argc - optind != 1)
 		sosr_usage_error(argc - optind ? "one REPORT operand is expected" : "the REPORT operand is missing");
-	if (!pd && !slack && !hook)
-		sosr_usage_error("no target; give --pagerduty, --slack and/or --webhook");
 	if (ho.timeout <= 0)
 		sosr_usage_error("--timeout: must be above 0");
-	const char *path = argv[optind];
 
-	struct json_object *report = read_report(path);
-	const char *c_code = member_str(report, "c_code") ? member_str(report, "c_code") : "unknown";
-	int complete = strcmp(member_str(report, "status"), "complete") == 0;
-	const char *result = member_str(member(report, "verdict"), "result");
-	int significant = complete && result && strcmp(result, "significant") == 0;
+	/* The configuration names the targets (unless flags do) and fills
+	 * what the flags left unset. */
+	struct config cfg;
+	config_init(&cfg);
+	if (config_path) {
+		config_load(config_path, &cfg);
+		const struct alert_config *ac = &cfg.alert;
+		int on[T_N] = { ac->pagerduty, ac->slack, ac->webhook };
+		const char *env[T_N] = { ac->routing_key_env, ac->slack_url_env, ac->webhook_url_env };
+		const char *file[T_N] = { ac->routing_key_file, ac->slack_url_file, ac->webhook_url_file };
+		for (int t = 0; t < T_N; t++) {
+			if (!any_flag)
+				use[t].on = on[t];
+			if (!use[t].env && !file[t])
+				use[t].env = env[t];
+			if (!use[t].env)
+				use[t].file = file[t];
+		}
+		if (!pd_url)
+			pd_url = ac->pagerduty_url;
+		if (!severity)
+			severity = ac->severity;
+		if (!source)
+			source = ac->source;
+	}
+	int any = 0;
+	for (int t = 0; t < T_N; t++) {
+		any |= use[t].on;
+		/* the name of the secret in messages: its variable, or the key
+		 * of its file */
+		if (!use[t].env)
+			use[t].env = use[t].file ? targets[t].file_key : targets[t].default_env;
+	}
+	use[T_PAGERDUTY].url = pd_url ? pd_url : DEFAULT_PAGERDUTY_URL;
+	if (!any)
+		sosr_usage_error(config_path ? "%s: no alert target; configure alert.pagerduty, alert.slack or alert.webhook"
+					     : "no target; give --pagerduty, --slack and/or --webhook%s", config_path ? config_path : "");
+
+	struct alert a = { 0 };
+	a.report = read_report(argv[optind]);
+	a.c_code = jget_str(a.report, "c_code") ? jget_str(a.report, "c_code") : "unknown";
+	a.complete = strcmp(jget_str(a.report, "status"), "complete") == 0;
+	const char *result = jget_str(jget(a.report, "verdict"), "result");
+	a.significant = a.complete && result && strcmp(result, "significant") == 0;
+	a.severity = severity ? severity : "error";
 	char source_buf[160];
-	if (!source) {
-		snprintf(source_buf, sizeof source_buf, "sos-reconcile/%s", c_code);
-		source = source_buf;
-	}
+	snprintf(source_buf, sizeof source_buf, "sos-reconcile/%s", a.c_code);
+	a.source = source ? source : source_buf;
 
-	/* Build every body first, then read the secrets, then send. */
-	struct json_object *bodies[MAX_EVENTS + 2];
-	struct delivery deliveries[MAX_EVENTS + 2];
-	memset(deliveries, 0, sizeof deliveries);
-	size_t nd = 0;
-	int failed = 0;
-
-	if (pd) {
-		if (!complete) {
-			struct buf s = BUF_INIT(4096);
-			buf_printf(&s, "sos-reconcile %s: the run is INCOMPLETE, nothing was reconciled: ", c_code);
-			failure_text(report, &s);
-			bodies[nd] = pd_event(report, c_code, "trigger", "run-failed", s.data, severity, source);
-			snprintf(deliveries[nd].label, sizeof deliveries[nd].label,
-				 "pagerduty trigger sos-reconcile/%s/run-failed", c_code);
-			deliveries[nd++].target = "pagerduty";
-			buf_free(&s);
-		} else {
-			for (size_t i = 0; i < NCLASSES; i++) {
-				int trig = reason_for(report, classes[i]) != NULL;
-				struct buf s = BUF_INIT(4096);
-				summary_of_class(&s, report, c_code, i);
-				bodies[nd] = pd_event(report, c_code, trig ? "trigger" : "resolve", classes[i],
-						      s.data, severity, source);
-				snprintf(deliveries[nd].label, sizeof deliveries[nd].label,
-					 "pagerduty %s sos-reconcile/%s/%s", trig ? "trigger" : "resolve",
-					 c_code, classes[i]);
-				deliveries[nd++].target = "pagerduty";
-				buf_free(&s);
-			}
-			bodies[nd] = pd_event(report, c_code, "resolve", "run-failed", "", severity, source);
-			snprintf(deliveries[nd].label, sizeof deliveries[nd].label,
-				 "pagerduty resolve sos-reconcile/%s/run-failed", c_code);
-			deliveries[nd++].target = "pagerduty";
-		}
+	/* Every body first, then the secrets of the targets that send, then
+	 * the requests. */
+	size_t first[T_N + 1];
+	for (int t = 0; t < T_N; t++) {
+		first[t] = a.n;
+		if (use[t].on)
+			targets[t].build(&a, &targets[t]);
 	}
-	size_t slack_i = nd;
-	if (slack) {
-		if (significant || !complete) {
-			struct buf s = BUF_INIT(8192);
-			slack_text(&s, report, c_code);
-			bodies[nd] = json_object_new_object();
-			addstr(bodies[nd], "text", s.data);
-			buf_free(&s);
-			snprintf(deliveries[nd].label, sizeof deliveries[nd].label, "slack message");
-			deliveries[nd++].target = "slack";
-		} else {
-			printf("slack: nothing to send (the run is complete and not significant)\n");
-		}
-	}
-	size_t hook_i = nd;
-	if (hook) {
-		bodies[nd] = copy_of(report);
-		json_object_object_del(bodies[nd], "findings");
-		snprintf(deliveries[nd].label, sizeof deliveries[nd].label, "webhook report summary");
-		deliveries[nd++].target = "webhook";
-	}
-	json_object_put(report);
+	first[T_N] = a.n;
 
 	if (dry) {
-		for (size_t i = 0; i < nd; i++) {
-			print_dry(deliveries[i].label, bodies[i]);
-			json_object_put(bodies[i]);
+		for (size_t i = 0; i < a.n; i++) {
+			/* the routing key hidden: it is added only when sent */
+			struct json_object *shown = copy_of(a.d[i].body);
+			if (a.d[i].target == &targets[T_PAGERDUTY])
+				addstr(shown, "routing_key", "<redacted>");
+			printf("%s %s\n", a.d[i].label, body_text(shown));
+			json_object_put(shown);
 		}
-		out_close_stdout();
-		return SOSR_EXIT_OK;
-	}
-
-	char *routing_key = NULL, *slack_url = NULL, *hook_url = NULL;
-	if (pd && nd > 0)
-		routing_key = need_secret(rk_env, "pagerduty", &failed);
-	if (slack && slack_i < hook_i)
-		slack_url = need_secret(slack_env, "slack", &failed);
-	if (hook)
-		hook_url = need_secret(hook_env, "webhook", &failed);
-
-	http_global_init();
-	struct http_engine *e = http_engine_new(&ho, on_done, NULL);
-	for (size_t i = 0; i < nd; i++) {
-		struct delivery *d = &deliveries[i];
-		const char *url = NULL;
-		if (strcmp(d->target, "pagerduty") == 0) {
-			d->secret_name = rk_env;
-			if (routing_key) {
-				addstr(bodies[i], "routing_key", routing_key);
-				url = pd_url;
-				d->url_msg = http_url_for_message(pd_url);
+	} else {
+		int failed = 0;
+		for (int t = 0; t < T_N; t++)
+			if (first[t + 1] > first[t]) {
+				read_secret(&targets[t], &use[t]);
+				failed |= use[t].secret_failed;
 			}
-		} else if (strcmp(d->target, "slack") == 0) {
-			d->secret_name = slack_env;
-			url = slack_url;
-		} else {
-			d->secret_name = hook_env;
-			url = hook_url;
-		}
-		if (url)
-			submit(e, d, url, bodies[i]);
-		else
-			snprintf(d->detail, sizeof d->detail, "not sent: %s is not available", d->secret_name);
-		json_object_put(bodies[i]);
-	}
-	int rc = http_run(e);
-	http_engine_free(e);
-	http_global_cleanup();
-	secret_free(routing_key);
-	secret_free(slack_url);
-	secret_free(hook_url);
-
-	for (size_t i = 0; i < nd; i++) {
-		struct delivery *d = &deliveries[i];
-		if (d->ok) {
-			printf("%s: delivered (HTTP %ld)\n", d->label, d->status);
-		} else {
-			failed = 1;
-			if (d->done || rc != 0) {
-				/* Name the endpoint: the PagerDuty URL, or the variable
-				 * that holds a webhook URL (the URL is a secret). */
-				sosr_error("%s: not delivered to %s%s: %s; %s", d->label,
-					   d->url_msg ? d->url_msg : "the URL in ",
-					   d->url_msg ? "" : d->secret_name,
-					   d->detail[0] ? d->detail : "the transfer did not finish",
-					   hint(d));
+		http_global_init();
+		struct http_engine *e = http_engine_new(&ho, on_done, NULL);
+		for (size_t i = 0; i < a.n; i++) {
+			struct delivery *d = &a.d[i];
+			int t = (int)(d->target - targets);
+			struct use *u = &use[t];
+			if (!u->secret) {
+				snprintf(d->detail, sizeof d->detail, "not sent: %s is not available", u->env);
+				continue;
+			}
+			if (d->target->default_url) {
+				/* the secret goes into the body; the URL is public */
+				addstr(d->body, "routing_key", u->secret);
+				if (!u->url_msg)
+					u->url_msg = http_url_for_message(u->url);
+				submit(e, d, u->url);
 			} else {
-				sosr_error("%s: %s", d->label, d->detail);
+				submit(e, d, u->secret);
 			}
 		}
-		free(d->url_msg);
+		int rc = http_run(e);
+		http_engine_free(e);
+		http_global_cleanup();
+		for (size_t i = 0; i < a.n; i++) {
+			struct delivery *d = &a.d[i];
+			struct use *u = &use[d->target - targets];
+			if (d->ok) {
+				printf("%s: delivered (HTTP %ld)\n", d->label, d->status);
+				continue;
+			}
+			failed = 1;
+			if (d->done || rc != 0)
+				/* Name the endpoint: the PagerDuty URL, or the
+				 * variable that holds a webhook URL (a secret). */
+				snprintf(d->error, sizeof d->error, "%s: not delivered to %s%s: %s; %s", d->label,
+					 u->url_msg ? u->url_msg : "the URL in ", u->url_msg ? "" : u->env,
+					 d->detail[0] ? d->detail : "the transfer did not finish",
+					 d->target->hint(d->status));
+			else
+				snprintf(d->error, sizeof d->error, "%s: %s", d->label, d->detail);
+			sosr_error("%s", d->error);
+		}
+		if (summary_path)
+			write_summary(summary_path, &a, failed);
+		for (int t = 0; t < T_N; t++) {
+			secret_free(use[t].secret);
+			free(use[t].url_msg);
+		}
+		if (failed) {
+			out_close_stdout();
+			for (size_t i = 0; i < a.n; i++)
+				json_object_put(a.d[i].body);
+			json_object_put(a.report);
+			config_free(&cfg);
+			return SOSR_EXIT_ALERT;
+		}
 	}
 	out_close_stdout();
-	return failed ? SOSR_EXIT_ALERT : SOSR_EXIT_OK;
+	for (size_t i = 0; i < a.n; i++)
+		json_object_put(a.d[i].body);
+	json_object_put(a.report);
+	config_free(&cfg);
+	return SOSR_EXIT_OK;
 }

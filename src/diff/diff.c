@@ -13,14 +13,16 @@
  * json-c (which also validates it).  Records that match byte for byte are
  * only framed, never parsed.
  *
- * Output: findings in key order (within a key, in the order of enum ftype),
+ * Output: findings in key order (within a key, in the order of enum finding_type),
  * then the summary record as the last line (docs/FORMATS.md section 3).
  */
 #include "buf.h"
 #include "canon.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "finding.h"
 #include "jsonw.h"
 #include "ndjson.h"
 #include "output.h"
@@ -49,6 +51,8 @@ static const char usage_text[] =
 "docs/FORMATS.md section 3, then a summary record as the last line.\n"
 "\n"
 "Options:\n"
+"  --config FILE          the job's configuration: its \"diff\" section (grace,\n"
+"                         compare); flags win over it\n"
 "  --compare KIND:F1,F2   fields compared for KIND (device or vlan), from its\n"
 "                         compared span; repeatable, one per kind\n"
 "                         (default device:private_ip,public_ip,datacenter\n"
@@ -70,17 +74,6 @@ static const char usage_text[] =
 "  9   cannot read an input or write the output\n"
 "  10  out of memory or internal error\n";
 
-enum ftype {
-	F_MISSING_IN_SOS, F_MISSING_IN_SOFTLAYER, F_MISMATCH, F_DUPLICATE,
-	F_UNIDENTIFIED, F_PENDING, F_EXCLUDED, F_NTYPES
-};
-#define F_NFINDINGS F_PENDING /* types before this one are findings */
-
-static const char *const ftype_names[F_NTYPES] = {
-	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate",
-	"unidentified", "pending", "excluded"
-};
-
 /* One record of a group: its bytes live in the group's buffer. */
 struct gline {
 	size_t off, len;
@@ -96,17 +89,17 @@ struct side {
 	size_t n, alloc;
 	struct gline held;
 	int has_held, eof;
-	unsigned long count[CANON_NKINDS];
+	unsigned long count[KIND_N];
 };
 
 static struct {
-	const char *compare[CANON_NKINDS][MAX_COMPARE];
-	int ncompare[CANON_NKINDS];
+	const char *compare[KIND_N][MAX_COMPARE];
+	int ncompare[KIND_N];
 	double grace;
 	int64_t now;
 	size_t max_group;
-	unsigned long count[F_NTYPES];
-	unsigned long matched[CANON_NKINDS];
+	unsigned long count[FT_N];
+	unsigned long matched[KIND_N];
 } D;
 
 static void out(const void *p, size_t n)
@@ -257,16 +250,16 @@ static void validate(struct side *s, const struct gline *l)
 }
 
 /* {"type":"T","kind":"K","key":"KEY" */
-static void head(enum ftype t, const struct gline *l, const char *side)
+static void head(enum finding_type t, const struct gline *l, const char *side)
 {
 	outs("{\"type\":\"");
-	outs(ftype_names[t]);
+	outs(finding_type_names[t]);
 	if (side) {
 		outs("\",\"side\":\"");
 		outs(side);
 	}
 	outs("\",\"kind\":\"");
-	outs(canon_kind_names[l->f.kind]);
+	outs(kind_names[l->f.kind]);
 	outs("\",\"key\":\"");
 	out(l->f.key, l->f.key_len);
 	outs("\"");
@@ -295,7 +288,7 @@ static void unidentified(struct side *s, const struct gline *l)
 	struct json_object *o = parse(s, l);
 	size_t rl = 0;
 	const char *reason = member_str(o, "reason", &rl);
-	head(F_UNIDENTIFIED, l, s->label);
+	head(FT_UNIDENTIFIED, l, s->label);
 	outs(",\"reason\":");
 	if (reason)
 		out_jstr(reason, rl);
@@ -310,17 +303,17 @@ static void only_softlayer(struct side *s, const struct gline *l)
 {
 	struct json_object *o = parse(s, l);
 	size_t cl;
-	const char *created = l->f.kind == CANON_DEVICE ? member_str(o, "created", &cl) : NULL;
+	const char *created = l->f.kind == KIND_DEVICE ? member_str(o, "created", &cl) : NULL;
 	int64_t t;
 	if (created && tu_parse_rfc3339(created, cl, &t) == 0 && (double)(D.now - t) < D.grace) {
 		int64_t age = D.now - t;
 		int64_t hours = age >= 0 ? age / 3600 : -((-age + 3599) / 3600);
 		char num[32];
-		head(F_PENDING, l, NULL);
+		head(FT_PENDING, l, NULL);
 		snprintf(num, sizeof num, ",\"age_hours\":%" PRId64, hours);
 		outs(num);
 	} else {
-		head(F_MISSING_IN_SOS, l, NULL);
+		head(FT_MISSING_IN_SOS, l, NULL);
 	}
 	member_record("softlayer", s, l);
 	outs("}\n");
@@ -333,11 +326,11 @@ static void only_sos(struct side *s, const struct gline *l)
 	size_t sl;
 	const char *st = member_str(o, "status", &sl);
 	if (st && ((sl == 5 && memcmp(st, "build", 5) == 0) || (sl == 9 && memcmp(st, "available", 9) == 0))) {
-		head(F_EXCLUDED, l, NULL);
+		head(FT_EXCLUDED, l, NULL);
 		outs(",\"status\":");
 		out_jstr(st, sl);
 	} else {
-		head(F_MISSING_IN_SOFTLAYER, l, NULL);
+		head(FT_MISSING_IN_SOFTLAYER, l, NULL);
 	}
 	member_record("sos", s, l);
 	outs("}\n");
@@ -349,7 +342,7 @@ static void duplicate(struct side *s, size_t other_count)
 	for (size_t i = 0; i < s->n; i++)
 		validate(s, &s->g[i]);
 	char num[64];
-	head(F_DUPLICATE, &s->g[0], s->label);
+	head(FT_DUPLICATE, &s->g[0], s->label);
 	snprintf(num, sizeof num, ",\"count\":%zu,\"other_count\":%zu,\"records\":[", s->n, other_count);
 	outs(num);
 	for (size_t i = 0; i < s->n; i++) {
@@ -393,7 +386,7 @@ static void out_value(struct json_object *v)
 /* One record on each side with the same key. */
 static void pair(struct side *a, const struct gline *la, struct side *b, const struct gline *lb)
 {
-	enum canon_kind k = la->f.kind;
+	enum item_kind k = la->f.kind;
 	D.matched[k]++;
 	if (la->f.span_len == lb->f.span_len && memcmp(la->f.span, lb->f.span, la->f.span_len) == 0)
 		return; /* the fast path: no compared field can differ */
@@ -410,7 +403,7 @@ static void pair(struct side *a, const struct gline *la, struct side *b, const s
 		if (same_value(va, vb))
 			continue;
 		if (ndiff++ == 0) {
-			head(F_MISMATCH, la, NULL);
+			head(FT_MISMATCH, la, NULL);
 			outs(",\"fields\":[");
 		} else {
 			outs(",");
@@ -437,7 +430,7 @@ static void pair(struct side *a, const struct gline *la, struct side *b, const s
 static void key_group(struct side *sl, struct side *so)
 {
 	const struct gline *first = sl->n ? &sl->g[0] : &so->g[0];
-	if (first->f.kind == CANON_UNIDENTIFIED) {
+	if (first->f.kind == KIND_UNIDENTIFIED) {
 		for (size_t i = 0; i < sl->n; i++)
 			unidentified(sl, &sl->g[i]);
 		for (size_t i = 0; i < so->n; i++)
@@ -446,8 +439,8 @@ static void key_group(struct side *sl, struct side *so)
 	}
 	if (sl->n && so->n && sl->g[0].f.kind != so->g[0].f.kind)
 		sosr_die(SOSR_EXIT_INTERNAL, "%s:%lu: the key is of kind %s here and %s in %s; "
-			 "this is a bug", sl->r.name, sl->g[0].lineno, canon_kind_names[sl->g[0].f.kind],
-			 canon_kind_names[so->g[0].f.kind], so->r.name);
+			 "this is a bug", sl->r.name, sl->g[0].lineno, kind_names[sl->g[0].f.kind],
+			 kind_names[so->g[0].f.kind], so->r.name);
 	if (sl->n > 1 || so->n > 1) {
 		if (sl->n > 1)
 			duplicate(sl, so->n);
@@ -462,32 +455,23 @@ static void key_group(struct side *sl, struct side *so)
 	}
 }
 
+/* --compare KIND:F1,F2 (or the config's list for KIND). */
+static void set_compare_list(int k, const char *list, const char *what)
+{
+	char why[200];
+	int n = canon_compare_parse((enum item_kind)k, list, D.compare[k], MAX_COMPARE, why, sizeof why);
+	if (n < 0)
+		sosr_usage_error("%s: %s", what, why);
+	D.ncompare[k] = n;
+}
+
 static void set_compare(const char *spec)
 {
 	const char *colon = strchr(spec, ':');
-	int k = colon ? canon_kind_from_name(spec, (size_t)(colon - spec)) : -1;
-	if (k < 0 || k == CANON_UNIDENTIFIED)
+	int k = colon ? kind_from_name(spec, (size_t)(colon - spec)) : -1;
+	if (k < 0 || k == KIND_UNIDENTIFIED)
 		sosr_usage_error("--compare: '%s' is not KIND:FIELD,... with KIND device or vlan", spec);
-	D.ncompare[k] = 0;
-	const char *p = colon + 1;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		const char *const *f = canon_span_fields((enum canon_kind)k);
-		for (; *f; f++)
-			if (strlen(*f) == n && memcmp(*f, p, n) == 0)
-				break;
-		if (!*f)
-			sosr_usage_error("--compare: '%.*s' is not a compared field of a %s "
-					 "(see docs/FORMATS.md section 2)", (int)n, p, canon_kind_names[k]);
-		for (int i = 0; i < D.ncompare[k]; i++)
-			if (D.compare[k][i] == *f)
-				sosr_usage_error("--compare: '%s' is listed twice", *f);
-		D.compare[k][D.ncompare[k]++] = *f;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
+	set_compare_list(k, colon + 1, "--compare");
 }
 
 static void summary(const struct side *sl, const struct side *so)
@@ -499,9 +483,9 @@ static void summary(const struct side *sl, const struct side *so)
 	snprintf(num, sizeof num, "\",\"grace_hours\":%.10g", D.grace / 3600);
 	outs(num);
 	outs(",\"compare\":{");
-	for (int k = 0; k < CANON_UNIDENTIFIED; k++) {
+	for (int k = 0; k < KIND_UNIDENTIFIED; k++) {
 		outs(k ? ",\"" : "\"");
-		outs(canon_kind_names[k]);
+		outs(kind_names[k]);
 		outs("\":[");
 		for (int i = 0; i < D.ncompare[k]; i++) {
 			outs(i ? ",\"" : "\"");
@@ -516,22 +500,22 @@ static void summary(const struct side *sl, const struct side *so)
 		outs(s ? ",\"" : "\"");
 		outs(sides[s]->label);
 		outs("\":{");
-		for (int k = 0; k < CANON_NKINDS; k++) {
-			snprintf(num, sizeof num, "%s\"%s\":%lu", k ? "," : "", canon_kind_names[k],
+		for (int k = 0; k < KIND_N; k++) {
+			snprintf(num, sizeof num, "%s\"%s\":%lu", k ? "," : "", kind_names[k],
 				 sides[s]->count[k]);
 			outs(num);
 		}
 		outs("}");
 	}
 	snprintf(num, sizeof num, "},\"matched\":{\"device\":%lu,\"vlan\":%lu},\"findings\":{",
-		 D.matched[CANON_DEVICE], D.matched[CANON_VLAN]);
+		 D.matched[KIND_DEVICE], D.matched[KIND_VLAN]);
 	outs(num);
-	for (int f = 0; f < F_NFINDINGS; f++) {
-		snprintf(num, sizeof num, "%s\"%s\":%lu", f ? "," : "", ftype_names[f], D.count[f]);
+	for (int f = 0; f < FT_NFINDINGS; f++) {
+		snprintf(num, sizeof num, "%s\"%s\":%lu", f ? "," : "", finding_type_names[f], D.count[f]);
 		outs(num);
 	}
-	snprintf(num, sizeof num, "},\"excluded\":%lu,\"pending\":%lu}\n", D.count[F_EXCLUDED],
-		 D.count[F_PENDING]);
+	snprintf(num, sizeof num, "},\"excluded\":%lu,\"pending\":%lu}\n", D.count[FT_EXCLUDED],
+		 D.count[FT_PENDING]);
 	outs(num);
 }
 
@@ -559,8 +543,9 @@ static void side_close(struct side *s)
 
 int main(int argc, char **argv)
 {
-	enum { O_COMPARE = 256, O_GRACE, O_NOW, O_MAX_GROUP };
+	enum { O_COMPARE = 256, O_GRACE, O_NOW, O_MAX_GROUP, O_CONFIG };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
 		{ "compare", required_argument, NULL, O_COMPARE },
 		{ "grace", required_argument, NULL, O_GRACE },
 		{ "now", required_argument, NULL, O_NOW },
@@ -569,30 +554,31 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, have_now = 0;
+	int ch, have_now = 0, have_grace = 0;
+	int have_compare[KIND_N] = { 0 };
+	const char *config_path = NULL;
 
 	err_init(argv[0]);
 	out_init();
 	D.grace = 48 * 3600;
 	D.max_group = DEFAULT_MAX_GROUP;
-	for (int k = 0; k < CANON_UNIDENTIFIED; k++) {
-		char spec[128];
-		snprintf(spec, sizeof spec, "%s:%s", canon_kind_names[k],
-			 canon_default_compare((enum canon_kind)k));
-		set_compare(spec);
-	}
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	for (int k = 0; k < KIND_UNIDENTIFIED; k++)
+		set_compare_list(k, canon_default_compare((enum item_kind)k), "--compare");
+	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
+		case O_CONFIG:
+			config_path = optarg;
+			break;
 		case O_COMPARE:
 			set_compare(optarg);
+			have_compare[kind_from_name(optarg, strcspn(optarg, ":"))] = 1;
 			break;
 		case O_GRACE:
 			D.grace = cli_duration(optarg, "--grace");
+			have_grace = 1;
 			break;
 		case O_NOW:
-			if (tu_parse_rfc3339(optarg, strlen(optarg), &D.now) < 0)
-				sosr_usage_error("--now: '%s' is not an RFC 3339 time like 2026-11-26T00:00:00Z",
-						 optarg);
+			D.now = (int64_t)cli_time(optarg, "--now");
 			have_now = 1;
 			break;
 		case O_MAX_GROUP:
@@ -602,12 +588,21 @@ int main(int argc, char **argv)
 			cli_help(usage_text);
 		case 'V':
 			cli_version();
-		default:
-			sosr_usage_error("unknown option");
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (config_path) {
+		/* the file fills what the flags left unset */
+		struct config cfg;
+		config_load(config_path, &cfg);
+		if (!have_grace && cfg.diff.grace >= 0)
+			D.grace = cfg.diff.grace;
+		for (int k = 0; k < KIND_UNIDENTIFIED; k++)
+			if (!have_compare[k] && cfg.diff.compare[k])
+				set_compare_list(k, cfg.diff.compare[k], "diff.compare");
+		config_free(&cfg);
+	}
 	if (argc != 2)
 		sosr_usage_error("expected two operands, SOFTLAYER and SOS; got %d", argc);
 	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
@@ -641,7 +636,7 @@ int main(int argc, char **argv)
 	buf_free(&scratch);
 
 	unsigned long findings = 0;
-	for (int f = 0; f < F_NFINDINGS; f++)
+	for (int f = 0; f < FT_NFINDINGS; f++)
 		findings += D.count[f];
 	return findings ? SOSR_EXIT_FINDINGS : SOSR_EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include "reqlog.h"
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "jsonw.h"
@@ -645,17 +646,6 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
 	return 0;
 }
 
-static int valid_c_code(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 32)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
 	err_init(argv[0]);
@@ -668,7 +658,7 @@ int main(int argc, char **argv)
 				 .drift = 0.02, .now = (int64_t)time(NULL) };
 	int opt;
 	char errbuf[256];
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN: listen_s = optarg; break;
 		case OPT_PORT_FILE: port_file = optarg; break;
@@ -698,8 +688,8 @@ int main(int argc, char **argv)
 		case OPT_DEVICES: gp.devices = (size_t)cli_number(optarg, 0, 5000000, "--devices"); gen_flag = 1; break;
 		case OPT_VLANS: gp.vlans = (size_t)cli_number(optarg, 0, 500000, "--vlans"); gen_flag = 1; break;
 		case OPT_C_CODE:
-			if (!valid_c_code(optarg))
-				sosr_usage_error("--c-code: '%s' is not a C_Code (1 to 32 of A-Z, 0-9, _)", optarg);
+			if (!config_valid_c_code(optarg))
+				sosr_usage_error("--c-code: '%s' is not a C_Code (" C_CODE_RULE ")", optarg);
 			gp.c_code = optarg;
 			gen_flag = 1;
 			break;
@@ -722,7 +712,6 @@ int main(int argc, char **argv)
 		case OPT_TRUTH: truth_file = optarg; break;
 		case OPT_HELP: cli_help(usage_text);
 		case OPT_VERSION: cli_version();
-		default: sosr_usage_error("unknown option");
 		}
 	}
 	if (optind < argc)

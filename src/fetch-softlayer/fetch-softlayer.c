@@ -581,7 +581,7 @@ int main(int argc, char **argv)
 	struct fetchopt fo;
 	fetchopt_init(&fo);
 	int ch;
-	while ((ch = getopt_long(argc, argv, "c:a:t:e:" FETCHOPT_SHORTOPTS "hV", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "c:a:t:e:" FETCHOPT_SHORTOPTS "hV", opts)) != -1) {
 		if (fetchopt_parse(ch, optarg, &fo))
 			continue;
 		switch (ch) {
@@ -598,9 +598,6 @@ int main(int argc, char **argv)
 			break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", err_progname());
-			exit(SOSR_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)

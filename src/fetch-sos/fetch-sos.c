@@ -203,17 +203,6 @@ static int sos_fail(struct pager_job *job, long long offset, struct http_request
 	return code;
 }
 
-static int valid_c_code(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 32 || !isupper((unsigned char)s[0]))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
-			return 0;
-	return 1;
-}
-
 static void check_url(const char *url, const char *what)
 {
 	fetchopt_check_url(url, what, "put the token in SOS_TOKEN");
@@ -241,7 +230,7 @@ int main(int argc, char **argv)
 	struct fetchopt fo;
 	fetchopt_init(&fo);
 	int ch;
-	while ((ch = getopt_long(argc, argv, "C:u:c:" FETCHOPT_SHORTOPTS "hV", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "C:u:c:" FETCHOPT_SHORTOPTS "hV", opts)) != -1) {
 		if (fetchopt_parse(ch, optarg, &fo))
 			continue;
 		switch (ch) {
@@ -250,9 +239,6 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", err_progname());
-			exit(SOSR_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
@@ -267,9 +253,8 @@ int main(int argc, char **argv)
 		c_code = cfg.c_code;
 	if (!c_code)
 		sosr_usage_error("--c-code: required (like ALC or ALC_WAT)");
-	if (!valid_c_code(c_code))
-		sosr_usage_error("--c-code: '%.40s' is not a C_Code (capital letters, digits and '_', "
-				 "starting with a letter, at most 32)", c_code);
+	if (!config_valid_c_code(c_code))
+		sosr_usage_error("--c-code: '%.40s' is not a C_Code (" C_CODE_RULE ")", c_code);
 
 	struct sos s = { 0 };
 	s.c_code = xstrdup(c_code);

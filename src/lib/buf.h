@@ -26,6 +26,10 @@ void buf_init(struct buf *b, size_t cap);
 void buf_free(struct buf *b);
 /* Empty the buffer, keep the allocation. */
 void buf_reset(struct buf *b);
+/* Allocate room for N more bytes now (0, or -1 past the cap), so that
+ * appending them moves nothing: a buffer that will hold a secret reserves
+ * its cap first, and no copy is left in freed memory by a reallocation. */
+int buf_reserve(struct buf *b, size_t n);
 /* Append; 0 on success, -1 when the cap would be exceeded. */
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addstr(struct buf *b, const char *s);

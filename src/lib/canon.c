@@ -1,9 +1,8 @@
 /* canon.c - see canon.h */
 #include "canon.h"
 
+#include <stdio.h>
 #include <string.h>
-
-const char *const canon_kind_names[CANON_NKINDS] = { "device", "vlan", "unidentified" };
 
 static const char *const device_span[] = {
 	"fqdn", "hostname", "domain", "private_ip", "public_ip", "datacenter",
@@ -14,30 +13,56 @@ static const char *const vlan_span[] = {
 };
 static const char *const unidentified_span[] = { "reason", NULL };
 
-const char *const *canon_span_fields(enum canon_kind kind)
+const char *const *canon_span_fields(enum item_kind kind)
 {
 	switch (kind) {
-	case CANON_DEVICE: return device_span;
-	case CANON_VLAN: return vlan_span;
+	case KIND_DEVICE: return device_span;
+	case KIND_VLAN: return vlan_span;
 	default: return unidentified_span;
 	}
 }
 
-const char *canon_default_compare(enum canon_kind kind)
+const char *canon_default_compare(enum item_kind kind)
 {
 	switch (kind) {
-	case CANON_DEVICE: return "private_ip,public_ip,datacenter";
-	case CANON_VLAN: return "datacenter,space";
+	case KIND_DEVICE: return "private_ip,public_ip,datacenter";
+	case KIND_VLAN: return "datacenter,space";
 	default: return "";
 	}
 }
 
-int canon_kind_from_name(const char *s, size_t len)
+int canon_compare_parse(enum item_kind kind, const char *list, const char **out, int max,
+			char *why, size_t whylen)
 {
-	for (int k = 0; k < CANON_NKINDS; k++)
-		if (strlen(canon_kind_names[k]) == len && memcmp(canon_kind_names[k], s, len) == 0)
-			return k;
-	return -1;
+	int n = 0;
+	const char *p = list;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *const *f = canon_span_fields(kind);
+		for (; *f; f++)
+			if (strlen(*f) == len && memcmp(*f, p, len) == 0)
+				break;
+		if (!*f) {
+			snprintf(why, whylen, "'%.*s' is not a compared field of a %s (see docs/FORMATS.md section 2)",
+				 (int)(len > 60 ? 60 : len), p, kind_names[kind]);
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			if (out[i] == *f) {
+				snprintf(why, whylen, "'%s' is listed twice", *f);
+				return -1;
+			}
+		if (n == max) {
+			snprintf(why, whylen, "more than %d fields", max);
+			return -1;
+		}
+		out[n++] = *f;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
 }
 
 #define KEY_OPEN "{\"key\":\""
@@ -60,12 +85,12 @@ int canon_frame(const char *line, size_t len, struct canon_frame *f, const char 
 	f->key_len = (size_t)(ks - f->key);
 	const char *kind = ks + sizeof KIND_SEP - 1;
 	const char *kq = memchr(kind, '"', (size_t)(end - kind));
-	int k = kq ? canon_kind_from_name(kind, (size_t)(kq - kind)) : -1;
+	int k = kq ? kind_from_name(kind, (size_t)(kq - kind)) : -1;
 	if (k < 0) {
 		*why = "not a canonical record: unknown kind (expected device, vlan or unidentified)";
 		return -1;
 	}
-	f->kind = (enum canon_kind)k;
+	f->kind = (enum item_kind)k;
 	size_t kl = (size_t)(kq - kind);
 	if (f->key_len <= kl || memcmp(f->key, kind, kl) != 0 || f->key[kl] != '/') {
 		*why = "not a canonical record: the key does not start with its kind and '/'";

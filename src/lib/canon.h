@@ -19,29 +19,24 @@
 #define SOSR_CANON_H
 
 #include <stddef.h>
-
-enum canon_kind {
-	CANON_DEVICE,
-	CANON_VLAN,
-	CANON_UNIDENTIFIED,
-	CANON_NKINDS
-};
-
-/* "device", "vlan", "unidentified" */
-extern const char *const canon_kind_names[CANON_NKINDS];
+#include "finding.h"
 
 /* The fields of the compared span of KIND, in layout order, NULL-terminated. */
-const char *const *canon_span_fields(enum canon_kind kind);
+const char *const *canon_span_fields(enum item_kind kind);
 /* The default --compare list of KIND ("private_ip,public_ip,datacenter"). */
-const char *canon_default_compare(enum canon_kind kind);
-/* Kind from its name, or -1. */
-int canon_kind_from_name(const char *s, size_t len);
+const char *canon_default_compare(enum item_kind kind);
+/* Parse LIST, a comma-separated list of compared fields of KIND (device or
+ * vlan), into OUT (at most MAX, pointing into canon_span_fields(KIND)):
+ * the count (0 for "": nothing compared), or -1 with WHY set (a field that is not in the span, or one
+ * listed twice). */
+int canon_compare_parse(enum item_kind kind, const char *list, const char **out, int max,
+			char *why, size_t whylen);
 
 /* The frame of one canonical line, as byte ranges into it. */
 struct canon_frame {
 	const char *key;      /* the key as written (JSON-escaped), no quotes */
 	size_t key_len;
-	enum canon_kind kind;
+	enum item_kind kind;
 	const char *span;     /* the compared span: from after the kind member */
 	size_t span_len;      /*   to before ",\"source\":" (may be empty) */
 	const char *source;   /* the source value, no quotes ("softlayer") */

@@ -2,8 +2,10 @@
 #include "cli.h"
 #include "err.h"
 #include "output.h"
+#include "timeutil.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +37,45 @@ long long cli_number(const char *s, long long min, long long max, const char *op
 	return v;
 }
 
-double cli_duration(const char *s, const char *opt)
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	/* A leading ':' makes getopt tell a missing value (':') from an
+	 * unknown option ('?'); opterr 0 keeps its own messages quiet. */
+	char opts[128];
+	snprintf(opts, sizeof opts, ":%s", shortopts);
+	opterr = 0;
+	int before = optind;
+	int ch = getopt_long(argc, argv, opts, longopts, NULL);
+	if (ch != '?' && ch != ':')
+		return ch;
+	/* The element getopt stopped at: the option as the user wrote it. */
+	const char *arg = optind > before && optind - 1 < argc ? argv[optind - 1] : argv[before];
+	char shown[64];
+	if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+		snprintf(shown, sizeof shown, "-%c", optopt);
+	else
+		snprintf(shown, sizeof shown, "%.*s", (int)strcspn(arg, "="), arg);
+	if (ch == ':')
+		sosr_usage_error("option '%s' needs a value", shown);
+	sosr_usage_error("unknown option '%s'", shown);
+}
+
+long long cli_time(const char *s, const char *opt)
+{
+	int64_t t;
+	if (tu_parse_rfc3339(s, strlen(s), &t) < 0)
+		sosr_usage_error("%s: '%s' is not an RFC 3339 time like 2026-11-26T06:00:00Z", opt, s);
+	return (long long)t;
+}
+
+int cli_parse_duration(const char *s, double *out)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (end == s || *s == ' ' || *s == '+' || *s == '-' || errno == ERANGE || !isfinite(v) || v < 0)
-		sosr_usage_error("%s: '%s' is not a duration (like 30s, 250ms, 48h)", opt, s);
-	double mult = 1;
+		return -1;
+	double mult;
 	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
 		mult = 1;
 	else if (strcmp(end, "ms") == 0)
@@ -54,6 +87,18 @@ double cli_duration(const char *s, const char *opt)
 	else if (strcmp(end, "d") == 0)
 		mult = 86400;
 	else
+		return -2;
+	*out = v * mult;
+	return 0;
+}
+
+double cli_duration(const char *s, const char *opt)
+{
+	double v;
+	int rc = cli_parse_duration(s, &v);
+	if (rc == -2)
 		sosr_usage_error("%s: '%s' has an unknown unit (use ms, s, m, h or d)", opt, s);
-	return v * mult;
+	if (rc < 0)
+		sosr_usage_error("%s: '%s' is not a duration (like 30s, 250ms, 48h)", opt, s);
+	return v;
 }

@@ -25,11 +25,27 @@ void cli_help(const char *text)
 #endif
 	;
 
+struct option;
+
+/* getopt_long with the project's one answer to a bad option: an unknown
+ * option ("unknown option '--colour'") or a missing value ("option '--map'
+ * needs a value") is a usage error with the "Try 'PROG --help'" line, exit
+ * 2; it never returns '?' or ':'.  SHORTOPTS and LONGOPTS as for
+ * getopt_long (without a leading ':'). */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 /* Integer in [min, max] or a usage error naming OPT. */
 long long cli_number(const char *s, long long min, long long max, const char *opt);
+/* An RFC 3339 time (timeutil.h) as seconds since the epoch, or a usage
+ * error naming OPT ("--now: 'yesterday' is not an RFC 3339 time like
+ * 2026-11-26T06:00:00Z"). */
+long long cli_time(const char *s, const char *opt);
 /* Non-negative decimal number of seconds, with an optional unit suffix
  * ms, s, m, h, d ("1.5s", "48h", "250ms"); returns seconds, usage error
  * naming OPT otherwise. */
 double cli_duration(const char *s, const char *opt);
+/* The same without dying: 0 with *out in seconds, -1 when S is not a
+ * number, -2 when its unit is unknown. */
+int cli_parse_duration(const char *s, double *out);
 
 #endif

@@ -1,8 +1,12 @@
 /* config.c - see config.h */
 #include "config.h"
 #include "buf.h"
+#include "canon.h"
+#include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
+#include "jsondoc.h"
 #include "secret.h"
 
 #include <json-c/json.h>
@@ -14,6 +18,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+int config_valid_c_code(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > C_CODE_MAX || !(s[0] >= 'A' && s[0] <= 'Z'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+int config_domain(char *d)
+{
+	size_t n = strlen(d);
+	while (n && d[n - 1] == '.')
+		d[--n] = '\0';
+	for (char *p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return *d == '\0' || strpbrk(d, "/\" \t\r\n") ? -1 : 0;
+}
+
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof *c);
@@ -22,167 +48,75 @@ void config_init(struct config *c)
 	c->sos.page_size = c->sos.concurrency = c->sos.rate_limit = -1;
 	c->sos.timeout = -1;
 	c->sos.allow_empty = -1;
+	c->norm.key_by_id = -1;
+	c->diff.grace = -1;
+	thresholds_default(&c->thresholds);
 }
 
-/* Read a whole small file; dies naming it. */
-static char *slurp(const char *path, const char *what, size_t *len)
+/* ---- typed getters of this file's shapes, over jsondoc's ---- */
+
+static char *str_dup(const struct jd_ctx *x, struct json_object *o, const char *path, const char *key)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		sosr_die_errno(SOSR_EXIT_USAGE, "cannot open the %s '%s'", what, path);
-	struct buf b = BUF_INIT(CONFIG_MAX_BYTES);
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) < 0) {
-			fclose(fp);
-			sosr_die(SOSR_EXIT_USAGE, "the %s '%s' is larger than %u bytes; check that it is the right file",
-				 what, path, CONFIG_MAX_BYTES);
-		}
-	if (ferror(fp)) {
-		fclose(fp);
-		sosr_die_errno(SOSR_EXIT_USAGE, "cannot read the %s '%s'", what, path);
-	}
-	fclose(fp);
-	if (!b.data)
-		buf_addstr(&b, "");
-	*len = b.len;
-	return buf_detach(&b, NULL);
+	const char *s = jd_str(x, o, path, key, 0);
+	return s ? xstrdup(s) : NULL;
 }
 
-/* ---- typed getters with key paths ---- */
-
-struct ctx {
-	const char *file;
-};
-
-static void bad(const struct ctx *x, const char *keypath, const char *what) SOSR_NORETURN;
-static void bad(const struct ctx *x, const char *keypath, const char *what)
-{
-	sosr_die(SOSR_EXIT_USAGE, "%s: %s: %s; check the configuration file (docs/CONFIG.md)",
-		 x->file, keypath, what);
-}
-
-static void check_keys(const struct ctx *x, struct json_object *o, const char *path,
-		       const char *const *allowed)
-{
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		const char *const *a;
-		for (a = allowed; *a; a++)
-			if (strcmp(*a, key) == 0)
-				break;
-		if (!*a) {
-			char kp[512];
-			snprintf(kp, sizeof kp, "%s%s%s", path, *path ? "." : "", key);
-			bad(x, kp, "unknown key");
-		}
-	}
-}
-
-static char *get_str_e(const struct ctx *x, struct json_object *o, const char *path, const char *key,
-		       int empty_ok)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	char kp[512];
-	snprintf(kp, sizeof kp, "%s.%s", path, key);
-	if (!json_object_is_type(v, json_type_string))
-		bad(x, kp, "expected a string");
-	const char *s = json_object_get_string(v);
-	if (!*s && !empty_ok)
-		bad(x, kp, "expected a non-empty string");
-	if (strlen(s) != (size_t)json_object_get_string_len(v))
-		bad(x, kp, "the string contains a NUL byte");
-	return xstrdup(s);
-}
-
-static char *get_str(const struct ctx *x, struct json_object *o, const char *path, const char *key)
-{
-	return get_str_e(x, o, path, key, 0);
-}
-
-static long get_int(const struct ctx *x, struct json_object *o, const char *path, const char *key,
+static long get_int(const struct jd_ctx *x, struct json_object *o, const char *path, const char *key,
 		    long min, long max)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
-		return -1;
-	char kp[512], msg[128];
-	snprintf(kp, sizeof kp, "%s.%s", path, key);
-	if (!json_object_is_type(v, json_type_int))
-		bad(x, kp, "expected a whole number");
-	errno = 0;
-	int64_t n = json_object_get_int64(v);
-	if (errno || n < min || n > max) {
-		snprintf(msg, sizeof msg, "out of range %ld..%ld", min, max);
-		bad(x, kp, msg);
-	}
-	return (long)n;
+	long long v;
+	return jd_int(x, o, path, key, min, max, &v) ? (long)v : -1;
 }
 
-static double get_seconds(const struct ctx *x, struct json_object *o, const char *path, const char *key)
+static double get_seconds(const struct jd_ctx *x, struct json_object *o, const char *path, const char *key)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
+	double d;
+	if (!jd_number(x, o, path, key, 0, 86400, &d))
 		return -1;
-	char kp[512];
-	snprintf(kp, sizeof kp, "%s.%s", path, key);
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		bad(x, kp, "expected a number of seconds");
-	double d = json_object_get_double(v);
-	if (!isfinite(d) || d <= 0 || d > 86400)
-		bad(x, kp, "out of range (0, 86400] seconds");
 	return d;
 }
 
-static int get_bool(const struct ctx *x, struct json_object *o, const char *path, const char *key)
+/* An environment variable's name: the driver removes it from the stages
+ * that must not see it, so it has to be one. */
+static char *env_name(const struct jd_ctx *x, struct json_object *o, const char *path, const char *key)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
-		return -1;
-	char kp[512];
-	snprintf(kp, sizeof kp, "%s.%s", path, key);
-	if (!json_object_is_type(v, json_type_boolean))
-		bad(x, kp, "expected true or false");
-	return json_object_get_boolean(v) ? 1 : 0;
-}
-
-static struct json_object *get_obj(const struct ctx *x, struct json_object *o, const char *path,
-				   const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
+	char *s = str_dup(x, o, path, key);
+	if (!s)
 		return NULL;
-	char kp[512];
-	snprintf(kp, sizeof kp, "%s%s%s", path, *path ? "." : "", key);
-	if (!json_object_is_type(v, json_type_object))
-		bad(x, kp, "expected an object");
-	return v;
+	int ok = (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_';
+	for (const char *p = s; *p && ok; p++)
+		ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		     *p == '_';
+	if (!ok) {
+		char kp[512];
+		free(s);
+		jd_fail(x, jd_keypath(kp, sizeof kp, path, key),
+			"expected the name of an environment variable (letters, digits and '_')");
+	}
+	return s;
 }
 
-static void load_account(const struct ctx *x, struct json_object *o, size_t i, struct sl_account *a)
+/* ---- softlayer ---- */
+
+static void load_account(const struct jd_ctx *x, struct json_object *o, size_t i, struct sl_account *a)
 {
 	static const char *const keys[] = { "id", "auth", "username", "api_key_env", "api_key_file",
 					    "token_env", "token_file", NULL };
-	char path[64];
+	char path[64], kp[128];
 	snprintf(path, sizeof path, "softlayer.accounts[%zu]", i);
 	if (!json_object_is_type(o, json_type_object))
-		bad(x, path, "expected an object");
-	check_keys(x, o, path, keys);
-	char kp[128];
-	a->id = get_str(x, o, path, "id");
-	if (!a->id) {
-		snprintf(kp, sizeof kp, "%s.id", path);
-		bad(x, kp, "missing; every account needs its id");
-	}
-	for (const char *p = a->id; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
-			snprintf(kp, sizeof kp, "%s.id", path);
-			bad(x, kp, "expected letters, digits, '-' or '_'");
-		}
-	char *auth = get_str(x, o, path, "auth");
+		jd_fail(x, path, "expected an object");
+	jd_only_keys(x, o, path, keys);
+	a->id = str_dup(x, o, path, "id");
+	if (!a->id)
+		jd_fail(x, jd_keypath(kp, sizeof kp, path, "id"), "missing; every account needs its id");
+	int ok = strlen(a->id) <= 32;
+	for (const char *p = a->id; *p && ok; p++)
+		ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
+	if (!ok)
+		jd_fail(x, jd_keypath(kp, sizeof kp, path, "id"),
+			"expected an account id: 1 to 32 letters, digits, '-' or '_'");
+	const char *auth = jd_str(x, o, path, "auth", 0);
 	a->auth = SL_AUTH_BASIC;
 	if (auth) {
 		if (strcmp(auth, "basic") == 0)
@@ -191,71 +125,57 @@ static void load_account(const struct ctx *x, struct json_object *o, size_t i, s
 			a->auth = SL_AUTH_APIKEY;
 		else if (strcmp(auth, "bearer") == 0)
 			a->auth = SL_AUTH_BEARER;
-		else {
-			free(auth);
-			snprintf(kp, sizeof kp, "%s.auth", path);
-			bad(x, kp, "expected \"basic\", \"apikey\" or \"bearer\"");
-		}
-		free(auth);
+		else
+			jd_fail(x, jd_keypath(kp, sizeof kp, path, "auth"),
+				"expected \"basic\", \"apikey\" or \"bearer\"");
 	}
-	a->username = get_str(x, o, path, "username");
-	char *ke = get_str(x, o, path, "api_key_env"), *kf = get_str(x, o, path, "api_key_file");
-	char *te = get_str(x, o, path, "token_env"), *tf = get_str(x, o, path, "token_file");
-	const char *want = a->auth == SL_AUTH_BEARER ? "token_env or token_file"
-						     : "api_key_env or api_key_file";
+	a->username = str_dup(x, o, path, "username");
+	char *ke = env_name(x, o, path, "api_key_env"), *kf = str_dup(x, o, path, "api_key_file");
+	char *te = env_name(x, o, path, "token_env"), *tf = str_dup(x, o, path, "token_file");
 	if (a->auth == SL_AUTH_BEARER) {
-		if (ke || kf) {
-			snprintf(kp, sizeof kp, "%s.%s", path, ke ? "api_key_env" : "api_key_file");
-			bad(x, kp, "not used with auth \"bearer\"; use token_env or token_file");
-		}
+		if (ke || kf)
+			jd_fail(x, jd_keypath(kp, sizeof kp, path, ke ? "api_key_env" : "api_key_file"),
+				"not used with auth \"bearer\"; use token_env or token_file");
 		a->secret_env = te;
 		a->secret_file = tf;
 	} else {
-		if (te || tf) {
-			snprintf(kp, sizeof kp, "%s.%s", path, te ? "token_env" : "token_file");
-			bad(x, kp, "only used with auth \"bearer\"; use api_key_env or api_key_file");
-		}
+		if (te || tf)
+			jd_fail(x, jd_keypath(kp, sizeof kp, path, te ? "token_env" : "token_file"),
+				"only used with auth \"bearer\"; use api_key_env or api_key_file");
 		a->secret_env = ke;
 		a->secret_file = kf;
 	}
-	if (a->secret_env && a->secret_file) {
-		snprintf(kp, sizeof kp, "%s", path);
-		bad(x, kp, a->auth == SL_AUTH_BEARER ? "both token_env and token_file are set; set one"
-						     : "both api_key_env and api_key_file are set; set one");
-	}
-	if (!a->secret_env && !a->secret_file) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "no credential: set %s", want);
-		bad(x, path, msg);
-	}
-	if (a->auth == SL_AUTH_BASIC && !a->username) {
-		snprintf(kp, sizeof kp, "%s.username", path);
-		bad(x, kp, "missing; auth \"basic\" needs the SoftLayer user name");
-	}
-	if (a->auth != SL_AUTH_BASIC && a->username) {
-		snprintf(kp, sizeof kp, "%s.username", path);
-		bad(x, kp, "only used with auth \"basic\"");
-	}
+	if (a->secret_env && a->secret_file)
+		jd_fail(x, path, a->auth == SL_AUTH_BEARER ? "both token_env and token_file are set; set one"
+							   : "both api_key_env and api_key_file are set; set one");
+	if (!a->secret_env && !a->secret_file)
+		jd_fail(x, path, "no credential: set %s", a->auth == SL_AUTH_BEARER
+				 ? "token_env or token_file" : "api_key_env or api_key_file");
+	if (a->auth == SL_AUTH_BASIC && !a->username)
+		jd_fail(x, jd_keypath(kp, sizeof kp, path, "username"),
+			"missing; auth \"basic\" needs the SoftLayer user name");
+	if (a->auth != SL_AUTH_BASIC && a->username)
+		jd_fail(x, jd_keypath(kp, sizeof kp, path, "username"), "only used with auth \"basic\"");
 }
 
-static void load_softlayer(const struct ctx *x, struct json_object *o, struct sl_config *s)
+static void load_softlayer(const struct jd_ctx *x, struct json_object *o, struct sl_config *s)
 {
 	static const char *const keys[] = { "endpoint", "page_size", "concurrency", "rate_limit",
 					    "timeout", "accounts", NULL };
-	check_keys(x, o, "softlayer", keys);
-	s->endpoint = get_str(x, o, "softlayer", "endpoint");
+	jd_only_keys(x, o, "softlayer", keys);
+	s->endpoint = str_dup(x, o, "softlayer", "endpoint");
 	s->page_size = get_int(x, o, "softlayer", "page_size", 2, 10000);
 	s->concurrency = get_int(x, o, "softlayer", "concurrency", 1, 64);
 	s->rate_limit = get_int(x, o, "softlayer", "rate_limit", 1, 1000);
 	s->timeout = get_seconds(x, o, "softlayer", "timeout");
-	struct json_object *acc;
-	if (!json_object_object_get_ex(o, "accounts", &acc))
+	struct json_object *acc = jget(o, "accounts");
+	if (!acc)
 		return;
 	if (!json_object_is_type(acc, json_type_array))
-		bad(x, "softlayer.accounts", "expected an array of accounts");
+		jd_fail(x, "softlayer.accounts", "expected a non-empty array of accounts");
 	size_t n = json_object_array_length(acc);
 	if (n == 0)
-		bad(x, "softlayer.accounts", "empty; name at least one account");
+		jd_fail(x, "softlayer.accounts", "empty; name at least one account");
 	s->accounts = xcalloc(n, sizeof *s->accounts);
 	s->n_accounts = n;
 	for (size_t i = 0; i < n; i++)
@@ -265,11 +185,13 @@ static void load_softlayer(const struct ctx *x, struct json_object *o, struct sl
 			if (strcmp(s->accounts[i].id, s->accounts[j].id) == 0) {
 				char kp[64];
 				snprintf(kp, sizeof kp, "softlayer.accounts[%zu].id", i);
-				bad(x, kp, "the same account is listed twice");
+				jd_fail(x, kp, "the same account is listed twice");
 			}
 }
 
-static void load_sos(const struct ctx *x, struct json_object *o, struct sos_config *s)
+/* ---- sos ---- */
+
+static void load_sos(const struct jd_ctx *x, struct json_object *o, struct sos_config *s)
 {
 	static const char *const keys[] = { "url", "token_env", "token_file", "auth_header",
 					    "auth_scheme", "devices_path", "vlans_path",
@@ -277,85 +199,285 @@ static void load_sos(const struct ctx *x, struct json_object *o, struct sos_conf
 					    "total_field", "items_field", "page_size",
 					    "concurrency", "rate_limit", "timeout", "allow_empty",
 					    NULL };
-	check_keys(x, o, "sos", keys);
-	s->url = get_str(x, o, "sos", "url");
-	s->token_env = get_str(x, o, "sos", "token_env");
-	s->token_file = get_str(x, o, "sos", "token_file");
+	jd_only_keys(x, o, "sos", keys);
+	s->url = str_dup(x, o, "sos", "url");
+	s->token_env = env_name(x, o, "sos", "token_env");
+	s->token_file = str_dup(x, o, "sos", "token_file");
 	if (s->token_env && s->token_file)
-		bad(x, "sos", "both token_env and token_file are set; set one");
-	s->auth_header = get_str(x, o, "sos", "auth_header");
+		jd_fail(x, "sos", "both token_env and token_file are set; set one");
+	s->auth_header = str_dup(x, o, "sos", "auth_header");
 	if (s->auth_header && s->auth_header[strcspn(s->auth_header, ": \t\r\n")])
-		bad(x, "sos.auth_header", "expected a header name (no ':' or blanks)");
+		jd_fail(x, "sos.auth_header", "expected a header name (no ':' or blanks)");
 	/* "" means the token alone, as API-key headers want it. */
-	s->auth_scheme = get_str_e(x, o, "sos", "auth_scheme", 1);
+	const char *scheme = jd_str(x, o, "sos", "auth_scheme", JD_EMPTY_OK);
+	s->auth_scheme = scheme ? xstrdup(scheme) : NULL;
 	if (s->auth_scheme && s->auth_scheme[strcspn(s->auth_scheme, ": \t\r\n")])
-		bad(x, "sos.auth_scheme", "expected one word such as \"Bearer\"");
-	s->devices_path = get_str(x, o, "sos", "devices_path");
-	s->vlans_path = get_str(x, o, "sos", "vlans_path");
+		jd_fail(x, "sos.auth_scheme", "expected one word such as \"Bearer\"");
+	s->devices_path = str_dup(x, o, "sos", "devices_path");
+	s->vlans_path = str_dup(x, o, "sos", "vlans_path");
 	if (s->devices_path && s->devices_path[0] != '/')
-		bad(x, "sos.devices_path", "expected a path starting with '/'");
+		jd_fail(x, "sos.devices_path", "expected a path starting with '/'");
 	if (s->vlans_path && s->vlans_path[0] != '/')
-		bad(x, "sos.vlans_path", "expected a path starting with '/'");
-	s->c_code_param = get_str(x, o, "sos", "c_code_param");
-	s->offset_param = get_str(x, o, "sos", "offset_param");
-	s->limit_param = get_str(x, o, "sos", "limit_param");
-	s->total_field = get_str(x, o, "sos", "total_field");
-	s->items_field = get_str(x, o, "sos", "items_field");
+		jd_fail(x, "sos.vlans_path", "expected a path starting with '/'");
+	s->c_code_param = str_dup(x, o, "sos", "c_code_param");
+	s->offset_param = str_dup(x, o, "sos", "offset_param");
+	s->limit_param = str_dup(x, o, "sos", "limit_param");
+	s->total_field = str_dup(x, o, "sos", "total_field");
+	s->items_field = str_dup(x, o, "sos", "items_field");
 	s->page_size = get_int(x, o, "sos", "page_size", 2, 10000);
 	s->concurrency = get_int(x, o, "sos", "concurrency", 1, 64);
 	s->rate_limit = get_int(x, o, "sos", "rate_limit", 1, 1000);
 	s->timeout = get_seconds(x, o, "sos", "timeout");
-	s->allow_empty = get_bool(x, o, "sos", "allow_empty");
+	int b;
+	if (jd_bool(x, o, "sos", "allow_empty", &b))
+		s->allow_empty = b;
 }
+
+/* ---- normalize ---- */
+
+/* PATH relative to the directory of the configuration file CFG. */
+static char *beside(const char *cfg, const char *path)
+{
+	const char *slash = strrchr(cfg, '/');
+	if (path[0] == '/' || !slash)
+		return xstrdup(path);
+	struct buf b = BUF_INIT(0);
+	buf_printf(&b, "%.*s/%s", (int)(slash - cfg), cfg, path);
+	return buf_detach(&b, NULL);
+}
+
+static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct normalize_config *n)
+{
+	static const char *const keys[] = { "default_domains", "device_key", "map", NULL };
+	jd_only_keys(x, o, "normalize", keys);
+	struct json_object *dd = jget(o, "default_domains");
+	if (dd) {
+		const char *what = "expected an array of domain names";
+		if (!json_object_is_type(dd, json_type_array))
+			jd_fail(x, "normalize.default_domains", "%s", what);
+		size_t len = json_object_array_length(dd);
+		if (len > CONFIG_MAX_DOMAINS)
+			jd_fail(x, "normalize.default_domains", "more than %d domains", CONFIG_MAX_DOMAINS);
+		for (size_t i = 0; i < len; i++) {
+			struct json_object *e = json_object_array_get_idx(dd, i);
+			char kp[64];
+			snprintf(kp, sizeof kp, "normalize.default_domains[%zu]", i);
+			if (!json_object_is_type(e, json_type_string))
+				jd_fail(x, kp, "%s", what);
+			char *d = xstrdup(json_object_get_string(e));
+			n->default_domains[n->n_default_domains++] = d;
+			if (config_domain(d) < 0)
+				jd_fail(x, kp, "'%.64s' is not a domain name", json_object_get_string(e));
+		}
+	}
+	const char *key = jd_str(x, o, "normalize", "device_key", 0);
+	if (key) {
+		if (strcmp(key, "fqdn") == 0)
+			n->key_by_id = 0;
+		else if (strcmp(key, "id") == 0)
+			n->key_by_id = 1;
+		else
+			jd_fail(x, "normalize.device_key", "expected \"fqdn\" or \"id\"");
+	}
+	const char *map = jd_str(x, o, "normalize", "map", 0);
+	if (map)
+		n->map = beside(x->file, map);
+}
+
+/* ---- diff ---- */
+
+static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff_config *d)
+{
+	static const char *const keys[] = { "grace", "compare", NULL };
+	static const char *const kinds[] = { "device", "vlan", NULL };
+	jd_only_keys(x, o, "diff", keys);
+	const char *grace = jd_str(x, o, "diff", "grace", 0);
+	if (grace && cli_parse_duration(grace, &d->grace) < 0)
+		jd_fail(x, "diff.grace", "expected a duration like \"48h\"");
+	struct json_object *cmp = jd_obj(x, o, "diff", "compare");
+	if (!cmp)
+		return;
+	jd_only_keys(x, cmp, "diff.compare", kinds);
+	json_object_object_foreach(cmp, k, v) {
+		char kp[64];
+		snprintf(kp, sizeof kp, "diff.compare.%s", k);
+		const char *what = "expected an array of field names";
+		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+			jd_fail(x, kp, "%s", what);
+		struct buf list = BUF_INIT(0);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e) ||
+			    strchr(json_object_get_string(e), ','))
+				jd_fail(x, kp, "%s", what);
+			buf_printf(&list, "%s%s", i ? "," : "", json_object_get_string(e));
+		}
+		int kind = kind_from_name(k, strlen(k));
+		const char *fields[16];
+		char why[200];
+		if (canon_compare_parse((enum item_kind)kind, list.data, fields, 16, why, sizeof why) < 0)
+			jd_fail(x, kp, "%s", why);
+		d->compare[kind] = buf_detach(&list, NULL);
+	}
+}
+
+/* ---- thresholds ---- */
+
+static void load_rule(const struct jd_ctx *x, const char *kp, struct json_object *v, struct rule *r)
+{
+	static const char *const keys[] = { "count", "percent", NULL };
+	const char *any = "expected a count, {\"count\":N,\"percent\":P} or false";
+	long long count = 0;
+	double percent = 0;
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			jd_fail(x, kp, "%s", any);
+		break;
+	case json_type_string:
+		if (strcmp(json_object_get_string(v), "off") != 0)
+			jd_fail(x, kp, "%s", any);
+		break;
+	case json_type_int:
+		count = json_object_get_int64(v);
+		if (count < 1 || count > RULE_MAX_COUNT)
+			jd_fail(x, kp, "expected a whole number of findings, 1 or more");
+		break;
+	case json_type_double:
+		jd_fail(x, kp, "expected a whole number of findings, 1 or more");
+	case json_type_object: {
+		jd_only_keys(x, v, kp, keys);
+		if (!jget(v, "count") && !jget(v, "percent"))
+			jd_fail(x, kp, "expected \"count\" or \"percent\"");
+		struct json_object *c = jget(v, "count");
+		if (c) {
+			char ckp[200];
+			snprintf(ckp, sizeof ckp, "%.180s.count", kp);
+			if (!json_object_is_type(c, json_type_int) || json_object_get_int64(c) < 1 ||
+			    json_object_get_int64(c) > RULE_MAX_COUNT)
+				jd_fail(x, ckp, "expected a whole number, 1 or more");
+			count = json_object_get_int64(c);
+		}
+		struct json_object *p = jget(v, "percent");
+		if (p) {
+			char pkp[200];
+			snprintf(pkp, sizeof pkp, "%.180s.percent", kp);
+			double d = json_object_get_double(p);
+			if ((!json_object_is_type(p, json_type_int) && !json_object_is_type(p, json_type_double)) ||
+			    !isfinite(d) || d <= 0 || d > 100)
+				jd_fail(x, pkp, "expected a number above 0, at most 100");
+			percent = d;
+		}
+		break;
+	}
+	default:
+		jd_fail(x, kp, "%s", any);
+	}
+	rule_set(r, count, percent);
+}
+
+static void load_thresholds(const struct jd_ctx *x, struct json_object *o, struct thresholds *th)
+{
+	json_object_object_foreach(o, k, v) {
+		char kp[160];
+		snprintf(kp, sizeof kp, "thresholds.%.100s", k);
+		int type, kind;
+		if (rule_class(k, strlen(k), &type, &kind) < 0)
+			jd_fail(x, kp, "unknown rule; " RULE_NAMES_HINT);
+		struct rule r;
+		load_rule(x, kp, v, &r);
+		thresholds_set(th, type, kind, &r);
+	}
+}
+
+/* ---- alert ---- */
+
+static void load_alert(const struct jd_ctx *x, struct json_object *o, struct alert_config *a)
+{
+	static const char *const keys[] = { "pagerduty", "slack", "webhook", NULL };
+	static const char *const pd_keys[] = { "routing_key_env", "routing_key_file", "url", "severity",
+					       "source", NULL };
+	static const char *const slack_keys[] = { "webhook_url_env", "webhook_url_file", NULL };
+	static const char *const hook_keys[] = { "url_env", "url_file", NULL };
+	jd_only_keys(x, o, "alert", keys);
+	struct json_object *pd = jd_obj(x, o, "alert", "pagerduty");
+	if (pd) {
+		a->pagerduty = 1;
+		jd_only_keys(x, pd, "alert.pagerduty", pd_keys);
+		a->routing_key_env = env_name(x, pd, "alert.pagerduty", "routing_key_env");
+		a->routing_key_file = str_dup(x, pd, "alert.pagerduty", "routing_key_file");
+		a->pagerduty_url = str_dup(x, pd, "alert.pagerduty", "url");
+		if (a->pagerduty_url && strncmp(a->pagerduty_url, "https://", 8) != 0 &&
+		    strncmp(a->pagerduty_url, "http://", 7) != 0)
+			jd_fail(x, "alert.pagerduty.url", "expected an http(s) URL");
+		a->severity = str_dup(x, pd, "alert.pagerduty", "severity");
+		if (a->severity && strcmp(a->severity, "critical") && strcmp(a->severity, "error") &&
+		    strcmp(a->severity, "warning") && strcmp(a->severity, "info"))
+			jd_fail(x, "alert.pagerduty.severity", "expected critical, error, warning or info");
+		a->source = str_dup(x, pd, "alert.pagerduty", "source");
+	}
+	struct json_object *sl = jd_obj(x, o, "alert", "slack");
+	if (sl) {
+		a->slack = 1;
+		jd_only_keys(x, sl, "alert.slack", slack_keys);
+		a->slack_url_env = env_name(x, sl, "alert.slack", "webhook_url_env");
+		a->slack_url_file = str_dup(x, sl, "alert.slack", "webhook_url_file");
+	}
+	struct json_object *wh = jd_obj(x, o, "alert", "webhook");
+	if (wh) {
+		a->webhook = 1;
+		jd_only_keys(x, wh, "alert.webhook", hook_keys);
+		a->webhook_url_env = env_name(x, wh, "alert.webhook", "url_env");
+		a->webhook_url_file = str_dup(x, wh, "alert.webhook", "url_file");
+	}
+	if (a->routing_key_env && a->routing_key_file)
+		jd_fail(x, "alert.pagerduty", "both routing_key_env and routing_key_file are set; set one");
+	if (a->slack_url_env && a->slack_url_file)
+		jd_fail(x, "alert.slack", "both webhook_url_env and webhook_url_file are set; set one");
+	if (a->webhook_url_env && a->webhook_url_file)
+		jd_fail(x, "alert.webhook", "both url_env and url_file are set; set one");
+}
+
+/* ---- the file ---- */
+
+#define HINT "check the configuration file (docs/CONFIG.md)"
 
 void config_load(const char *path, struct config *c)
 {
 	config_init(c);
 	c->path = xstrdup(path);
-	struct ctx x = { c->path };
-	size_t len;
-	char *text = slurp(path, "configuration file", &len);
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	struct json_object *root = json_tokener_parse_ex(tok, text, (int)len + 1);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	if (!root || je != json_tokener_success) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "not valid JSON near byte %zu: %s",
-			 json_tokener_get_parse_end(tok), json_tokener_error_desc(je));
-		json_tokener_free(tok);
-		json_object_put(root);
-		free(text);
-		bad(&x, "(file)", msg);
-	}
-	json_tokener_free(tok);
-	free(text);
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		bad(&x, "(top level)", "expected an object");
-	}
+	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
+	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
 					    "thresholds", "alert", NULL };
-	check_keys(&x, root, "", keys);
+	jd_only_keys(&x, root, "", keys);
+	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
+	if (cc && !config_valid_c_code(cc))
+		jd_fail(&x, "c_code", "expected a C_Code (" C_CODE_RULE ")");
+	c->c_code = cc ? xstrdup(cc) : NULL;
 	struct json_object *v;
-	if (json_object_object_get_ex(root, "c_code", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			bad(&x, "c_code", "expected a string");
-		c->c_code = xstrdup(json_object_get_string(v));
-	}
-	/* Sections owned by other stages: only their shape is ours to check. */
-	static const char *const others[] = { "normalize", "diff", "thresholds", "alert", NULL };
-	for (const char *const *k = others; *k; k++)
-		get_obj(&x, root, "", *k);
-	struct json_object *sl = get_obj(&x, root, "", "softlayer");
-	if (sl)
-		load_softlayer(&x, sl, &c->sl);
-	struct json_object *sos = get_obj(&x, root, "", "sos");
-	if (sos)
-		load_sos(&x, sos, &c->sos);
+	if ((v = jd_obj(&x, root, "", "softlayer")))
+		load_softlayer(&x, v, &c->sl);
+	if ((v = jd_obj(&x, root, "", "sos")))
+		load_sos(&x, v, &c->sos);
+	if ((v = jd_obj(&x, root, "", "normalize")))
+		load_normalize(&x, v, &c->norm);
+	if ((v = jd_obj(&x, root, "", "diff")))
+		load_diff(&x, v, &c->diff);
+	if ((v = jd_obj(&x, root, "", "thresholds")))
+		load_thresholds(&x, v, &c->thresholds);
+	if ((v = jd_obj(&x, root, "", "alert")))
+		load_alert(&x, v, &c->alert);
 	json_object_put(root);
+}
+
+void config_check_job(const struct config *c, const char *c_code)
+{
+	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
+	if (c->sl.n_accounts == 0)
+		jd_fail(&x, "softlayer", "missing; the job needs the SoftLayer accounts (softlayer.accounts)");
+	if (!c_code && !c->c_code)
+		jd_fail(&x, "c_code", "missing; set it in the file or pass --c-code");
 }
 
 void config_free(struct config *c)
@@ -372,11 +494,19 @@ void config_free(struct config *c)
 	}
 	free(c->sl.accounts);
 	struct sos_config *s = &c->sos;
+	struct alert_config *a = &c->alert;
 	char **strs[] = { &s->url, &s->token_env, &s->token_file, &s->auth_header, &s->auth_scheme,
 			  &s->devices_path, &s->vlans_path, &s->c_code_param, &s->offset_param,
-			  &s->limit_param, &s->total_field, &s->items_field };
+			  &s->limit_param, &s->total_field, &s->items_field, &c->norm.map,
+			  &a->routing_key_env, &a->routing_key_file, &a->pagerduty_url, &a->severity,
+			  &a->source, &a->slack_url_env, &a->slack_url_file, &a->webhook_url_env,
+			  &a->webhook_url_file };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
+	for (size_t i = 0; i < c->norm.n_default_domains; i++)
+		free(c->norm.default_domains[i]);
+	for (int k = 0; k < KIND_N; k++)
+		free(c->diff.compare[k]);
 	config_init(c);
 }
 
@@ -392,21 +522,38 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Wipe and free the text of ~/.softlayer (strtok_r has put NULs into it). */
+static void wipe(struct buf *b)
+{
+	if (b->data)
+		memset(b->data, 0, b->len);
+	buf_free(b);
+}
+
 int slcli_load(const char *path, struct slcli_file *f)
 {
 	memset(f, 0, sizeof *f);
 	f->timeout = -1;
-	FILE *probe = fopen(path, "rb");
-	if (!probe) {
-		if (errno == ENOENT)
+	/* The file holds the API key: read it into room reserved at once, so
+	 * that no reallocation leaves a copy behind. */
+	struct buf b = BUF_INIT(CONFIG_MAX_BYTES);
+	if (buf_reserve(&b, b.cap) < 0)
+		sosr_oom();
+	if (fileio_read_all(path, &b) < 0) {
+		int e = errno;
+		wipe(&b);
+		if (e == ENOENT)
 			return 1;
-		sosr_die_errno(SOSR_EXIT_USAGE, "cannot open the SoftLayer configuration '%s'", path);
+		if (e == EFBIG)
+			sosr_die(SOSR_EXIT_USAGE, "the SoftLayer configuration '%s' is larger than %u bytes; "
+				 "check that it is the right file", path, CONFIG_MAX_BYTES);
+		errno = e;
+		sosr_die_errno(SOSR_EXIT_USAGE, "cannot read the SoftLayer configuration '%s'", path);
 	}
-	fclose(probe);
-	size_t len;
-	char *text = slurp(path, "SoftLayer configuration", &len);
+	size_t len = b.len;
+	char *text = b.data;
 	if (memchr(text, '\0', len)) {
-		secret_free(text);
+		wipe(&b);
 		sosr_die(SOSR_EXIT_USAGE, "%s: not a text file; check that it is an slcli configuration", path);
 	}
 	/* Python's configparser: "key = value" or "key: value", '#' and ';'
@@ -422,7 +569,7 @@ int slcli_load(const char *path, struct slcli_file *f)
 		if (*l == '[') {
 			char *end = strchr(l, ']');
 			if (!end) {
-				secret_free(text);
+				wipe(&b);
 				sosr_die(SOSR_EXIT_USAGE, "%s: a section header without ']'; check the file", path);
 			}
 			*end = '\0';
@@ -451,7 +598,7 @@ int slcli_load(const char *path, struct slcli_file *f)
 				/* val points into text: copy it before text is wiped */
 				char shown[41];
 				snprintf(shown, sizeof shown, "%s", val);
-				secret_free(text);
+				wipe(&b);
 				sosr_die(SOSR_EXIT_USAGE, "%s: softlayer.timeout: '%s' is not a number of seconds; check the file",
 					 path, shown);
 			}
@@ -465,7 +612,7 @@ int slcli_load(const char *path, struct slcli_file *f)
 			*dst = xstrdup(val);
 		}
 	}
-	secret_free(text);
+	wipe(&b);
 	return 0;
 }
 

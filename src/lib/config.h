@@ -1,27 +1,42 @@
 /*
  * config.h - the JSON configuration file of a C_Code job (docs/CONFIG.md),
- * and slcli's ~/.softlayer, as the fetchers read them.
+ * and slcli's ~/.softlayer, as the stages read them.
+ *
+ * One loader for every section: the top level ("c_code"), "softlayer" and
+ * "sos" (the fetchers), "normalize", "diff", "thresholds" and "alert".
+ * Every stage that has settings takes --config FILE and reads its section
+ * from a struct config; flags win over the file, the file over the
+ * defaults.  `sosr-config check` loads the whole file the same way, so a
+ * file that passes the check is read without an error by every stage.
  *
  * The file names secrets (the environment variable or file holding each),
- * never holds them.  Loading is strict: a key this module does not know in
- * the sections it reads ("softlayer", "sos", the top level) is an error, so
- * that a typo cannot silently disable a setting; the sections other stages
- * own ("normalize", "diff", "thresholds", "alert") must be objects and are
- * left to them.  Every error names the file, the key path and what is wrong
- * ("alc.json: softlayer.accounts[1].api_key_env: expected a string") and
- * exits with SOSR_EXIT_USAGE: a bad configuration is a usage error.
+ * never holds them.  Loading is strict: a key this module does not know is
+ * an error, so that a typo cannot silently disable a setting.  Every error
+ * names the file, the key path and what is wrong
+ * ("alc.json: softlayer.accounts[1].api_key_env: expected a non-empty
+ * string; check the configuration file (docs/CONFIG.md)") and exits with
+ * SOSR_EXIT_USAGE: a bad configuration is a usage error.
  *
  * A struct config owns all its strings; release it with config_free().
  * Unset values are NULL (strings) or -1 (numbers), so that the caller
  * applies its own precedence: flag, then environment, then file, then
- * default.
+ * default.  Paths in the file (normalize.map) are resolved against the
+ * file's directory; secret files are taken as written (relative to the
+ * job's working directory), as Jenkins hands them out.
  */
 #ifndef SOSR_CONFIG_H
 #define SOSR_CONFIG_H
 
 #include <stddef.h>
+#include "finding.h"
+#include "threshold.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
+
+/* The C_Code rule, for every stage and the simulator. */
+#define C_CODE_MAX 32
+#define C_CODE_RULE "capital letters, digits and '_', starting with a letter, at most 32, like ALC_WAT"
+int config_valid_c_code(const char *s);
 
 enum sl_auth { SL_AUTH_BASIC, SL_AUTH_APIKEY, SL_AUTH_BEARER };
 
@@ -53,11 +68,37 @@ struct sos_config {
 	int allow_empty;        /* -1 unset, 0, 1 */
 };
 
+#define CONFIG_MAX_DOMAINS 64
+
+struct normalize_config {
+	char *default_domains[CONFIG_MAX_DOMAINS]; /* lowercased, no trailing dot */
+	size_t n_default_domains;
+	int key_by_id;          /* -1 unset, 0 fqdn, 1 id */
+	char *map;              /* resolved against the file's directory */
+};
+
+struct diff_config {
+	double grace;           /* seconds, -1 unset */
+	char *compare[KIND_N];  /* "private_ip,public_ip" (checked), NULL unset */
+};
+
+/* The alert targets; a target is used when its section is present. */
+struct alert_config {
+	int pagerduty, slack, webhook;
+	char *routing_key_env, *routing_key_file, *pagerduty_url, *severity, *source;
+	char *slack_url_env, *slack_url_file;
+	char *webhook_url_env, *webhook_url_file;
+};
+
 struct config {
 	char *path;             /* for messages */
 	char *c_code;
 	struct sl_config sl;
 	struct sos_config sos;
+	struct normalize_config norm;
+	struct diff_config diff;
+	struct thresholds thresholds;   /* the defaults, overridden by the file */
+	struct alert_config alert;
 };
 
 /* Set every value to "unset". */
@@ -65,7 +106,15 @@ void config_init(struct config *c);
 /* Load PATH into C (initialized here); dies with SOSR_EXIT_USAGE on any
  * error, naming the file and the key. */
 void config_load(const char *path, struct config *c);
+/* What a whole job needs beyond a loadable file: the SoftLayer accounts,
+ * and a C_Code (from the file, or C_CODE when not NULL).  Dies like
+ * config_load. */
+void config_check_job(const struct config *c, const char *c_code);
 void config_free(struct config *c);
+
+/* A default domain as normalize uses it: lowercased, trailing dots
+ * removed, in place.  0, or -1 when it is not a domain name. */
+int config_domain(char *d);
 
 /* slcli's INI file (~/.softlayer): the [softlayer] section. */
 struct slcli_file {

@@ -28,4 +28,9 @@ enum sosr_exit {
 	SOSR_EXIT_INTERNAL   = 10, /* out of memory or a bug */
 };
 
+/* The meaning of an exit status in a few words, for reports and alerts
+ * ("credentials rejected"); also statuses no program returns on purpose
+ * (141, SIGPIPE; above 128, a signal). */
+const char *exit_meaning(int code);
+
 #endif

@@ -49,7 +49,7 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 		if (o->timeout <= 0)
 			sosr_usage_error("--timeout: must be more than 0");
 		break;
-	case FETCHOPT_RETRIES: o->retries = (long)cli_number(arg, 0, 100, "--retries"); break;
+	case FETCHOPT_RETRIES: o->retries = (long)cli_number(arg, 0, HTTP_MAX_RETRIES, "--retries"); break;
 	case FETCHOPT_RETRY_WAIT: o->retry_wait = cli_duration(arg, "--retry-wait"); break;
 	case FETCHOPT_MAX_RESPONSE:
 		o->max_response = cli_number(arg, 1024, 1LL << 32, "--max-response");

@@ -54,6 +54,7 @@
 #define HTTP_DEFAULT_CONCURRENCY 8
 #define HTTP_DEFAULT_RATE_LIMIT 50
 #define HTTP_DEFAULT_MAX_RESPONSE (64u << 20)   /* 64 MiB a response */
+#define HTTP_MAX_RETRIES 20                      /* the most --retries of any stage */
 
 /* What happened to a request, finally. */
 enum http_result {

@@ -2,6 +2,7 @@
 #include "jsonw.h"
 
 #include <stdio.h>
+#include <json-c/json.h>
 #include <string.h>
 
 int jsonw_str(struct buf *b, const char *s, size_t len)
@@ -69,4 +70,67 @@ int jsonw_field_raw(struct buf *b, int first, const char *name, const char *raw,
 	if (field_name(b, first, name) < 0)
 		return -1;
 	return buf_add(b, raw, len);
+}
+
+static int indent(struct buf *b, int depth)
+{
+	if (buf_addch(b, '\n') < 0)
+		return -1;
+	for (int i = 0; i < depth; i++)
+		if (buf_add(b, "  ", 2) < 0)
+			return -1;
+	return 0;
+}
+
+static int pretty(struct buf *b, struct json_object *o, int depth)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		return buf_addstr(b, "null");
+	case json_type_boolean:
+		return buf_addstr(b, json_object_get_boolean(o) ? "true" : "false");
+	case json_type_int:
+		return buf_printf(b, "%lld", (long long)json_object_get_int64(o));
+	case json_type_double:
+		return buf_addstr(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	case json_type_string:
+		return jsonw_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+		if (n == 0)
+			return buf_addstr(b, "[]");
+		if (buf_addch(b, '[') < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if ((i && buf_addch(b, ',') < 0) || indent(b, depth + 1) < 0 ||
+			    pretty(b, json_object_array_get_idx(o, i), depth + 1) < 0)
+				return -1;
+		if (indent(b, depth) < 0)
+			return -1;
+		return buf_addch(b, ']');
+	}
+	case json_type_object: {
+		if (json_object_object_length(o) == 0)
+			return buf_addstr(b, "{}");
+		if (buf_addch(b, '{') < 0)
+			return -1;
+		int first = 1;
+		json_object_object_foreach(o, k, v) {
+			if ((!first && buf_addch(b, ',') < 0) || indent(b, depth + 1) < 0 ||
+			    jsonw_str(b, k, strlen(k)) < 0 || buf_add(b, ": ", 2) < 0 ||
+			    pretty(b, v, depth + 1) < 0)
+				return -1;
+			first = 0;
+		}
+		if (indent(b, depth) < 0)
+			return -1;
+		return buf_addch(b, '}');
+	}
+	}
+	return -1;
+}
+
+int jsonw_pretty(struct buf *b, struct json_object *o)
+{
+	return pretty(b, o, 0);
 }

@@ -25,4 +25,14 @@ int jsonw_field_int(struct buf *b, int first, const char *name, long long v);
 /* ,"name":RAW where RAW is already JSON text. */
 int jsonw_field_raw(struct buf *b, int first, const char *name, const char *raw, size_t len);
 
+struct json_object;
+
+/* O as indented JSON text, the layout of jq's default output (two spaces a
+ * level, "key": value, empty arrays and objects as [] and {}), members in
+ * their insertion order, strings escaped as above; doubles as json-c
+ * writes them (json_object_new_double_s fixes their text), so that a
+ * document built in a fixed order is the same bytes every time.  For the
+ * files people also read: the manifest. */
+int jsonw_pretty(struct buf *b, struct json_object *o);
+
 #endif

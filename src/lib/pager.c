@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "jsondoc.h"
 #include "output.h"
 
 #include <json-c/json.h>
@@ -515,73 +516,22 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	return HTTP_ACCEPT;
 }
 
-/* json-c reads NaN and Infinity even in strict mode, and would write them
- * back into the raw records, which would then not be JSON: refuse them at
- * the API boundary.  Depth is bounded by the tokener's limit. */
-static int has_nonfinite(struct json_object *o)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_double:
-		return !isfinite(json_object_get_double(o));
-	case json_type_array: {
-		size_t n = json_object_array_length(o);
-		for (size_t i = 0; i < n; i++)
-			if (has_nonfinite(json_object_array_get_idx(o, i)))
-				return 1;
-		return 0;
-	}
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (has_nonfinite(v))
-				return 1;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
 struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen)
 {
 	if (resp->body.len == 0) {
 		snprintf(msg, msglen, "HTTP %ld with an empty body", resp->status);
 		return NULL;
 	}
-	if (resp->body.len > INT32_MAX - 1) {
-		snprintf(msg, msglen, "HTTP %ld with a body too large to parse", resp->status);
-		return NULL;
+	char why[200];
+	struct json_object *o = jsondoc_parse(resp->body.data, resp->body.len, why, sizeof why);
+	if (o && !json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object)) {
+		snprintf(why, sizeof why, "it is not a JSON array or object");
+		json_object_put(o);
+		o = NULL;
 	}
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	const char *b = resp->body.data;
-	size_t len = resp->body.len;
-	struct json_object *o = json_tokener_parse_ex(tok, b, (int)len);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	while (o && end < len && b[end] && strchr(" \t\r\n", b[end]))
-		end++;
-	if (!o || end < len ||
-	    (!json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object))) {
-		const char *why = !o && je == json_tokener_continue ? "it ends in the middle of the JSON value"
-			: !o ? json_tokener_error_desc(je)
-			: end < len ? "there is data after the JSON value"
-			: "it is not a JSON array or object";
+	if (!o)
 		snprintf(msg, msglen, "HTTP %ld with a body that is not a whole JSON document "
-			 "(%zu bytes: %s)", resp->status, len, why);
-		json_object_put(o);
-		return NULL;
-	}
-	if (has_nonfinite(o)) {
-		snprintf(msg, msglen, "HTTP %ld with a body that is not JSON (%zu bytes: "
-			 "a number is NaN or Infinity)", resp->status, len);
-		json_object_put(o);
-		return NULL;
-	}
+			 "(%zu bytes: %s)", resp->status, resp->body.len, why);
 	return o;
 }
 

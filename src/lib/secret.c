@@ -2,6 +2,7 @@
 #include "secret.h"
 #include "buf.h"
 #include "err.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,29 +11,15 @@
 
 int secret_read_all(const char *path, const char *name, struct buf *out)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		sosr_error_errno("cannot read the secret file for %s '%s'", name, path);
-		return -1;
-	}
-	char chunk[4096];
-	size_t n;
-	int toolong = 0;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(out, chunk, n) < 0) {
-			toolong = 1;
-			break;
-		}
-	int rerr = ferror(fp);
-	fclose(fp);
-	memset(chunk, 0, sizeof chunk);
-	if (!rerr && !toolong)
+	if (buf_reserve(out, out->cap) < 0)
+		sosr_oom();
+	if (fileio_read_all(path, out) == 0)
 		return 0;
-	if (rerr)
-		sosr_error("cannot read the secret file for %s '%s'", name, path);
-	else
+	if (errno == EFBIG)
 		sosr_error("the secret file for %s '%s' is larger than %zu bytes; check that it holds only the secret",
 			   name, path, out->cap);
+	else
+		sosr_error_errno("cannot read the secret file for %s '%s'", name, path);
 	if (out->data)
 		memset(out->data, 0, out->len);
 	buf_free(out);

@@ -1,6 +1,7 @@
 /* timeutil.c - see timeutil.h */
 #include "timeutil.h"
 
+#include <time.h>
 
 /* Days from 1970-01-01 to Y-M-D (Howard Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -126,4 +127,11 @@ void tu_format_utc(int64_t t, char out[TU_UTC_LEN + 1])
 		*p++ = sep[i];
 	}
 	*p = '\0';
+}
+
+double tu_monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -8,6 +8,7 @@
  * it is the same on every machine and never reads the local time zone.
  * Fractions of a second are accepted and dropped (truncated).
  * Used by sosr-normalize (created, updated) and sosr-diff (--now, grace).
+ * The monotonic clock of every stage is here too.
  */
 #ifndef SOSR_TIMEUTIL_H
 #define SOSR_TIMEUTIL_H
@@ -27,5 +28,9 @@ int tu_parse_rfc3339(const char *s, size_t len, int64_t *out);
 /* Write T as "YYYY-MM-DDTHH:MM:SSZ" and a NUL into OUT (TU_UTC_LEN + 1
  * bytes).  Years outside 0..9999 are clamped into that range. */
 void tu_format_utc(int64_t t, char out[TU_UTC_LEN + 1]);
+
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for durations and
+ * deadlines, which must not jump when the wall clock is set. */
+double tu_monotonic(void);
 
 #endif

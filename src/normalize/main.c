@@ -12,6 +12,7 @@
  */
 #include "normalize.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "output.h"
@@ -27,7 +28,6 @@
 #define QUEUE_SLOTS 4
 #define ARENA_BLOCK (16u << 20)
 #define MAX_THREADS 16
-#define MAX_DOMAINS 64
 #define MAX_RECORDS 100000000UL    /* cap on lines in one input */
 
 static const char usage_text[] =
@@ -39,6 +39,8 @@ static const char usage_text[] =
 "'unidentified' records; nothing is dropped.\n"
 "\n"
 "Options:\n"
+"  --config FILE          the job's configuration: its \"normalize\" section\n"
+"                         (default domains, device key, mapping); flags win\n"
 "  --source NAME          softlayer or sos, for records without a \"source\";\n"
 "                         records whose source differs are an error\n"
 "  --map FILE             JSON mapping of raw fields to canonical fields,\n"
@@ -293,20 +295,11 @@ static void enqueue(struct chunk *ch)
 	pthread_mutex_unlock(&Q.mu);
 }
 
-static void lower_domain(char *d)
-{
-	size_t n = strlen(d);
-	while (n && d[n - 1] == '.')
-		d[--n] = '\0';
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-}
-
 int main(int argc, char **argv)
 {
-	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS };
+	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS, O_CONFIG };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "map", required_argument, NULL, O_MAP },
 		{ "print-map", no_argument, NULL, O_PRINT_MAP },
@@ -318,16 +311,19 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct nopts o;
-	const char *map_path = NULL;
-	const char *domains[MAX_DOMAINS];
+	const char *map_path = NULL, *config_path = NULL;
+	char *domains[CONFIG_MAX_DOMAINS];
 	int nthreads = 2, print_map = 0, ch;
 
 	err_init(argv[0]);
 	out_init();
 	o.source = -1;
-	o.domains = domains;
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	o.key_by_id = -1;
+	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
+		case O_CONFIG:
+			config_path = optarg;
+			break;
 		case O_SOURCE:
 			if (strcmp(optarg, "softlayer") == 0)
 				o.source = SRC_SOFTLAYER;
@@ -343,13 +339,12 @@ int main(int argc, char **argv)
 			print_map = 1;
 			break;
 		case O_DOMAIN: {
-			if (o.ndomains == MAX_DOMAINS)
-				sosr_usage_error("--default-domain: more than %d domains", MAX_DOMAINS);
+			if (o.ndomains == CONFIG_MAX_DOMAINS)
+				sosr_usage_error("--default-domain: more than %d domains", CONFIG_MAX_DOMAINS);
 			char *d = xstrdup(optarg);
-			lower_domain(d);
-			if (*d == '\0' || strchr(d, '/') || strchr(d, '"'))
-				sosr_usage_error("--default-domain: '%s' is not a domain name", optarg);
 			domains[o.ndomains++] = d;
+			if (config_domain(d) < 0)
+				sosr_usage_error("--default-domain: '%s' is not a domain name", optarg);
 			break;
 		}
 		case O_DEVKEY:
@@ -367,8 +362,6 @@ int main(int argc, char **argv)
 			cli_help(usage_text);
 		case 'V':
 			cli_version();
-		default:
-			sosr_usage_error("unknown option");
 		}
 	}
 	argc -= optind;
@@ -380,6 +373,19 @@ int main(int argc, char **argv)
 		out_close_stdout();
 		return 0;
 	}
+	/* the file fills what the flags left unset */
+	struct config cfg;
+	config_init(&cfg);
+	if (config_path)
+		config_load(config_path, &cfg);
+	if (o.ndomains == 0)
+		for (size_t i = 0; i < cfg.norm.n_default_domains; i++)
+			domains[o.ndomains++] = xstrdup(cfg.norm.default_domains[i]);
+	o.domains = (const char **)domains;
+	if (o.key_by_id < 0)
+		o.key_by_id = cfg.norm.key_by_id > 0;
+	if (!map_path)
+		map_path = cfg.norm.map;
 	map_load(&o.map, map_path);
 	o.input_name = argc == 1 && strcmp(argv[0], "-") != 0 ? argv[0] : "(stdin)";
 
@@ -500,7 +506,8 @@ int main(int argc, char **argv)
 	free(workers);
 	ndjson_close(&r);
 	map_free(&o.map);
+	config_free(&cfg);
 	for (size_t i = 0; i < o.ndomains; i++)
-		free((char *)domains[i]);
+		free(domains[i]);
 	return 0;
 }

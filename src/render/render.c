@@ -23,7 +23,9 @@
  */
 #include "render.h"
 
+#include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "ndjson.h"
@@ -44,6 +46,8 @@ static const char usage_text[] =
 	"the findings are significant.\n"
 	"\n"
 	"Options:\n"
+	"      --config FILE         the job's configuration: its thresholds, C_Code\n"
+	"                            and SoftLayer accounts (flags win over it)\n"
 	"  -f, --format FORMAT       text (default) or json (docs/FORMATS.md)\n"
 	"  -t, --threshold RULE=SPEC when a finding class is significant; SPEC is\n"
 	"                            COUNT, PERCENT%, COUNT,PERCENT% or off; RULE is\n"
@@ -75,6 +79,7 @@ static const char usage_text[] =
 enum fmt { FMT_TEXT, FMT_JSON };
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'K' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "threshold", required_argument, NULL, 't' },
 	{ "c-code", required_argument, NULL, 'c' },
@@ -89,56 +94,6 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-
-const char *const finding_types[NTYPES] = {
-	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate",
-	"unidentified", "pending", "excluded",
-};
-
-const char *const finding_kinds[NKINDS] = { "device", "vlan", "unidentified" };
-
-int type_index(const char *s)
-{
-	for (int i = 0; i < NTYPES; i++)
-		if (strcmp(s, finding_types[i]) == 0)
-			return i;
-	return -1;
-}
-
-int kind_index(const char *s)
-{
-	for (int i = 0; i < NKINDS; i++)
-		if (strcmp(s, finding_kinds[i]) == 0)
-			return i;
-	return -1;
-}
-
-/* A borrowed string member of O, or NULL when absent or not a string. */
-const char *jstr(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* An integer member of O in [0, LLONG_MAX], or -1 when absent or not one. */
-long long jcount(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
-	int64_t n = json_object_get_int64(v);
-	return n < 0 ? -1 : (long long)n;
-}
-
-struct json_object *jobj(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_object))
-		return NULL;
-	return v;
-}
 
 /* Parse "STAGE:CODE:MESSAGE". */
 static void add_failure(struct run *run, const char *arg)
@@ -180,23 +135,23 @@ static int use_colour(const char *when)
 /* Check one record's shape and count it; returns its type index. */
 static int classify(struct ndjson_reader *r, struct json_object *o, int *kind)
 {
-	const char *type = jstr(o, "type");
+	const char *type = jget_str(o, "type");
 	if (!type) {
 		snprintf(r->err, sizeof r->err, "record has no \"type\" string; check that the input is the output of sosr-diff");
 		return -1;
 	}
-	int t = type_index(type);
+	int t = finding_type_from_name(type, strlen(type));
 	if (t < 0) {
 		snprintf(r->err, sizeof r->err, "unknown record type '%.64s'; check that sosr-diff and sosr-render are the same version", type);
 		return -1;
 	}
-	const char *k = jstr(o, "kind");
-	const char *key = jstr(o, "key");
+	const char *k = jget_str(o, "kind");
+	const char *key = jget_str(o, "key");
 	if (!k || !key) {
 		snprintf(r->err, sizeof r->err, "%s record without \"kind\" or \"key\"; check that the input is the output of sosr-diff", type);
 		return -1;
 	}
-	*kind = kind_index(k);
+	*kind = kind_from_name(k, strlen(k));
 	if (*kind < 0) {
 		snprintf(r->err, sizeof r->err, "unknown kind '%.64s' in a %s record", k, type);
 		return -1;
@@ -239,11 +194,11 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 		struct json_object *o = ndjson_parse(&r, line, len);
 		if (!o)
 			stream_die(&r, rep, NULL);
-		const char *type = jstr(o, "type");
+		const char *type = jget_str(o, "type");
 		if (type && strcmp(type, "summary") == 0) {
-			if (jcount(o, "format") != 1) {
+			if (jget_count(o, "format") != 1) {
 				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads format 1; check the versions of sosr-diff and sosr-render",
-					 jcount(o, "format"));
+					 jget_count(o, "format"));
 				r.err_code = SOSR_EXIT_DATA;
 				stream_die(&r, rep, o);
 			}
@@ -286,12 +241,18 @@ int main(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	enum fmt fmt = FMT_TEXT;
 	const char *colour = "auto";
-	struct thresholds th;
-	thresholds_default(&th);
+	/* --threshold flags apply over the configuration's rules, whatever
+	 * the order on the command line: kept until the file is read */
+	const char *config_path = NULL;
+	char **rules = xcalloc((size_t)argc, sizeof *rules);
+	int nrules = 0;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "f:t:hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:t:hV", longopts)) != -1) {
 		switch (c) {
+		case 'K':
+			config_path = optarg;
+			break;
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
 				fmt = FMT_TEXT;
@@ -301,7 +262,7 @@ int main(int argc, char **argv)
 				sosr_usage_error("--format: '%s' is not text or json", optarg);
 			break;
 		case 't':
-			thresholds_parse(&th, optarg);
+			rules[nrules++] = optarg;
 			break;
 		case 'c':
 			if (!*optarg)
@@ -336,10 +297,23 @@ int main(int argc, char **argv)
 			cli_help(usage_text);
 		case 'V':
 			cli_version();
-		default:
-			fprintf(stderr, "Try 'sosr-render --help' for more information.\n");
-			exit(SOSR_EXIT_USAGE);
 		}
+	}
+	struct config cfg;
+	config_init(&cfg);
+	if (config_path)
+		config_load(config_path, &cfg);
+	struct thresholds th = cfg.thresholds;
+	for (int i = 0; i < nrules; i++)
+		thresholds_parse(&th, rules[i]);
+	free(rules);
+	if (!run.c_code)
+		run.c_code = cfg.c_code;
+	struct buf accounts = BUF_INIT(0);
+	if (!run.accounts && cfg.sl.n_accounts) {
+		for (size_t i = 0; i < cfg.sl.n_accounts; i++)
+			buf_printf(&accounts, "%s%s", i ? "," : "", cfg.sl.accounts[i].id);
+		run.accounts = accounts.data;
 	}
 	argc -= optind;
 	argv += optind;
@@ -364,6 +338,8 @@ int main(int argc, char **argv)
 
 	int code = v.significant ? SOSR_EXIT_FINDINGS : SOSR_EXIT_OK;
 	report_free(&rep);
+	buf_free(&accounts);
+	config_free(&cfg);
 	for (int i = 0; i < run.nfailures; i++) {
 		free(run.failures[i].stage);
 		free(run.failures[i].message);

@@ -59,22 +59,22 @@ void report_spool(struct report *rep, const struct run *run, int type,
 
 int report_check_counts(const struct report *rep, const char *name)
 {
-	struct json_object *findings = jobj(rep->summary, "findings");
-	for (int t = 0; t < NTYPES; t++) {
+	struct json_object *findings = jget_obj(rep->summary, "findings");
+	for (int t = 0; t < FT_N; t++) {
 		long long have = 0;
-		for (int k = 0; k < NKINDS; k++)
+		for (int k = 0; k < KIND_N; k++)
 			have += rep->count[t][k];
-		long long want = t < NFINDING ? jcount(findings, finding_types[t])
-					      : jcount(rep->summary, finding_types[t]);
+		long long want = t < FT_NFINDINGS ? jget_count(findings, finding_type_names[t])
+					      : jget_count(rep->summary, finding_type_names[t]);
 		if (want < 0) {
 			sosr_error("%s: the summary line has no count of %s records; check that sosr-diff "
-				   "and sosr-render are the same version", name, finding_types[t]);
+				   "and sosr-render are the same version", name, finding_type_names[t]);
 			return -1;
 		}
 		if (want != have) {
 			sosr_error("%s: the summary counts %lld %s records but the stream has %lld; "
 				   "the stream was cut or edited, check the file", name, want,
-				   finding_types[t], have);
+				   finding_type_names[t], have);
 			return -1;
 		}
 	}
@@ -100,7 +100,7 @@ void report_free(struct report *rep)
 	if (rep->summary)
 		json_object_put(rep->summary);
 	free(rep->summary_raw);
-	for (int t = 0; t < NTYPES; t++)
+	for (int t = 0; t < FT_N; t++)
 		if (rep->spool[t])
 			fclose(rep->spool[t]);
 	if (rep->all)
@@ -160,7 +160,7 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 {
 	struct buf b = BUF_INIT(HEADER_CAP);
 	char name[64];
-	const char *started = run->started ? run->started : jstr(rep->summary, "now");
+	const char *started = run->started ? run->started : jget_str(rep->summary, "now");
 
 	add(&b, buf_printf(&b, "{\"format\":1,\"report\":\"sos-reconcile\",\"version\":\"%s\"", SOSR_VERSION));
 	if (run->c_code)
@@ -199,7 +199,7 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 		const struct reason *re = &v->reasons[i];
 		add(&b, buf_printf(&b, "%s{\"rule\":\"%s\",\"class\":\"%s\",\"count\":%lld,\"inventory\":%lld,\"threshold\":",
 				   i ? "," : "", rule_name(re->type, re->kind, name, sizeof name),
-				   finding_types[re->type], re->count, re->base));
+				   finding_type_names[re->type], re->count, re->base));
 		json_rule(&b, &re->rule);
 		add(&b, buf_addch(&b, '}'));
 	}
@@ -207,10 +207,10 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 
 	add(&b, buf_addstr(&b, ",\n\"thresholds\":{"));
 	int first = 1;
-	for (int t = 0; t < NFINDING; t++)
-		for (int k = 0; k < NKINDS; k++) {
+	for (int t = 0; t < FT_NFINDINGS; t++)
+		for (int k = 0; k < KIND_N; k++) {
 			/* unidentified has one rule; the others one per device/vlan */
-			if ((t == T_UNIDENTIFIED) != (k == K_UNIDENTIFIED))
+			if ((t == FT_UNIDENTIFIED) != (k == KIND_UNIDENTIFIED))
 				continue;
 			add(&b, buf_printf(&b, "%s\"%s\":", first ? "" : ",", rule_name(t, k, name, sizeof name)));
 			json_rule(&b, &th->r[t][k]);
@@ -229,15 +229,15 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	if (v->decided) {
 		add(&b, buf_addstr(&b, ",\n\"counts\":{"));
 		long long total = 0;
-		for (int t = 0; t < NTYPES; t++) {
+		for (int t = 0; t < FT_N; t++) {
 			long long sum = 0;
-			add(&b, buf_printf(&b, "%s\"%s\":{", t ? "," : "", finding_types[t]));
-			for (int k = 0; k < NKINDS; k++) {
-				add(&b, buf_printf(&b, "%s\"%s\":%lld", k ? "," : "", finding_kinds[k], rep->count[t][k]));
+			add(&b, buf_printf(&b, "%s\"%s\":{", t ? "," : "", finding_type_names[t]));
+			for (int k = 0; k < KIND_N; k++) {
+				add(&b, buf_printf(&b, "%s\"%s\":%lld", k ? "," : "", kind_names[k], rep->count[t][k]));
 				sum += rep->count[t][k];
 			}
 			add(&b, buf_printf(&b, ",\"total\":%lld}", sum));
-			if (t < NFINDING)
+			if (t < FT_NFINDINGS)
 				total += sum;
 		}
 		add(&b, buf_printf(&b, ",\"findings\":%lld}", total));

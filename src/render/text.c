@@ -28,16 +28,6 @@
 #define LINE_CAP (1u << 20)
 #define MAX_DUP_LISTED 10
 
-static const char *const type_titles[NTYPES] = {
-	"in SoftLayer, not in SOS: unmonitored",
-	"in SOS, not in SoftLayer: stale registrations",
-	"in both, compared fields differ",
-	"key found more than once on one side: not matched",
-	"record without an identity: cannot be matched",
-	"in SoftLayer, not yet in SOS, within the grace period: informational",
-	"in SOS as build or available, not in SoftLayer: informational",
-};
-
 static const char *const sl_device[] = { "account", "id", "private_ip", "public_ip",
 	"datacenter", "device_type", "status", "created", NULL };
 static const char *const sl_vlan[] = { "account", "id", "datacenter", "space", "name", NULL };
@@ -183,7 +173,7 @@ static void pairs(struct buf *b, struct json_object *rec, const char *const *fie
 
 static const char *const *fields_for(const char *side, struct json_object *rec)
 {
-	const char *kind = jstr(rec, "kind");
+	const char *kind = jget_str(rec, "kind");
 	if (kind && strcmp(kind, "unidentified") == 0)
 		return unident;
 	int vlan = kind && strcmp(kind, "vlan") == 0;
@@ -194,7 +184,7 @@ static const char *const *fields_for(const char *side, struct json_object *rec)
 
 static void side_pairs(struct buf *b, struct json_object *o, const char *side)
 {
-	struct json_object *rec = jobj(o, side);
+	struct json_object *rec = jget_obj(o, side);
 	pairs(b, rec, fields_for(side, rec));
 }
 
@@ -202,31 +192,31 @@ void text_format_finding(FILE *spool, int type, struct json_object *o)
 {
 	struct buf b = BUF_INIT(LINE_CAP);
 	struct json_object *v;
-	const char *side = jstr(o, "side");
+	const char *side = jget_str(o, "side");
 
 	add(&b, buf_addstr(&b, "  "));
-	put_val(&b, jstr(o, "key"));
+	put_val(&b, jget_str(o, "key"));
 	emit_buf(spool, &b, 6);
 	add(&b, buf_addstr(&b, "      "));
 	switch (type) {
-	case T_MISSING_IN_SOS:
-	case T_PENDING:
-		if (type == T_PENDING && json_object_object_get_ex(o, "age_hours", &v))
+	case FT_MISSING_IN_SOS:
+	case FT_PENDING:
+		if (type == FT_PENDING && json_object_object_get_ex(o, "age_hours", &v))
 			pair(&b, "age_hours", v);
 		side_pairs(&b, o, "softlayer");
 		break;
-	case T_MISSING_IN_SOFTLAYER:
-	case T_EXCLUDED:
+	case FT_MISSING_IN_SOFTLAYER:
+	case FT_EXCLUDED:
 		side_pairs(&b, o, "sos");
 		break;
-	case T_MISMATCH: {
+	case FT_MISMATCH: {
 		struct json_object *fields;
 		if (json_object_object_get_ex(o, "fields", &fields) &&
 		    json_object_is_type(fields, json_type_array)) {
 			size_t n = json_object_array_length(fields);
 			for (size_t i = 0; i < n; i++) {
 				struct json_object *f = json_object_array_get_idx(fields, i);
-				const char *name = jstr(f, "field");
+				const char *name = jget_str(f, "field");
 				struct json_object *sl = NULL, *sos = NULL;
 				json_object_object_get_ex(f, "softlayer", &sl);
 				json_object_object_get_ex(f, "sos", &sos);
@@ -240,12 +230,12 @@ void text_format_finding(FILE *spool, int type, struct json_object *o)
 			}
 		}
 		add(&b, buf_addstr(&b, "softlayer:"));
-		pairs(&b, jobj(o, "softlayer"), (const char *const[]){ "account", "id", NULL });
+		pairs(&b, jget_obj(o, "softlayer"), (const char *const[]){ "account", "id", NULL });
 		add(&b, buf_addstr(&b, "  sos:"));
-		pairs(&b, jobj(o, "sos"), (const char *const[]){ "c_code", "id", NULL });
+		pairs(&b, jget_obj(o, "sos"), (const char *const[]){ "c_code", "id", NULL });
 		break;
 	}
-	case T_DUPLICATE: {
+	case FT_DUPLICATE: {
 		pair(&b, "side", json_object_object_get_ex(o, "side", &v) ? v : NULL);
 		if (json_object_object_get_ex(o, "count", &v))
 			pair(&b, "count", v);
@@ -268,11 +258,11 @@ void text_format_finding(FILE *spool, int type, struct json_object *o)
 		}
 		break;
 	}
-	case T_UNIDENTIFIED:
+	case FT_UNIDENTIFIED:
 		pair(&b, "side", json_object_object_get_ex(o, "side", &v) ? v : NULL);
 		if (json_object_object_get_ex(o, "reason", &v))
 			pair(&b, "reason", v);
-		pairs(&b, jobj(o, "record"), unident);
+		pairs(&b, jget_obj(o, "record"), unident);
 		break;
 	default:
 		break;
@@ -305,11 +295,11 @@ static void kv(FILE *out, struct buf *b, const char *label, const char *value)
 static void source_line(FILE *out, struct buf *b, const struct report *rep, const char *label,
 			const char *side)
 {
-	struct json_object *rec = jobj(jobj(rep->summary, "records"), side);
+	struct json_object *rec = jget_obj(jget_obj(rep->summary, "records"), side);
 	add(b, buf_printf(b, "%-11s%-10s %lld devices, %lld VLANs, %lld unidentified", label, side,
-			  jcount(rec, "device") > 0 ? jcount(rec, "device") : 0,
-			  jcount(rec, "vlan") > 0 ? jcount(rec, "vlan") : 0,
-			  jcount(rec, "unidentified") > 0 ? jcount(rec, "unidentified") : 0));
+			  jget_count(rec, "device") > 0 ? jget_count(rec, "device") : 0,
+			  jget_count(rec, "vlan") > 0 ? jget_count(rec, "vlan") : 0,
+			  jget_count(rec, "unidentified") > 0 ? jget_count(rec, "unidentified") : 0));
 	emit_buf(out, b, 22);
 }
 
@@ -329,7 +319,7 @@ static void accounts_line(FILE *out, struct buf *b, const char *accounts)
 static void write_header(FILE *out, const struct run *run, const struct report *rep,
 			 const struct verdict *v, struct buf *b)
 {
-	const char *started = run->started ? run->started : jstr(rep->summary, "now");
+	const char *started = run->started ? run->started : jget_str(rep->summary, "now");
 	styled(out, run, BOLD, "sos-reconcile report");
 	fputs("==================================================\n", out);
 	kv(out, b, "C_Code", run->c_code ? run->c_code : "(not given)");
@@ -344,12 +334,12 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 	if (v->decided) {
 		source_line(out, b, rep, "Sources", "softlayer");
 		source_line(out, b, rep, "", "sos");
-		struct json_object *m = jobj(rep->summary, "matched");
+		struct json_object *m = jget_obj(rep->summary, "matched");
 		add(b, buf_printf(b, "%-11s%lld devices, %lld VLANs", "Matched",
-				  jcount(m, "device") > 0 ? jcount(m, "device") : 0,
-				  jcount(m, "vlan") > 0 ? jcount(m, "vlan") : 0));
+				  jget_count(m, "device") > 0 ? jget_count(m, "device") : 0,
+				  jget_count(m, "vlan") > 0 ? jget_count(m, "vlan") : 0));
 		emit_buf(out, b, 11);
-		long long grace = jcount(rep->summary, "grace_hours");
+		long long grace = jget_count(rep->summary, "grace_hours");
 		if (grace >= 0) {
 			add(b, buf_printf(b, "%-11s%lld hours for new devices to appear in SOS", "Grace", grace));
 			emit_buf(out, b, 11);
@@ -408,14 +398,14 @@ static void write_verdict(FILE *out, const struct run *run, const struct verdict
 static void write_counts(FILE *out, const struct report *rep)
 {
 	fprintf(out, "\n%-28s%10s%10s%14s%10s\n", "Counts", "device", "vlan", "unidentified", "total");
-	for (int t = 0; t < NTYPES; t++) {
+	for (int t = 0; t < FT_N; t++) {
 		long long sum = 0;
-		for (int k = 0; k < NKINDS; k++)
+		for (int k = 0; k < KIND_N; k++)
 			sum += rep->count[t][k];
 		char label[64];
-		snprintf(label, sizeof label, "%s%s", finding_types[t], t >= NFINDING ? " (info)" : "");
-		fprintf(out, "  %-26s%10lld%10lld%14lld%10lld\n", label, rep->count[t][K_DEVICE],
-			rep->count[t][K_VLAN], rep->count[t][K_UNIDENTIFIED], sum);
+		snprintf(label, sizeof label, "%s%s", finding_type_names[t], t >= FT_NFINDINGS ? " (info)" : "");
+		fprintf(out, "  %-26s%10lld%10lld%14lld%10lld\n", label, rep->count[t][KIND_DEVICE],
+			rep->count[t][KIND_VLAN], rep->count[t][KIND_UNIDENTIFIED], sum);
 	}
 }
 
@@ -428,14 +418,14 @@ void report_write_text(FILE *out, const struct run *run, const struct report *re
 	write_verdict(out, run, v, &b);
 	if (v->decided) {
 		write_counts(out, rep);
-		for (int t = 0; t < NTYPES; t++) {
+		for (int t = 0; t < FT_N; t++) {
 			long long sum = 0;
-			for (int k = 0; k < NKINDS; k++)
+			for (int k = 0; k < KIND_N; k++)
 				sum += rep->count[t][k];
 			if (!sum)
 				continue;
 			char title[160];
-			snprintf(title, sizeof title, "%s (%lld): %s", finding_types[t], sum, type_titles[t]);
+			snprintf(title, sizeof title, "%s (%lld): %s", finding_type_names[t], sum, finding_type_title((enum finding_type)t));
 			fputc('\n', out);
 			styled(out, run, BOLD, title);
 			report_copy_spool(rep->spool[t], out);

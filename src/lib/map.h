@@ -1,5 +1,6 @@
 /*
- * map.h - which raw field feeds which canonical field (sosr-normalize).
+ * map.h - which raw field feeds which canonical field: the mapping
+ * sosr-normalize applies, and `sosr-config check` loads to validate.
  *
  * The SOS wire format is not public and SoftLayer object masks vary, so the
  * raw-to-canonical mapping is data, not code: a JSON document
@@ -14,8 +15,8 @@
  *
  * A struct mapping owns its path strings; map_free releases them.
  */
-#ifndef SOSR_NORMALIZE_MAP_H
-#define SOSR_NORMALIZE_MAP_H
+#ifndef SOSR_MAP_H
+#define SOSR_MAP_H
 
 #include <stddef.h>
 

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "jsondoc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -115,10 +116,12 @@ static void clear_field(struct map_field *mf)
 	mf->nalt = 0;
 }
 
+#define MAP_HINT "check the mapping file (see sosr-normalize(1))"
+
 static void bad(const char *file, const char *where, const char *what)
 {
-	sosr_die(SOSR_EXIT_USAGE, "%s: %s: %s; check the mapping file (see sosr-normalize(1))",
-		 file, where, what);
+	struct jd_ctx x = { file, MAP_HINT, SOSR_EXIT_USAGE };
+	jd_fail(&x, where, "%s", what);
 }
 
 static void set_path(struct map_path *mp, const char *s, const char *file, const char *where)
@@ -205,57 +208,19 @@ static void overlay(struct mapping *m, struct json_object *root, const char *fil
 	}
 }
 
-static struct json_object *parse_text(const char *text, size_t len, const char *file)
-{
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		sosr_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len + 1);
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	if (!o) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "invalid JSON at byte %zu: %s",
-			 json_tokener_get_parse_end(tok) + 1, json_tokener_error_desc(e));
-		json_tokener_free(tok);
-		bad(file, "(top)", msg);
-	}
-	size_t end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	while (end < len && strchr(" \t\r\n", text[end]))
-		end++;
-	if (end < len) {
-		json_object_put(o);
-		bad(file, "(top)", "unexpected data after the JSON object");
-	}
-	return o;
-}
-
 void map_load(struct mapping *m, const char *path)
 {
 	memset(m, 0, sizeof *m);
-	struct json_object *def = parse_text(map_default_json, strlen(map_default_json), "(defaults)");
+	char why[200];
+	struct json_object *def = jsondoc_parse(map_default_json, strlen(map_default_json), why, sizeof why);
+	if (!def)
+		bad("(defaults)", "(file)", why);
 	overlay(m, def, "(defaults)");
 	json_object_put(def);
 	if (!path)
 		return;
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		sosr_die_errno(SOSR_EXIT_USAGE, "cannot open mapping file '%s'; check --map", path);
-	struct buf b = BUF_INIT(MAP_FILE_MAX);
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) < 0)
-			sosr_die(SOSR_EXIT_USAGE, "mapping file '%s' is larger than %u bytes; check --map",
-				 path, MAP_FILE_MAX);
-	if (ferror(fp))
-		sosr_die_errno(SOSR_EXIT_USAGE, "cannot read mapping file '%s'; check --map", path);
-	fclose(fp);
-	if (b.len == 0 || memchr(b.data, '\0', b.len))
-		bad(path, "(top)", "empty file or NUL byte");
-	struct json_object *o = parse_text(b.data, b.len, path);
-	buf_free(&b);
+	struct jd_ctx x = { path, MAP_HINT, SOSR_EXIT_USAGE };
+	struct json_object *o = jd_load(&x, path, MAP_FILE_MAX);
 	overlay(m, o, path);
 	json_object_put(o);
 }

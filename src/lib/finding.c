@@ -1,0 +1,59 @@
+/* finding.c - see finding.h */
+#include "finding.h"
+
+#include <string.h>
+
+const char *const kind_names[KIND_N] = { "device", "vlan", "unidentified" };
+
+const char *const finding_type_names[FT_N] = {
+	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate",
+	"unidentified", "pending", "excluded",
+};
+
+static const char *const titles[FT_N] = {
+	"in SoftLayer, not in SOS: unmonitored",
+	"in SOS, not in SoftLayer: stale registrations",
+	"in both, compared fields differ",
+	"key found more than once on one side: not matched",
+	"record without an identity: cannot be matched",
+	"in SoftLayer, not yet in SOS, within the grace period: informational",
+	"in SOS as build or available, not in SoftLayer: informational",
+};
+
+static const char *const phrases[FT_N] = {
+	"in SoftLayer but missing from SOS (unmonitored)",
+	"in SOS but not in SoftLayer (stale registrations)",
+	"with fields that differ between SoftLayer and SOS",
+	"with a key found more than once on one side",
+	"that cannot be identified",
+	"in SoftLayer within the grace period",
+	"in SOS as build or available",
+};
+
+static int index_of(const char *const *names, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+int kind_from_name(const char *s, size_t len)
+{
+	return index_of(kind_names, KIND_N, s, len);
+}
+
+int finding_type_from_name(const char *s, size_t len)
+{
+	return index_of(finding_type_names, FT_N, s, len);
+}
+
+const char *finding_type_title(enum finding_type t)
+{
+	return titles[t];
+}
+
+const char *finding_type_phrase(enum finding_type t)
+{
+	return phrases[t];
+}

@@ -1,0 +1,57 @@
+/*
+ * finding.h - the project's vocabulary: the kinds of inventory item, the
+ * types of finding a reconciliation can make, and their names on the wire
+ * and their words for people.
+ *
+ * Every stage that writes or reads findings (sosr-diff, sosr-render,
+ * sosr-alert, and the configuration's threshold rules) takes the names and
+ * the order from here, so that a new type or a renamed one is changed once.
+ * docs/FORMATS.md section 3 is the contract the names are part of.
+ *
+ * The order of enum finding_type is the order of the text report's sections
+ * and of findings within one key in the stream (sosr-diff writes them in
+ * this order); the first FT_NFINDINGS types are findings, the rest are
+ * informational records that never count towards significance.
+ */
+#ifndef SOSR_FINDING_H
+#define SOSR_FINDING_H
+
+#include <stddef.h>
+
+/* What a record describes; "unidentified" records have no identity key. */
+enum item_kind {
+	KIND_DEVICE,
+	KIND_VLAN,
+	KIND_UNIDENTIFIED,
+	KIND_N
+};
+
+enum finding_type {
+	FT_MISSING_IN_SOS,       /* in SoftLayer, not in SOS: unmonitored */
+	FT_MISSING_IN_SOFTLAYER, /* in SOS, not in SoftLayer: stale */
+	FT_MISMATCH,             /* in both, compared fields differ */
+	FT_DUPLICATE,            /* one key more than once on one side */
+	FT_UNIDENTIFIED,         /* a record without an identity */
+	FT_PENDING,              /* informational: within the grace period */
+	FT_EXCLUDED,             /* informational: SOS build or available */
+	FT_N
+};
+#define FT_NFINDINGS FT_PENDING
+
+/* "device", "vlan", "unidentified" */
+extern const char *const kind_names[KIND_N];
+/* "missing_in_sos", ... as in the stream */
+extern const char *const finding_type_names[FT_N];
+
+/* The index of a name (LEN bytes), or -1. */
+int kind_from_name(const char *s, size_t len);
+int finding_type_from_name(const char *s, size_t len);
+
+/* The heading of a type's section in a report ("in SoftLayer, not in SOS:
+ * unmonitored"). */
+const char *finding_type_title(enum finding_type t);
+/* A type as the predicate of "N records ..." in an alert ("in SoftLayer but
+ * missing from SOS (unmonitored)"). */
+const char *finding_type_phrase(enum finding_type t);
+
+#endif
