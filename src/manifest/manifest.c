@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
-#define MANIFEST_FORMAT 1
+#define MANIFEST_FORMAT 2
 #define SIDE_FILE_MAX (1u << 20)
 #define REPORT_MAX (512u << 20)
 
