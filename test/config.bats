@@ -41,7 +41,7 @@ bad() {
 
 @test "check: a good file is summarised, exit 0; vars tells the driver each stage's secrets" {
 	run -0 sosr-config check good.json
-	assert_output "good.json: ok: C_Code ALC, 3 SoftLayer accounts, alert pagerduty slack webhook "
+	assert_output "good.json: ok: C_Code ALC, 3 SoftLayer accounts, alert pagerduty, slack, webhook"
 	run -0 sosr-config --c-code ALC_WAT vars good.json
 	assert_output "$(printf '%s\t%s\n' c_code ALC_WAT accounts 659397,1000001,1000002 \
 		secrets.fetch-softlayer 'SL_API_KEY SL_API_KEY_659397 SL_IAM_TOKEN_1000002' \
@@ -183,7 +183,7 @@ bad() {
 @test "sos-reconcile --check-config: no network, no output directory" {
 	# the endpoints are unreachable: a check that fetched would fail
 	run -0 sos-reconcile --check-config --config good.json
-	assert_output "good.json: ok: C_Code ALC, 3 SoftLayer accounts, alert pagerduty slack webhook "
+	assert_output "good.json: ok: C_Code ALC, 3 SoftLayer accounts, alert pagerduty, slack, webhook"
 	[[ ! -e _output ]]
 	jq '.thresholds.mismatch = 0' good.json >bad.json
 	run -2 sos-reconcile --check-config --config bad.json

@@ -351,28 +351,24 @@ static const char *hint_webhook(long status)
  * secret, so their messages name the variable, never the URL.
  */
 struct target {
-	const char *name;
-	const char *default_env;
-	const char *file_key;           /* the configuration's key of its file */
-	const char *default_url;        /* NULL: the secret is the URL */
+	const struct alert_target_info *info;   /* name, secret, default variable */
+	const char *default_url;                /* NULL: the secret is the URL */
 	void (*build)(struct alert *a, const struct target *t);
 	const char *(*hint)(long status);
 };
 
-enum { T_PAGERDUTY, T_SLACK, T_WEBHOOK, T_N };
-
-static const struct target targets[T_N] = {
-	{ "pagerduty", "PAGERDUTY_ROUTING_KEY", "alert.pagerduty.routing_key_file", DEFAULT_PAGERDUTY_URL,
-	  build_pagerduty, hint_pagerduty },
-	{ "slack", "SLACK_WEBHOOK_URL", "alert.slack.webhook_url_file", NULL, build_slack, hint_webhook },
-	{ "webhook", "SOS_RECONCILE_WEBHOOK_URL", "alert.webhook.url_file", NULL, build_webhook,
-	  hint_webhook },
+/* In the order of enum alert_target (config.h). */
+static const struct target targets[ALERT_N] = {
+	{ &alert_targets[ALERT_PAGERDUTY], DEFAULT_PAGERDUTY_URL, build_pagerduty, hint_pagerduty },
+	{ &alert_targets[ALERT_SLACK], NULL, build_slack, hint_webhook },
+	{ &alert_targets[ALERT_WEBHOOK], NULL, build_webhook, hint_webhook },
 };
 
 /* A target as this run uses it: on, its secret's variable or file, its URL. */
 struct use {
 	int on;
 	const char *env, *file, *url;
+	char file_key[48];
 	char *secret, *url_msg;
 	int secret_failed;
 };
@@ -392,7 +388,7 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 			 resp->detail[0] ? resp->detail : "no detail");
 		/* PagerDuty says why it refused an event: keep its errors,
 		 * which never echo the routing key. */
-		if (d->target == &targets[T_PAGERDUTY] && resp->status == 400 && resp->body.len) {
+		if (d->target == &targets[ALERT_PAGERDUTY] && resp->status == 400 && resp->body.len) {
 			char why[200];
 			struct json_object *o = jsondoc_parse(resp->body.data, resp->body.len, why, sizeof why);
 			struct json_object *errs = jget_array(o, "errors");
@@ -420,7 +416,7 @@ static void submit(struct http_engine *e, struct delivery *d, const char *url)
 	http_request_set_method(r, "POST");
 	http_request_add_header(r, "Content-Type: application/json");
 	http_request_set_body(r, text, strlen(text));
-	http_request_set_cred(r, d->target->name);
+	http_request_set_cred(r, d->target->info->name);
 	http_request_set_user(r, d, NULL);
 	http_submit(e, r);
 }
@@ -435,7 +431,7 @@ static void read_secret(const struct target *t, struct use *u)
 		rc = secret_from_env(u->env, &u->secret);
 		if (rc == 1)
 			sosr_error("%s: neither %s nor %s_FILE is set; check the job's credential binding "
-				   "(the alert is not delivered)", t->name, u->env, u->env);
+				   "(the alert is not delivered)", t->info->name, u->env, u->env);
 	}
 	u->secret_failed = rc != 0;
 }
@@ -482,24 +478,117 @@ static void write_summary(const char *path, const struct alert *a, int failed)
 	buf_free(&b);
 }
 
+/* Print what would be sent, the routing key hidden (it is added only when
+ * an event is sent). */
+static void print_dry(const struct alert *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		struct json_object *shown = copy_of(a->d[i].body);
+		if (a->d[i].target == &targets[ALERT_PAGERDUTY])
+			addstr(shown, "routing_key", "<redacted>");
+		printf("%s %s\n", a->d[i].label, body_text(shown));
+		json_object_put(shown);
+	}
+}
+
+/* Read the secrets of the targets that have something to send, send every
+ * delivery, print one line for each; 1 when anything was not delivered. */
+static int deliver(struct alert *a, struct use *use, const struct http_options *ho)
+{
+	int failed = 0;
+	for (int t = 0; t < ALERT_N; t++)
+		for (size_t i = 0; i < a->n; i++)
+			if (a->d[i].target == &targets[t]) {
+				read_secret(&targets[t], &use[t]);
+				failed |= use[t].secret_failed;
+				break;
+			}
+	http_global_init();
+	struct http_engine *e = http_engine_new(ho, on_done, NULL);
+	for (size_t i = 0; i < a->n; i++) {
+		struct delivery *d = &a->d[i];
+		struct use *u = &use[d->target - targets];
+		if (!u->secret) {
+			snprintf(d->detail, sizeof d->detail, "not sent: %s is not available", u->env);
+		} else if (d->target->default_url) {
+			/* the secret goes into the body; the URL is public */
+			addstr(d->body, "routing_key", u->secret);
+			if (!u->url_msg)
+				u->url_msg = http_url_for_message(u->url);
+			submit(e, d, u->url);
+		} else {
+			submit(e, d, u->secret);
+		}
+	}
+	int rc = http_run(e);
+	http_engine_free(e);
+	http_global_cleanup();
+	for (size_t i = 0; i < a->n; i++) {
+		struct delivery *d = &a->d[i];
+		struct use *u = &use[d->target - targets];
+		if (d->ok) {
+			printf("%s: delivered (HTTP %ld)\n", d->label, d->status);
+			continue;
+		}
+		failed = 1;
+		if (d->done || rc != 0)
+			/* Name the endpoint: the PagerDuty URL, or the variable
+			 * that holds a webhook URL (a secret). */
+			snprintf(d->error, sizeof d->error, "%s: not delivered to %s%s: %s; %s", d->label,
+				 u->url_msg ? u->url_msg : "the URL in ", u->url_msg ? "" : u->env,
+				 d->detail[0] ? d->detail : "the transfer did not finish",
+				 d->target->hint(d->status));
+		else
+			snprintf(d->error, sizeof d->error, "%s: %s", d->label, d->detail);
+		sosr_error("%s", d->error);
+	}
+	for (int t = 0; t < ALERT_N; t++) {
+		secret_free(use[t].secret);
+		free(use[t].url_msg);
+	}
+	return failed;
+}
+
 static int valid_severity(const char *s)
 {
 	return !strcmp(s, "critical") || !strcmp(s, "error") || !strcmp(s, "warning") || !strcmp(s, "info");
+}
+
+/* The configuration names the targets (unless flags did) and fills what
+ * the flags left unset; then every target's secret gets its name. */
+static void use_config(const struct alert_config *ac, int any_flag, struct use *use,
+		       const char **pd_url, const char **severity, const char **source)
+{
+	for (int t = 0; t < ALERT_N; t++) {
+		const struct alert_target_config *tc = &ac->target[t];
+		if (!any_flag)
+			use[t].on = tc->on;
+		if (!use[t].env && !tc->secret_file)
+			use[t].env = tc->secret_env;
+		if (!use[t].env)
+			use[t].file = tc->secret_file;
+	}
+	if (!*pd_url)
+		*pd_url = ac->pagerduty_url;
+	if (!*severity)
+		*severity = ac->severity;
+	if (!*source)
+		*source = ac->source;
 }
 
 int main(int argc, char **argv)
 {
 	err_init(argv[0]);
 	out_init();
-	enum { OPT_TARGET = 256, OPT_ENV = OPT_TARGET + T_N, OPT_PD_URL = OPT_ENV + T_N, OPT_SEVERITY,
+	enum { OPT_TARGET = 256, OPT_ENV = OPT_TARGET + ALERT_N, OPT_PD_URL = OPT_ENV + ALERT_N, OPT_SEVERITY,
 	       OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET, OPT_DRY_RUN, OPT_CONFIG, OPT_SUMMARY };
 	static const struct option longopts[] = {
-		{ "pagerduty", no_argument, NULL, OPT_TARGET + T_PAGERDUTY },
-		{ "slack", no_argument, NULL, OPT_TARGET + T_SLACK },
-		{ "webhook", no_argument, NULL, OPT_TARGET + T_WEBHOOK },
-		{ "routing-key-env", required_argument, NULL, OPT_ENV + T_PAGERDUTY },
-		{ "slack-url-env", required_argument, NULL, OPT_ENV + T_SLACK },
-		{ "webhook-url-env", required_argument, NULL, OPT_ENV + T_WEBHOOK },
+		{ "pagerduty", no_argument, NULL, OPT_TARGET + ALERT_PAGERDUTY },
+		{ "slack", no_argument, NULL, OPT_TARGET + ALERT_SLACK },
+		{ "webhook", no_argument, NULL, OPT_TARGET + ALERT_WEBHOOK },
+		{ "routing-key-env", required_argument, NULL, OPT_ENV + ALERT_PAGERDUTY },
+		{ "slack-url-env", required_argument, NULL, OPT_ENV + ALERT_SLACK },
+		{ "webhook-url-env", required_argument, NULL, OPT_ENV + ALERT_WEBHOOK },
 		{ "pagerduty-url", required_argument, NULL, OPT_PD_URL },
 		{ "severity", required_argument, NULL, OPT_SEVERITY },
 		{ "source", required_argument, NULL, OPT_SOURCE },
@@ -513,7 +602,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct use use[T_N] = { { 0 } };
+	struct use use[ALERT_N] = { { 0 } };
 	const char *pd_url = NULL, *severity = NULL, *source = NULL;
 	const char *config_path = NULL, *summary_path = NULL;
 	int dry = 0, any_flag = 0, c;
@@ -525,11 +614,11 @@ int main(int argc, char **argv)
 	ho.concurrency = 4;
 
 	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
-		if (c >= OPT_TARGET && c < OPT_TARGET + T_N) {
+		if (c >= OPT_TARGET && c < OPT_TARGET + ALERT_N) {
 			use[c - OPT_TARGET].on = any_flag = 1;
 			continue;
 		}
-		if (c >= OPT_ENV && c < OPT_ENV + T_N) {
+		if (c >= OPT_ENV && c < OPT_ENV + ALERT_N) {
 			use[c - OPT_ENV].env = optarg;
 			continue;
 		}
@@ -564,43 +653,29 @@ int main(int argc, char **argv)
 	if (ho.timeout <= 0)
 		sosr_usage_error("--timeout: must be above 0");
 
-	/* The configuration names the targets (unless flags do) and fills
-	 * what the flags left unset. */
 	struct config cfg;
 	config_init(&cfg);
 	if (config_path) {
 		config_load(config_path, &cfg);
-		const struct alert_config *ac = &cfg.alert;
-		int on[T_N] = { ac->pagerduty, ac->slack, ac->webhook };
-		const char *env[T_N] = { ac->routing_key_env, ac->slack_url_env, ac->webhook_url_env };
-		const char *file[T_N] = { ac->routing_key_file, ac->slack_url_file, ac->webhook_url_file };
-		for (int t = 0; t < T_N; t++) {
-			if (!any_flag)
-				use[t].on = on[t];
-			if (!use[t].env && !file[t])
-				use[t].env = env[t];
-			if (!use[t].env)
-				use[t].file = file[t];
-		}
-		if (!pd_url)
-			pd_url = ac->pagerduty_url;
-		if (!severity)
-			severity = ac->severity;
-		if (!source)
-			source = ac->source;
+		use_config(&cfg.alert, any_flag, use, &pd_url, &severity, &source);
 	}
 	int any = 0;
-	for (int t = 0; t < T_N; t++) {
+	for (int t = 0; t < ALERT_N; t++) {
 		any |= use[t].on;
 		/* the name of the secret in messages: its variable, or the key
 		 * of its file */
+		if (!use[t].env && use[t].file)
+			snprintf(use[t].file_key, sizeof use[t].file_key, "alert.%s.%s_file",
+				 alert_targets[t].name, alert_targets[t].secret_key);
 		if (!use[t].env)
-			use[t].env = use[t].file ? targets[t].file_key : targets[t].default_env;
+			use[t].env = use[t].file ? use[t].file_key : alert_targets[t].default_env;
 	}
-	use[T_PAGERDUTY].url = pd_url ? pd_url : DEFAULT_PAGERDUTY_URL;
+	use[ALERT_PAGERDUTY].url = pd_url ? pd_url : DEFAULT_PAGERDUTY_URL;
+	if (!any && config_path)
+		sosr_usage_error("%s: no alert target; configure alert.pagerduty, alert.slack or alert.webhook",
+				 config_path);
 	if (!any)
-		sosr_usage_error(config_path ? "%s: no alert target; configure alert.pagerduty, alert.slack or alert.webhook"
-					     : "no target; give --pagerduty, --slack and/or --webhook%s", config_path ? config_path : "");
+		sosr_usage_error("no target; give --pagerduty, --slack and/or --webhook");
 
 	struct alert a = { 0 };
 	a.report = read_report(argv[optind]);
@@ -615,91 +690,20 @@ int main(int argc, char **argv)
 
 	/* Every body first, then the secrets of the targets that send, then
 	 * the requests. */
-	size_t first[T_N + 1];
-	for (int t = 0; t < T_N; t++) {
-		first[t] = a.n;
+	for (int t = 0; t < ALERT_N; t++)
 		if (use[t].on)
 			targets[t].build(&a, &targets[t]);
-	}
-	first[T_N] = a.n;
-
-	if (dry) {
-		for (size_t i = 0; i < a.n; i++) {
-			/* the routing key hidden: it is added only when sent */
-			struct json_object *shown = copy_of(a.d[i].body);
-			if (a.d[i].target == &targets[T_PAGERDUTY])
-				addstr(shown, "routing_key", "<redacted>");
-			printf("%s %s\n", a.d[i].label, body_text(shown));
-			json_object_put(shown);
-		}
-	} else {
-		int failed = 0;
-		for (int t = 0; t < T_N; t++)
-			if (first[t + 1] > first[t]) {
-				read_secret(&targets[t], &use[t]);
-				failed |= use[t].secret_failed;
-			}
-		http_global_init();
-		struct http_engine *e = http_engine_new(&ho, on_done, NULL);
-		for (size_t i = 0; i < a.n; i++) {
-			struct delivery *d = &a.d[i];
-			int t = (int)(d->target - targets);
-			struct use *u = &use[t];
-			if (!u->secret) {
-				snprintf(d->detail, sizeof d->detail, "not sent: %s is not available", u->env);
-				continue;
-			}
-			if (d->target->default_url) {
-				/* the secret goes into the body; the URL is public */
-				addstr(d->body, "routing_key", u->secret);
-				if (!u->url_msg)
-					u->url_msg = http_url_for_message(u->url);
-				submit(e, d, u->url);
-			} else {
-				submit(e, d, u->secret);
-			}
-		}
-		int rc = http_run(e);
-		http_engine_free(e);
-		http_global_cleanup();
-		for (size_t i = 0; i < a.n; i++) {
-			struct delivery *d = &a.d[i];
-			struct use *u = &use[d->target - targets];
-			if (d->ok) {
-				printf("%s: delivered (HTTP %ld)\n", d->label, d->status);
-				continue;
-			}
-			failed = 1;
-			if (d->done || rc != 0)
-				/* Name the endpoint: the PagerDuty URL, or the
-				 * variable that holds a webhook URL (a secret). */
-				snprintf(d->error, sizeof d->error, "%s: not delivered to %s%s: %s; %s", d->label,
-					 u->url_msg ? u->url_msg : "the URL in ", u->url_msg ? "" : u->env,
-					 d->detail[0] ? d->detail : "the transfer did not finish",
-					 d->target->hint(d->status));
-			else
-				snprintf(d->error, sizeof d->error, "%s: %s", d->label, d->detail);
-			sosr_error("%s", d->error);
-		}
-		if (summary_path)
-			write_summary(summary_path, &a, failed);
-		for (int t = 0; t < T_N; t++) {
-			secret_free(use[t].secret);
-			free(use[t].url_msg);
-		}
-		if (failed) {
-			out_close_stdout();
-			for (size_t i = 0; i < a.n; i++)
-				json_object_put(a.d[i].body);
-			json_object_put(a.report);
-			config_free(&cfg);
-			return SOSR_EXIT_ALERT;
-		}
-	}
+	int failed = 0;
+	if (dry)
+		print_dry(&a);
+	else
+		failed = deliver(&a, use, &ho);
+	if (summary_path && !dry)
+		write_summary(summary_path, &a, failed);
 	out_close_stdout();
 	for (size_t i = 0; i < a.n; i++)
 		json_object_put(a.d[i].body);
 	json_object_put(a.report);
 	config_free(&cfg);
-	return SOSR_EXIT_OK;
+	return failed ? SOSR_EXIT_ALERT : SOSR_EXIT_OK;
 }

@@ -87,6 +87,17 @@ static void print_names(const char *key, const struct names *s)
 	putchar('\n');
 }
 
+/* The configured alert targets, SEP between them, NONE when there are none. */
+static void print_targets(const struct config *c, const char *sep, const char *none)
+{
+	int n = 0;
+	for (int t = 0; t < ALERT_N; t++)
+		if (c->alert.target[t].on)
+			printf("%s%s", n++ ? sep : "", alert_targets[t].name);
+	if (!n)
+		fputs(none, stdout);
+}
+
 /* The variables each stage reads, as the stages decide them: the fetchers
  * take SL_API_KEY and SOS_TOKEN before the configured ones, the alert the
  * default names of its targets. */
@@ -104,27 +115,25 @@ static void print_vars(const struct config *c, const char *c_code)
 		add_name(&sl, c->sl.accounts[i].secret_env);
 	add_name(&sos, "SOS_TOKEN");
 	add_name(&sos, c->sos.token_env);
-	const struct alert_config *a = &c->alert;
-	if (a->pagerduty && !a->routing_key_file)
-		add_name(&alert, a->routing_key_env ? a->routing_key_env : "PAGERDUTY_ROUTING_KEY");
-	if (a->slack && !a->slack_url_file)
-		add_name(&alert, a->slack_url_env ? a->slack_url_env : "SLACK_WEBHOOK_URL");
-	if (a->webhook && !a->webhook_url_file)
-		add_name(&alert, a->webhook_url_env ? a->webhook_url_env : "SOS_RECONCILE_WEBHOOK_URL");
+	for (int t = 0; t < ALERT_N; t++) {
+		const struct alert_target_config *a = &c->alert.target[t];
+		if (a->on && !a->secret_file)
+			add_name(&alert, a->secret_env ? a->secret_env : alert_targets[t].default_env);
+	}
 	print_names("secrets.fetch-softlayer", &sl);
 	print_names("secrets.fetch-sos", &sos);
 	print_names("secrets.alert", &alert);
-	printf("alert\t%s%s%s\n", a->pagerduty ? "pagerduty " : "", a->slack ? "slack " : "",
-	       a->webhook ? "webhook" : "");
+	printf("alert\t");
+	print_targets(c, " ", "");
+	putchar('\n');
 }
 
 static void print_summary(const struct config *c, const char *c_code)
 {
-	const struct alert_config *a = &c->alert;
-	printf("%s: ok: C_Code %s, %zu SoftLayer account%s, alert %s%s%s%s\n", c->path,
-	       c_code ? c_code : c->c_code, c->sl.n_accounts, c->sl.n_accounts == 1 ? "" : "s",
-	       a->pagerduty ? "pagerduty " : "", a->slack ? "slack " : "", a->webhook ? "webhook " : "",
-	       a->pagerduty || a->slack || a->webhook ? "" : "not configured");
+	printf("%s: ok: C_Code %s, %zu SoftLayer account%s, alert ", c->path,
+	       c_code ? c_code : c->c_code, c->sl.n_accounts, c->sl.n_accounts == 1 ? "" : "s");
+	print_targets(c, ", ", "not configured");
+	putchar('\n');
 }
 
 int main(int argc, char **argv)

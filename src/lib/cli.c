@@ -1,6 +1,7 @@
 /* cli.c - see cli.h */
 #include "cli.h"
 #include "err.h"
+#include "exitcodes.h"
 #include "output.h"
 #include "timeutil.h"
 
@@ -15,14 +16,14 @@ void cli_version(void)
 {
 	printf("%s (sos-reconcile) %s\n", err_progname(), SOSR_VERSION);
 	out_close_stdout();
-	exit(0);
+	exit(SOSR_EXIT_OK);
 }
 
 void cli_help(const char *text)
 {
 	fputs(text, stdout);
 	out_close_stdout();
-	exit(0);
+	exit(SOSR_EXIT_OK);
 }
 
 long long cli_number(const char *s, long long min, long long max, const char *opt)

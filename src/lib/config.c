@@ -392,50 +392,45 @@ static void load_thresholds(const struct jd_ctx *x, struct json_object *o, struc
 
 /* ---- alert ---- */
 
+const struct alert_target_info alert_targets[ALERT_N] = {
+	{ "pagerduty", "routing_key", "PAGERDUTY_ROUTING_KEY" },
+	{ "slack", "webhook_url", "SLACK_WEBHOOK_URL" },
+	{ "webhook", "url", "SOS_RECONCILE_WEBHOOK_URL" },
+};
+
 static void load_alert(const struct jd_ctx *x, struct json_object *o, struct alert_config *a)
 {
 	static const char *const keys[] = { "pagerduty", "slack", "webhook", NULL };
-	static const char *const pd_keys[] = { "routing_key_env", "routing_key_file", "url", "severity",
-					       "source", NULL };
-	static const char *const slack_keys[] = { "webhook_url_env", "webhook_url_file", NULL };
-	static const char *const hook_keys[] = { "url_env", "url_file", NULL };
 	jd_only_keys(x, o, "alert", keys);
-	struct json_object *pd = jd_obj(x, o, "alert", "pagerduty");
-	if (pd) {
-		a->pagerduty = 1;
-		jd_only_keys(x, pd, "alert.pagerduty", pd_keys);
-		a->routing_key_env = env_name(x, pd, "alert.pagerduty", "routing_key_env");
-		a->routing_key_file = str_dup(x, pd, "alert.pagerduty", "routing_key_file");
-		a->pagerduty_url = str_dup(x, pd, "alert.pagerduty", "url");
+	for (int t = 0; t < ALERT_N; t++) {
+		const struct alert_target_info *ti = &alert_targets[t];
+		struct json_object *sec = jd_obj(x, o, "alert", ti->name);
+		if (!sec)
+			continue;
+		char path[32], env[32], file[32];
+		snprintf(path, sizeof path, "alert.%s", ti->name);
+		snprintf(env, sizeof env, "%s_env", ti->secret_key);
+		snprintf(file, sizeof file, "%s_file", ti->secret_key);
+		const char *pd_keys[] = { env, file, "url", "severity", "source", NULL };
+		const char *other_keys[] = { env, file, NULL };
+		jd_only_keys(x, sec, path, t == ALERT_PAGERDUTY ? pd_keys : other_keys);
+		a->target[t].on = 1;
+		a->target[t].secret_env = env_name(x, sec, path, env);
+		a->target[t].secret_file = str_dup(x, sec, path, file);
+		if (a->target[t].secret_env && a->target[t].secret_file)
+			jd_fail(x, path, "both %s and %s are set; set one", env, file);
+		if (t != ALERT_PAGERDUTY)
+			continue;
+		a->pagerduty_url = str_dup(x, sec, path, "url");
 		if (a->pagerduty_url && strncmp(a->pagerduty_url, "https://", 8) != 0 &&
 		    strncmp(a->pagerduty_url, "http://", 7) != 0)
 			jd_fail(x, "alert.pagerduty.url", "expected an http(s) URL");
-		a->severity = str_dup(x, pd, "alert.pagerduty", "severity");
+		a->severity = str_dup(x, sec, path, "severity");
 		if (a->severity && strcmp(a->severity, "critical") && strcmp(a->severity, "error") &&
 		    strcmp(a->severity, "warning") && strcmp(a->severity, "info"))
 			jd_fail(x, "alert.pagerduty.severity", "expected critical, error, warning or info");
-		a->source = str_dup(x, pd, "alert.pagerduty", "source");
+		a->source = str_dup(x, sec, path, "source");
 	}
-	struct json_object *sl = jd_obj(x, o, "alert", "slack");
-	if (sl) {
-		a->slack = 1;
-		jd_only_keys(x, sl, "alert.slack", slack_keys);
-		a->slack_url_env = env_name(x, sl, "alert.slack", "webhook_url_env");
-		a->slack_url_file = str_dup(x, sl, "alert.slack", "webhook_url_file");
-	}
-	struct json_object *wh = jd_obj(x, o, "alert", "webhook");
-	if (wh) {
-		a->webhook = 1;
-		jd_only_keys(x, wh, "alert.webhook", hook_keys);
-		a->webhook_url_env = env_name(x, wh, "alert.webhook", "url_env");
-		a->webhook_url_file = str_dup(x, wh, "alert.webhook", "url_file");
-	}
-	if (a->routing_key_env && a->routing_key_file)
-		jd_fail(x, "alert.pagerduty", "both routing_key_env and routing_key_file are set; set one");
-	if (a->slack_url_env && a->slack_url_file)
-		jd_fail(x, "alert.slack", "both webhook_url_env and webhook_url_file are set; set one");
-	if (a->webhook_url_env && a->webhook_url_file)
-		jd_fail(x, "alert.webhook", "both url_env and url_file are set; set one");
 }
 
 /* ---- the file ---- */
@@ -498,11 +493,13 @@ void config_free(struct config *c)
 	char **strs[] = { &s->url, &s->token_env, &s->token_file, &s->auth_header, &s->auth_scheme,
 			  &s->devices_path, &s->vlans_path, &s->c_code_param, &s->offset_param,
 			  &s->limit_param, &s->total_field, &s->items_field, &c->norm.map,
-			  &a->routing_key_env, &a->routing_key_file, &a->pagerduty_url, &a->severity,
-			  &a->source, &a->slack_url_env, &a->slack_url_file, &a->webhook_url_env,
-			  &a->webhook_url_file };
+			  &a->pagerduty_url, &a->severity, &a->source };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
+	for (int t = 0; t < ALERT_N; t++) {
+		free(a->target[t].secret_env);
+		free(a->target[t].secret_file);
+	}
 	for (size_t i = 0; i < c->norm.n_default_domains; i++)
 		free(c->norm.default_domains[i]);
 	for (int k = 0; k < KIND_N; k++)

@@ -82,12 +82,28 @@ struct diff_config {
 	char *compare[KIND_N];  /* "private_ip,public_ip" (checked), NULL unset */
 };
 
-/* The alert targets; a target is used when its section is present. */
+/* The alert targets, in the order they are delivered.  Each has one
+ * secret: PagerDuty's routing key (it travels in the event), the Slack and
+ * webhook URLs (they carry their token); the configuration names it by
+ * variable (KEY_env) or file (KEY_file), else the default variable. */
+enum alert_target { ALERT_PAGERDUTY, ALERT_SLACK, ALERT_WEBHOOK, ALERT_N };
+
+struct alert_target_info {
+	const char *name;          /* "pagerduty": the section and the flag */
+	const char *secret_key;    /* "routing_key": KEY_env, KEY_file in the section */
+	const char *default_env;   /* "PAGERDUTY_ROUTING_KEY" */
+};
+extern const struct alert_target_info alert_targets[ALERT_N];
+
+/* A target is used when its section is present. */
+struct alert_target_config {
+	int on;
+	char *secret_env, *secret_file;
+};
+
 struct alert_config {
-	int pagerduty, slack, webhook;
-	char *routing_key_env, *routing_key_file, *pagerduty_url, *severity, *source;
-	char *slack_url_env, *slack_url_file;
-	char *webhook_url_env, *webhook_url_file;
+	struct alert_target_config target[ALERT_N];
+	char *pagerduty_url, *severity, *source;
 };
 
 struct config {

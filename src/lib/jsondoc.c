@@ -205,24 +205,28 @@ const char *jd_str(const struct jd_ctx *c, struct json_object *o, const char *pa
 	return s;
 }
 
-struct json_object *jd_obj(const struct jd_ctx *c, struct json_object *o, const char *path,
-			   const char *key)
+/* The member KEY of O at PATH when it has TYPE, NULL when absent; an error
+ * naming WHAT otherwise. */
+static struct json_object *typed(const struct jd_ctx *c, struct json_object *o, const char *path,
+				 const char *key, enum json_type type, const char *what)
 {
 	char kp[512];
 	struct json_object *v = member(o, path, key, kp, sizeof kp);
-	if (v && !json_object_is_type(v, json_type_object))
-		jd_fail(c, kp, "expected an object");
+	if (v && !json_object_is_type(v, type))
+		jd_fail(c, kp, "expected %s", what);
 	return v;
+}
+
+struct json_object *jd_obj(const struct jd_ctx *c, struct json_object *o, const char *path,
+			   const char *key)
+{
+	return typed(c, o, path, key, json_type_object, "an object");
 }
 
 struct json_object *jd_array(const struct jd_ctx *c, struct json_object *o, const char *path,
 			     const char *key)
 {
-	char kp[512];
-	struct json_object *v = member(o, path, key, kp, sizeof kp);
-	if (v && !json_object_is_type(v, json_type_array))
-		jd_fail(c, kp, "expected an array");
-	return v;
+	return typed(c, o, path, key, json_type_array, "an array");
 }
 
 int jd_int(const struct jd_ctx *c, struct json_object *o, const char *path, const char *key,

@@ -99,51 +99,49 @@ static struct json_object *seconds(double s)
 	return json_object_new_double_s(strtod(t, NULL), t);
 }
 
-static struct json_object *stages(const char *path)
+/* One line of the stages file, "NAME EXIT START END", as a stage. */
+static struct json_object *stage_line(char *l, const char *path, unsigned long lineno)
 {
-	struct json_object *a = json_object_new_array();
-	if (!path)
-		return a;
-	char *text = slurp(path, "stages"), *save = NULL;
-	unsigned long lineno = 0;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		char name[64];
-		int code;
-		double t0, t1;
-		if (sscanf(l, "%63s %d %lf %lf", name, &code, &t0, &t1) != 4)
-			sosr_die(SOSR_EXIT_DATA, "%s:%lu: expected NAME EXIT START END; this is a bug of the driver",
-				 path, lineno);
-		struct json_object *s = json_object_new_object();
-		json_object_object_add(s, "name", json_object_new_string(name));
-		json_object_object_add(s, "exit", json_object_new_int(code));
-		json_object_object_add(s, "seconds", seconds(t1 - t0));
-		json_object_array_add(a, s);
-	}
-	free(text);
-	return a;
+	char name[64];
+	int code;
+	double t0, t1;
+	if (sscanf(l, "%63s %d %lf %lf", name, &code, &t0, &t1) != 4)
+		sosr_die(SOSR_EXIT_DATA, "%s:%lu: expected NAME EXIT START END; this is a bug of the driver",
+			 path, lineno);
+	struct json_object *s = json_object_new_object();
+	json_object_object_add(s, "name", json_object_new_string(name));
+	json_object_object_add(s, "exit", json_object_new_int(code));
+	json_object_object_add(s, "seconds", seconds(t1 - t0));
+	return s;
 }
 
-static struct json_object *failures(const char *path)
+/* One line of the failures file, "STAGE<TAB>EXIT<TAB>MESSAGE". */
+static struct json_object *failure_line(char *l, const char *path, unsigned long lineno)
+{
+	char *t1 = strchr(l, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+	if (!t2)
+		sosr_die(SOSR_EXIT_DATA, "%s:%lu: expected STAGE<TAB>EXIT<TAB>MESSAGE; this is a bug of the driver",
+			 path, lineno);
+	*t1 = *t2 = '\0';
+	struct json_object *f = json_object_new_object();
+	json_object_object_add(f, "stage", json_object_new_string(l));
+	json_object_object_add(f, "exit", json_object_new_int(atoi(t1 + 1)));
+	json_object_object_add(f, "error", json_object_new_string(t2 + 1));
+	return f;
+}
+
+/* The lines of the side file PATH (none when NULL), each made an element
+ * of the array by LINE. */
+static struct json_object *lines(const char *path, const char *what,
+				 struct json_object *(*line)(char *, const char *, unsigned long))
 {
 	struct json_object *a = json_object_new_array();
 	if (!path)
 		return a;
-	char *text = slurp(path, "failures"), *save = NULL;
+	char *text = slurp(path, what), *save = NULL;
 	unsigned long lineno = 0;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		char *t1 = strchr(l, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2)
-			sosr_die(SOSR_EXIT_DATA, "%s:%lu: expected STAGE<TAB>EXIT<TAB>MESSAGE; this is a bug of the driver",
-				 path, lineno);
-		*t1 = *t2 = '\0';
-		struct json_object *f = json_object_new_object();
-		json_object_object_add(f, "stage", json_object_new_string(l));
-		json_object_object_add(f, "exit", json_object_new_int(atoi(t1 + 1)));
-		json_object_object_add(f, "error", json_object_new_string(t2 + 1));
-		json_object_array_add(a, f);
-	}
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		json_object_array_add(a, line(l, path, ++lineno));
 	free(text);
 	return a;
 }
@@ -390,12 +388,12 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "findings", findings(root));
 	json_object_object_add(m, "demo", json_object_new_boolean(demo));
 	json_object_object_add(m, "config", cfg);
-	json_object_object_add(m, "stages", stages(stages_path));
+	json_object_object_add(m, "stages", lines(stages_path, "stages", stage_line));
 	struct json_object *src = json_object_new_object();
 	json_object_object_add(src, "softlayer", source(root, "softlayer", sl_complete));
 	json_object_object_add(src, "sos", source(root, "sos", sos_complete));
 	json_object_object_add(m, "sources", src);
-	json_object_object_add(m, "failures", failures(failures_path));
+	json_object_object_add(m, "failures", lines(failures_path, "failures", failure_line));
 	struct json_object *al = json_object_new_object();
 	json_object_object_add(al, "status", json_object_new_string(alert));
 	json_object_object_add(al, "detail", str_or_null(alert_detail));
