@@ -59,7 +59,7 @@ LIB      := build/libsosr.a
 
 # bench helpers and test drivers (not installed)
 BENCH_PROGS := build/bench/json-parse-only
-TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so
+TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so build/test/kill-shim.so
 
 all: $(PROGRAMS) $(SCRIPTS)
 
@@ -81,9 +81,10 @@ build/test/%: build/test/%.o $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
-# An LD_PRELOAD library for test/write-failures.bats: built without the
-# sanitizers, because it is loaded into programs that have none (bash, jq).
-build/test/enospc-shim.so: test/unit/enospc-shim.c
+# LD_PRELOAD libraries for test/write-failures.bats and test/publish.bats:
+# built without the sanitizers, because they are loaded into programs that
+# have none (bash, jq, rm).
+build/test/%-shim.so: test/unit/%-shim.c
 	@mkdir -p $(@D)
 	$(quiet) CC $@
 	$(Q)$(CC) -std=c11 -O2 -g $(WARNINGS) -shared -fPIC -o $@ $< -ldl

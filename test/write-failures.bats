@@ -112,22 +112,23 @@ in_full() {
 	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
 	SL_KEY_1000002=$(jq -r '.softlayer.accounts[1].api_key' cred.json)
 	SOS_TOKEN=$(jq -r .sos.token cred.json)
-	# a normal run into the shimmed directory counts its opens
-	mkdir out
-	run -1 in_full "$PWD/out" 100000 sos-reconcile --config alc.json --now "$NOW" -o out
+	# a normal run into the shimmed area (the output directory, its work
+	# directory and its lock) counts its opens
+	mkdir area
+	run -1 in_full "$PWD/area" 100000 sos-reconcile --config alc.json --now "$NOW" -o area/out
 	local total k rc
 	total=$(stat -c %s "$BATS_TEST_TMPDIR/enospc.count")
 	((total > 4))
 	for ((k = 0; k < total; k += 3)); do
-		rm -rf out "$BATS_TEST_TMPDIR/enospc.count"
-		mkdir out
+		rm -rf area "$BATS_TEST_TMPDIR/enospc.count"
+		mkdir area
 		rc=0
-		in_full "$PWD/out" "$k" sos-reconcile --config alc.json --now "$NOW" -o out >console 2>&1 || rc=$?
+		in_full "$PWD/area" "$k" sos-reconcile --config alc.json --now "$NOW" -o area/out >console 2>&1 || rc=$?
 		((rc == 9)) || fail "full after $k opens: exit $rc, not 9"
-		grep -qxF "sos-reconcile: error: cannot write in the output directory '$PWD/out'; check free space on its disk" console ||
+		grep -qxF "sos-reconcile: error: cannot write in the output directory '$PWD/area/out'; check free space on its disk" console ||
 			fail "full after $k opens: no message naming the directory"
 		for f in report.txt report.json manifest.json discrepancies.ndjson; do
-			[[ ! -s out/$f ]] || fail "full after $k opens: out/$f was published (exit $rc)"
+			[[ ! -s area/out/$f ]] || fail "full after $k opens: area/out/$f was published (exit $rc)"
 		done
 	done
 }

@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int fileio_read_all(const char *path, struct buf *b)
 {
@@ -31,4 +34,67 @@ int fileio_read_all(const char *path, struct buf *b)
 		return -1;
 	}
 	return 0;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 5);
+	if (!tmp)
+		return -1;
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp", 5);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	const char *p = data;
+	size_t left = len;
+	int err = 0;
+	while (left && !err) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno != EINTR)
+			err = errno;
+		else if (w > 0) {
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	if (!err && fsync(fd) < 0)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		free(tmp);
+		errno = err;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int fileio_exchange_dirs(const char *a, const char *b)
+{
+	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+	char aside[4096];
+	if (snprintf(aside, sizeof aside, "%s.old.%ld", b, (long)getpid()) >= (int)sizeof aside) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (rename(b, aside) < 0)
+		return -1;
+	if (rename(a, b) < 0) {
+		int e = errno;
+		rename(aside, b);
+		errno = e;
+		return -1;
+	}
+	return rename(aside, a);
 }

@@ -1,6 +1,7 @@
 /*
- * fileio.h - whole-file reads with a cap, for the small documents the
- * stages read at start (the configuration, a mapping, a report, a secret).
+ * fileio.h - whole files: reads with a cap, for the small documents the
+ * stages read at start (the configuration, a mapping, a report, a secret),
+ * and writes that land whole or not at all, for the evidence.
  *
  * The cap is the buffer's (buf.h): a file larger than it is refused, never
  * read in part.  Messages are the caller's, because each names its own
@@ -8,6 +9,8 @@
  */
 #ifndef SOSR_FILEIO_H
 #define SOSR_FILEIO_H
+
+#include <stddef.h>
 
 struct buf;
 
@@ -17,5 +20,18 @@ struct buf;
  * to wipe or free).  A caller that reads a secret reserves the whole cap in
  * B first (buf_reserve), so that no copy is left behind by a reallocation. */
 int fileio_read_all(const char *path, struct buf *b);
+
+/* Write LEN bytes of DATA to PATH as a whole: into PATH.tmp, flushed to
+ * the disk (fsync), then renamed over PATH, so that PATH is the old file
+ * or the new one, never a part.  0, or -1 with errno set (PATH.tmp is then
+ * removed). */
+int fileio_write_atomic(const char *path, const void *data, size_t len);
+
+/* Swap the directories A and B in one step (renameat2 RENAME_EXCHANGE):
+ * a reader of B sees its old contents or A's, never a mix.  Where the file
+ * system cannot exchange, B is renamed aside (to B.old.PID), A to B, and
+ * the old one back to A: a reader sees B's old contents, no B for an
+ * instant, or A's.  0, or -1 with errno set and nothing moved. */
+int fileio_exchange_dirs(const char *a, const char *b);
 
 #endif

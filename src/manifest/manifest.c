@@ -59,14 +59,17 @@ static const char usage_text[] =
 "      --alert STATUS      delivered, failed, not-configured or not-needed\n"
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
+"      --publish DIR       write the manifest into RUN_DIR (whole, flushed to\n"
+"                          the disk), then swap RUN_DIR with DIR in one step:\n"
+"                          DIR holds the whole run, or what it held before\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
 "Exit status:\n"
-"  0   the manifest was written\n"
+"  0   the manifest was written (and the run published)\n"
 "  2   usage error\n"
 "  7   a stages or failures file that is not in its format\n"
-"  9   cannot read a file of the run or write the manifest\n"
+"  9   cannot read a file of the run, write the manifest or publish\n"
 "  10  internal error\n";
 
 static struct json_object *str_or_null(const char *s)
@@ -284,7 +287,7 @@ int main(int argc, char **argv)
 	err_init(argv[0]);
 	out_init();
 	enum { O_CONFIG = 256, O_C_CODE, O_STARTED, O_FINISHED, O_STATUS, O_VERDICT, O_EXIT,
-	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO };
+	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_PUBLISH };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "c-code", required_argument, NULL, O_C_CODE },
@@ -299,6 +302,7 @@ int main(int argc, char **argv)
 		{ "alert", required_argument, NULL, O_ALERT },
 		{ "alert-detail", required_argument, NULL, O_ALERT_DETAIL },
 		{ "demo", no_argument, NULL, O_DEMO },
+		{ "publish", required_argument, NULL, O_PUBLISH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -306,6 +310,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *c_code = NULL, *started = NULL, *finished = NULL;
 	const char *status = "incomplete", *verdict = "incomplete", *stages_path = NULL;
 	const char *failures_path = NULL, *alert = "not-configured", *alert_detail = NULL;
+	const char *publish = NULL;
 	int exit_code = SOSR_EXIT_INTERNAL, demo = 0, sl_complete = 0, sos_complete = 0, ch;
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -339,6 +344,7 @@ int main(int argc, char **argv)
 		case O_ALERT: alert = optarg; break;
 		case O_ALERT_DETAIL: alert_detail = optarg; break;
 		case O_DEMO: demo = 1; break;
+		case O_PUBLISH: publish = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -403,7 +409,20 @@ int main(int argc, char **argv)
 	struct buf out = BUF_INIT(0);
 	if (jsonw_pretty(&out, m) < 0 || buf_addch(&out, '\n') < 0)
 		sosr_die(SOSR_EXIT_INTERNAL, "cannot format the manifest");
-	out_write(stdout, out.data, out.len, "standard output");
+	if (publish) {
+		/* The manifest is the last file of the run; the swap makes the
+		 * whole run visible at once, or nothing of it. */
+		struct buf path = BUF_INIT(0);
+		buf_printf(&path, "%s/manifest.json", root);
+		if (fileio_write_atomic(path.data, out.data, out.len) < 0)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot write the manifest '%s'; check free space", path.data);
+		if (fileio_exchange_dirs(root, publish) < 0)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot publish the run into '%s' (from '%s'); check that both "
+				       "are on one file system and writable", publish, root);
+		buf_free(&path);
+	} else {
+		out_write(stdout, out.data, out.len, "standard output");
+	}
 	out_close_stdout();
 	buf_free(&out);
 	json_object_put(m);
