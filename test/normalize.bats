@@ -231,10 +231,10 @@ raw() {
 	assert_output --partial "nonexistent.json: (file): cannot read it: No such file or directory; check the mapping file"
 }
 
-@test "a mapping that points at an object is invalid data naming the field" {
+@test "a mapping that points at an object makes the record unidentified, naming the field" {
 	raw sos device '{"hostname":{"name":"a"}}' >in
-	run -7 sosr-normalize in
-	assert_output "sosr-normalize: error: in:1: field 'hostname' of a sos device record is not a string or number; check the mapping (--map) for sos.device.hostname"
+	run -0 sosr-normalize in
+	assert_output '{"key":"unidentified/sos/device/line/1","kind":"unidentified","reason":"field '"'hostname'"' is an object, not a string or number (mapping sos.device.hostname)","source":"sos","c_code":"ALC","raw_type":"device"}'
 }
 
 # bad_input MESSAGE [ARGS...]: the input in file 'in' is refused with exit 7, the message

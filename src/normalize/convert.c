@@ -77,9 +77,11 @@ static int is_space(char ch)
 }
 
 /* The scalar O as text, trimmed of surrounding white space.  1 when there
- * is a non-empty value, 0 when absent/null/empty, -1 when O is an object,
- * array or boolean (a mapping that points at the wrong thing). */
-static int scalar(struct json_object *o, struct val *v)
+ * is a non-empty value, 0 when absent/null/empty, -1 when it is no value
+ * this tool can read exactly (an object, array or boolean, a number that
+ * is not whole, a whole number beyond 64 bits, which json-c saturates),
+ * with *WHY saying which. */
+static int scalar(struct json_object *o, struct val *v, const char **why)
 {
 	if (!o)
 		return 0;
@@ -88,23 +90,46 @@ static int scalar(struct json_object *o, struct val *v)
 		v->s = json_object_get_string(o);
 		v->len = (size_t)json_object_get_string_len(o);
 		break;
-	case json_type_int:
-		v->len = fmt_i64(json_object_get_int64(o), v->num);
+	case json_type_int: {
+		/* Ids above 2^63 are exact as unsigned; json-c saturates what
+		 * is above 2^64 - 1 to that value, so it is refused: two ids
+		 * must never become one key. */
+		int64_t i = json_object_get_int64(o);
+		if (i == INT64_MAX && json_object_get_uint64(o) != (uint64_t)INT64_MAX) {
+			uint64_t u = json_object_get_uint64(o);
+			if (u == UINT64_MAX) {
+				*why = "a whole number beyond 64 bits, which cannot be read exactly";
+				return -1;
+			}
+			v->len = (size_t)snprintf(v->num, sizeof v->num, "%" PRIu64, u);
+		} else {
+			v->len = fmt_i64(i, v->num);
+		}
 		v->s = v->num;
 		break;
+	}
 	case json_type_double: {
 		double d = json_object_get_double(o);
 		/* a whole number in int64's range only: casting anything else
 		 * (1e400 is inf to json-c, NaN) is undefined behaviour */
-		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d)
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d) {
+			*why = "a number that is not a whole number";
 			return -1;
+		}
 		v->len = fmt_i64((int64_t)d, v->num);
 		v->s = v->num;
 		break;
 	}
 	case json_type_null:
 		return 0;
+	case json_type_boolean:
+		*why = "a boolean, not a string or number";
+		return -1;
+	case json_type_object:
+		*why = "an object, not a string or number";
+		return -1;
 	default:
+		*why = "an array, not a string or number";
 		return -1;
 	}
 	while (v->len && is_space(v->s[0])) {
@@ -116,17 +141,18 @@ static int scalar(struct json_object *o, struct val *v)
 	return v->len > 0;
 }
 
-/* Read field F; 1 present, 0 absent, -1 error (reported in c). */
+/* Read field F: 1 present, 0 absent, -1 when the record's value cannot
+ * be read (c->reason says why: the record becomes unidentified, the
+ * stream goes on). */
 static int field(const struct nopts *o, struct conv *c, enum profile p, enum mfield f,
 		 struct json_object *data, struct val *v)
 {
-	int r = scalar(map_get(&o->map, p, f, data), v);
+	const char *why = NULL;
+	int r = scalar(map_get(&o->map, p, f, data), v, &why);
 	if (r < 0)
-		return fail(c, SOSR_EXIT_DATA,
-			    "field '%s' of a %s %s record is not a string or number; "
-			    "check the mapping (--map) for %s.%s.%s",
-			    mfield_names[f], map_source_name(map_profile_source(p)), map_profile_type(p),
-			    map_source_name(map_profile_source(p)), map_profile_type(p), mfield_names[f]);
+		snprintf(c->reason, sizeof c->reason, "field '%s' is %s (mapping %s.%s.%s)",
+			 mfield_names[f], why, map_source_name(map_profile_source(p)), map_profile_type(p),
+			 mfield_names[f]);
 	return r;
 }
 
@@ -286,9 +312,11 @@ static int put_provenance(struct conv *c, enum source src, struct json_object *r
 	if (PUT_STR(out, "source", map_source_name(src), strlen(map_source_name(src))) < 0)
 		return -1;
 	if (json_object_object_get_ex(root, pname, &po)) {
-		int r = scalar(po, &pv);
+		const char *why;
+		int r = scalar(po, &pv, &why);
 		if (r < 0)
-			return fail(c, SOSR_EXIT_DATA, "member '%s' is not a string or number", pname);
+			return fail(c, SOSR_EXIT_DATA, "member '%s' is %s; check that the input is raw "
+				    "records of sosr-fetch-*", pname, why);
 		if (r > 0 && jsonw_field_str(out, 0, pname, pv.s, pv.len) < 0)
 			return -1;
 	}
@@ -337,14 +365,18 @@ static int put_opt(struct buf *out, const char *name, const struct val *v, int h
 	return has ? jsonw_field_str(out, 0, name, v->s, v->len) : 0;
 }
 
-/* Read a field or return -1 from the caller on error. */
-#define GET(f, v) int has_##v = field(o, c, p, f, data, &v); if (has_##v < 0) return -1
+/* Read a field; a value that cannot be read makes the record unidentified
+ * (the id is named when it was read). */
+#define GET(f, v) int has_##v = field(o, c, p, f, data, &v); \
+	if (has_##v < 0) return unidentified(c, src, p, root, &id, has_id > 0, lineno, c->reason)
 
 static int device(const struct nopts *o, struct conv *c, enum profile p, enum source src,
 		  struct json_object *root, struct json_object *data, unsigned long lineno)
 {
 	struct val id, fq, host, dom, pip, pub, dc, serial, dtype, status, power, created, app, env, upd;
-	GET(MF_ID, id);
+	int has_id = field(o, c, p, MF_ID, data, &id);
+	if (has_id < 0)
+		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
 	GET(MF_FQDN, fq);
 	GET(MF_HOSTNAME, host);
 	GET(MF_DOMAIN, dom);
@@ -361,9 +393,11 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 		too_long = 1;
 	if (has_fq && set_lower_name(bf, fq.s, fq.len) < 0)
 		too_long = 1;
-	if (too_long)
-		return fail(c, SOSR_EXIT_DATA, "hostname, domain or FQDN longer than %u bytes",
-			    NAME_MAX_LEN);
+	if (too_long) {
+		snprintf(c->reason, sizeof c->reason, "hostname, domain or FQDN longer than %u bytes",
+			 NAME_MAX_LEN);
+		return unidentified(c, src, p, root, &id, has_id, lineno, c->reason);
+	}
 	if (bh->len && memchr(bh->data, '.', bh->len)) {
 		if (!bf->len && buf_add(bf, bh->data, bh->len) < 0)
 			too_long = 1;
@@ -393,8 +427,10 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 		    (dot && !bd->len && buf_add(bd, dot + 1, bf->len - hl - 1) < 0))
 			too_long = 1;
 	}
-	if (too_long)
-		return fail(c, SOSR_EXIT_DATA, "FQDN longer than %u bytes", NAME_MAX_LEN);
+	if (too_long) {
+		snprintf(c->reason, sizeof c->reason, "FQDN longer than %u bytes", NAME_MAX_LEN);
+		return unidentified(c, src, p, root, &id, has_id, lineno, c->reason);
+	}
 	if (o->key_by_id ? !has_id : !bf->len)
 		return unidentified(c, src, p, root, &id, has_id, lineno,
 				    o->key_by_id ? "no id" : "no hostname");
@@ -456,7 +492,9 @@ static int vlan(const struct nopts *o, struct conv *c, enum profile p, enum sour
 		struct json_object *root, struct json_object *data, unsigned long lineno)
 {
 	struct val id, num, router, dc, space, name, zone;
-	GET(MF_ID, id);
+	int has_id = field(o, c, p, MF_ID, data, &id);
+	if (has_id < 0)
+		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
 	GET(MF_NUMBER, num);
 	GET(MF_ROUTER, router);
 	if (!has_num)
@@ -475,8 +513,10 @@ static int vlan(const struct nopts *o, struct conv *c, enum profile p, enum sour
 	GET(MF_NAME, name);
 	GET(MF_SCAN_ZONE, zone);
 	struct buf *br = &c->name[0];
-	if (set_lower_name(br, router.s, router.len) < 0)
-		return fail(c, SOSR_EXIT_DATA, "router name longer than %u bytes", NAME_MAX_LEN);
+	if (set_lower_name(br, router.s, router.len) < 0) {
+		snprintf(c->reason, sizeof c->reason, "router name longer than %u bytes", NAME_MAX_LEN);
+		return unidentified(c, src, p, root, &id, has_id, lineno, c->reason);
+	}
 	struct buf *out = &c->out, *kb = &c->key;
 	buf_reset(kb);
 	if (buf_add(kb, "vlan/", 5) < 0 || buf_add(kb, br->data, br->len) < 0 ||
@@ -553,8 +593,15 @@ int convert(const struct nopts *o, struct conv *c, const char *line, size_t len,
 		ret = vlan(o, c, (enum profile)p, (enum source)src, root, data, lineno);
 	else
 		ret = device(o, c, (enum profile)p, (enum source)src, root, data, lineno);
-	if (ret < 0 && c->err_code == 0)
-		fail(c, SOSR_EXIT_DATA, "canonical record longer than the cap of %u bytes", CANON_MAX_LINE);
+	if (ret < 0 && c->err_code == 0) {
+		/* a value too long for the canonical line: the record is
+		 * unidentified, the stream goes on */
+		struct val none;
+		memset(&none, 0, sizeof none);
+		snprintf(c->reason, sizeof c->reason, "a value makes the record longer than the "
+			 "canonical cap of %u bytes", CANON_MAX_LINE);
+		ret = unidentified(c, (enum source)src, (enum profile)p, root, &none, 0, lineno, c->reason);
+	}
 out:
 	json_object_put(root);
 	return ret;

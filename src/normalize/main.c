@@ -36,7 +36,8 @@ static const char usage_text[] =
 "Read raw inventory records (NDJSON, docs/FORMATS.md section 1) from FILE\n"
 "or standard input (FILE absent or '-'), write canonical records (section 2)\n"
 "sorted by key on standard output.  Records that cannot be keyed become\n"
-"'unidentified' records; nothing is dropped.\n"
+"'unidentified' records, with the reason; nothing is dropped.  Only input\n"
+"that is not NDJSON is an error.\n"
 "\n"
 "Options:\n"
 "  --config FILE          the job's configuration: its \"normalize\" section\n"
@@ -51,6 +52,8 @@ static const char usage_text[] =
 "  --device-key KEY       fqdn (default) or id: key devices by FQDN or by the\n"
 "                         SoftLayer id (SOS softlayer_id)\n"
 "  --threads N            conversion threads, 1..16 (default 2)\n"
+"  --name NAME            the input's name in messages (FILE:LINE), for a\n"
+"                         stream read from a pipe (the driver: raw/sos.ndjson)\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -297,9 +300,10 @@ static void enqueue(struct chunk *ch)
 
 int main(int argc, char **argv)
 {
-	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS, O_CONFIG };
+	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS, O_CONFIG, O_NAME };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "name", required_argument, NULL, O_NAME },
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "map", required_argument, NULL, O_MAP },
 		{ "print-map", no_argument, NULL, O_PRINT_MAP },
@@ -311,7 +315,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct nopts o;
-	const char *map_path = NULL, *config_path = NULL;
+	const char *map_path = NULL, *config_path = NULL, *name = NULL;
 	char *domains[CONFIG_MAX_DOMAINS];
 	int nthreads = 2, print_map = 0, ch;
 
@@ -323,6 +327,9 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case O_CONFIG:
 			config_path = optarg;
+			break;
+		case O_NAME:
+			name = optarg;
 			break;
 		case O_SOURCE:
 			if (strcmp(optarg, "softlayer") == 0)
@@ -392,6 +399,8 @@ int main(int argc, char **argv)
 	struct ndjson_reader r;
 	if (ndjson_open(&r, argc == 1 ? argv[0] : "-", 0) < 0)
 		sosr_die(r.err_code, "cannot read '%s': %s; check the path", argv[0], r.err);
+	if (name)
+		r.name = o.input_name = name;
 
 	Q.o = &o;
 	struct worker *workers = xcalloc((size_t)nthreads, sizeof *workers);

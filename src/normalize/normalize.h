@@ -34,6 +34,7 @@ struct conv {
 	struct buf name[3];        /* fqdn, hostname, domain being built */
 	struct buf key;            /* the key before escaping */
 	char err[600];             /* why convert() failed */
+	char reason[300];          /* why a record is unidentified */
 	int err_code;
 	/* timestamps that could not be read (omitted, reported once) */
 	unsigned long bad_time_count, bad_time_line;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Hostile answers and careless operators (issue 10): one bad record, ids
+# beyond 64 bits, the output directory, text from APIs, bounds.  Each test
+# failed before its fix.
+bats_require_minimum_version 1.5.0
+load test_helper
+
+NOW=2026-11-26T06:00:00Z
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+sos_device() { printf '{"source":"sos","c_code":"ALC","type":"device","data":%s}\n' "$1"; }
+sl_hardware() { printf '{"source":"softlayer","account":"659397","type":"hardware","data":%s}\n' "$1"; }
+
+# One record whose identity cannot be read is an unidentified finding with
+# the reason; the stream goes on, and only what is not NDJSON is fatal.
+@test "one bad record: a hostname that is a boolean, an object or too long is unidentified, with the reason" {
+	{
+		sos_device '{"hostname":"web1","domain":"alc.example.com","ip_address":"10.0.0.1"}'
+		sos_device '{"hostname":true,"softlayer_id":42}'
+		sos_device '{"hostname":{"a":1}}'
+		sos_device "{\"hostname\":\"$(head -c 5000 /dev/zero | tr '\0' a)\",\"softlayer_id\":43}"
+		sos_device '{"hostname":"web2","domain":"alc.example.com","ip_address":["10.0.0.2"]}'
+	} >raw.ndjson
+	run -0 --separate-stderr sosr-normalize --source sos raw.ndjson
+	assert_equal "$(jq -r '[.key, .reason // "-"] | join(" | ")' <<<"$output")" "device/web1.alc.example.com | -
+unidentified/sos/device/42 | field 'hostname' is a boolean, not a string or number (mapping sos.device.hostname)
+unidentified/sos/device/43 | hostname, domain or FQDN longer than 4096 bytes
+unidentified/sos/device/line/3 | field 'hostname' is an object, not a string or number (mapping sos.device.hostname)
+unidentified/sos/device/line/5 | field 'private_ip' is an array, not a string or number (mapping sos.device.private_ip)"
+	# a line that is not JSON stays fatal, named as the driver names it
+	printf '{"source":"sos","c_code":"ALC","type":"device","data":{"hostname":"x"}\n' >>raw.ndjson
+	run -7 --separate-stderr sosr-normalize --source sos --name raw/sos.ndjson <raw.ndjson
+	[[ $stderr == "sosr-normalize: error: raw/sos.ndjson:6: "* ]]
+}
+
+@test "ids beyond 2^63 stay exact; beyond 2^64 they are never made one key" {
+	{
+		sl_hardware '{"id":9223372036854775808,"hostname":"a","domain":"x.com"}'
+		sl_hardware '{"id":9223372036854775809,"hostname":"b","domain":"x.com"}'
+		sl_hardware '{"id":18446744073709551616,"hostname":"c","domain":"x.com"}'
+		sl_hardware '{"id":18446744073709551617,"hostname":"d","domain":"x.com"}'
+	} >raw.ndjson
+	run -0 sosr-normalize --source softlayer --device-key id raw.ndjson
+	assert_equal "$(jq -r .key <<<"$output" | tr '\n' ' ')" \
+		"device/id/9223372036854775808 device/id/9223372036854775809 unidentified/softlayer/hardware/line/3 unidentified/softlayer/hardware/line/4 "
+	assert_equal "$(jq -r 'select(.kind == "unidentified") | .reason' <<<"$output" | sort -u)" \
+		"field 'id' is a whole number beyond 64 bits, which cannot be read exactly (mapping softlayer.hardware.id)"
+	# a string id and a number id of the same value are one key; "0101" is not 101
+	{
+		printf '%s\n' '{"source":"sos","c_code":"ALC","type":"device","data":{"softlayer_id":"9223372036854775808","hostname":"a"}}'
+		printf '%s\n' '{"source":"sos","c_code":"ALC","type":"device","data":{"softlayer_id":"0101","hostname":"b"}}'
+	} >sos.ndjson
+	run -0 sosr-normalize --source sos --device-key id sos.ndjson
+	assert_equal "$(jq -r .key <<<"$output" | tr '\n' ' ')" "device/id/0101 device/id/9223372036854775808 "
+}
+
+@test "a failed source keeps what it read as raw/SIDE.partial.ndjson, never diffed; the error names raw/sos.ndjson:LINE" {
+	start_fake_api --seed 7 --accounts 1 --devices 20 --vlans 4 --now "$NOW" --credentials cred.json
+	jq '{c_code: .sos.c_code,
+	     softlayer: {endpoint: .softlayer.endpoint,
+	                 accounts: [.softlayer.accounts[] | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]},
+	     sos: {url: .sos.url, token_env: "SOS_TOKEN"}}' cred.json >alc.json
+	export SL_KEY_1000001 SOS_TOKEN
+	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	SOS_TOKEN=$(jq -r .sos.token cred.json)
+	mkdir stubs
+	printf '#!/bin/sh\nprintf "%%s\\n" %s %s\n' \
+		"'$(sos_device '{"hostname":"a"}')'" "'{\"source\":\"sos\",\"c_code\":\"ALC\",'" >stubs/sosr-fetch-sos
+	chmod +x stubs/sosr-fetch-sos
+	PATH="$PWD/stubs:$PATH" run -7 sos-reconcile --config alc.json --now "$NOW"
+	assert_output --partial "normalize-sos: sosr-normalize: error: raw/sos.ndjson:2: "
+	assert_output --partial "the records read from sos are kept in raw/sos.partial.ndjson for diagnosis"
+	assert_equal "$(wc -l <_output/raw/sos.partial.ndjson)" 2
+	[[ ! -e _output/raw/sos.ndjson && ! -e _output/sos.ndjson && ! -e _output/discrepancies.ndjson ]]
+	assert_equal "$(jq -c '[.files[].path | select(startswith("raw/"))]' _output/manifest.json)" \
+		'["raw/softlayer.ndjson","raw/sos.partial.ndjson"]'
+	assert_equal "$(jq -c '.sources.sos.complete' _output/manifest.json)" false
+}
+
+@test "--output never empties a directory that is not an output directory of sos-reconcile" {
+	mkdir precious
+	echo keep >precious/thesis.tex
+	run -2 sos-reconcile --config "$FIXTURES/driver/alc.json" --output precious
+	assert_output --partial "sos-reconcile: error: '$PWD/precious' is not empty and not an output directory of sos-reconcile (no .sos-reconcile in it); nothing was removed"
+	assert_equal "$(ls -A precious)" thesis.tex
+	# also when the config is missing: the directory is checked first
+	run -2 sos-reconcile --config missing.json --output precious
+	assert_equal "$(ls -A precious)" thesis.tex
+}
