@@ -169,7 +169,7 @@ bad() {
 	run -2 sosr-config --c-code 'A B' flags
 	assert_line --partial "sosr-config: error: --c-code: 'A B' is not a C_Code"
 	run -2 sosr-config --now 2026-11-26T06:00:00Z check good.json
-	assert_line "sosr-config: error: --now, --retries and --retry-wait belong to the flags command"
+	assert_line "sosr-config: error: --now, --retries, --retry-wait and --umask belong to the flags command"
 	run -2 sosr-config lint good.json
 	assert_line "sosr-config: error: 'lint' is not a command; use check, vars or flags"
 	run -2 sosr-config --frobnicate check good.json

@@ -89,3 +89,54 @@ unidentified/sos/device/line/5 | field 'private_ip' is an array, not a string or
 	run -2 sos-reconcile --config missing.json --output precious
 	assert_equal "$(ls -A precious)" thesis.tex
 }
+
+# The simulator with a config for it, its secrets exported.
+sim_job() {
+	start_fake_api --seed 7 --accounts 1 --devices 20 --vlans 4 --now "$NOW" --credentials cred.json "$@"
+	jq '{c_code: .sos.c_code,
+	     softlayer: {endpoint: .softlayer.endpoint,
+	                 accounts: [.softlayer.accounts[] | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]},
+	     sos: {url: .sos.url, token_env: "SOS_TOKEN"}}' cred.json >alc.json
+	export SL_KEY_1000001 SOS_TOKEN
+	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	SOS_TOKEN=$(jq -r .sos.token cred.json)
+}
+
+@test "the output directory or the lock being a symbolic link is refused; the evidence is private (umask)" {
+	sim_job
+	mkdir real
+	ln -s real linked
+	run -2 sos-reconcile --config alc.json --output linked
+	assert_output --partial "sos-reconcile: error: --output: 'linked' is a symbolic link; give the directory it points to"
+	ln -s /tmp/elsewhere ._output.lock
+	run -2 sos-reconcile --config alc.json
+	assert_output --partial "the lock '$PWD/._output.lock' is a symbolic link; remove it"
+	rm ._output.lock
+	run -0 sos-reconcile --config alc.json --now "$NOW"
+	assert_equal "$(stat -c %a _output/report.json _output/raw | tr '\n' ' ')" "640 750 "
+	run -0 sos-reconcile --config alc.json --now "$NOW" --umask 077
+	assert_equal "$(stat -c %a _output/report.json)" 600
+	run -2 sos-reconcile --config alc.json --umask 0777
+	assert_output --partial "--umask: '0777' is not an octal mask that lets the owner read and write"
+}
+
+@test "a stale lock is named with the process holding it; stages orphaned by a killed run do not hold it" {
+	sim_job --fault latency:1s
+	flock -o ._output.lock sleep 30 3>&- &
+	local holder=$!
+	sleep 0.2
+	run -2 sos-reconcile --config alc.json
+	assert_output --regexp "another sos-reconcile run is using '$PWD/_output' \(process [0-9]+ \(flock -o ._output.lock sleep 30\)\); wait for it"
+	kill "$holder"
+	wait "$holder" || true
+	# a run killed mid-fetch leaves its stages running: the next run starts
+	sos-reconcile --config alc.json --now "$NOW" >killed.out 2>&1 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		grep -qs 'fetching both inventories' ._output.run.*/run.log && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	run -0 sos-reconcile --config alc.json --now "$NOW" --retries 0
+}

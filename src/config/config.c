@@ -36,6 +36,7 @@ static const char usage_text[] =
 "Usage: sosr-config check [--c-code CODE] FILE\n"
 "       sosr-config vars [--c-code CODE] FILE\n"
 "       sosr-config flags [--c-code CODE] [--now TIME] [--retries N] [--retry-wait S]\n"
+"                         [--umask MODE]\n"
 "Check the configuration FILE of a C_Code job (docs/CONFIG.md) as every\n"
 "stage reads it, without touching the network.\n"
 "\n"
@@ -51,6 +52,7 @@ static const char usage_text[] =
 "      --now TIME          flags: an RFC 3339 time\n"
 "      --retries N         flags: retries, 0..20\n"
 "      --retry-wait S      flags: a duration like 0.5s\n"
+"      --umask MODE        flags: an octal file mode mask like 027\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
@@ -140,12 +142,13 @@ int main(int argc, char **argv)
 {
 	err_init(argv[0]);
 	out_init();
-	enum { O_C_CODE = 256, O_NOW, O_RETRIES, O_RETRY_WAIT };
+	enum { O_C_CODE = 256, O_NOW, O_RETRIES, O_RETRY_WAIT, O_UMASK };
 	static const struct option longopts[] = {
 		{ "c-code", required_argument, NULL, O_C_CODE },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "retry-wait", required_argument, NULL, O_RETRY_WAIT },
+		{ "umask", required_argument, NULL, O_UMASK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -173,6 +176,17 @@ int main(int argc, char **argv)
 			fetchopt_parse(FETCHOPT_RETRY_WAIT, optarg, &fo);
 			have_run_flags = 1;
 			break;
+		case O_UMASK: {
+			/* octal, and the owner keeps reading and writing what
+			 * the run writes */
+			char *end;
+			long m = strtol(optarg, &end, 8);
+			if (!*optarg || *end || m < 0 || m > 0777 || (m & 0600))
+				sosr_usage_error("--umask: '%s' is not an octal mask that lets the owner read and "
+						 "write (like 027 or 077)", optarg);
+			have_run_flags = 1;
+			break;
+		}
 		case 'h':
 			cli_help(usage_text);
 		case 'V':
@@ -194,7 +208,7 @@ int main(int argc, char **argv)
 	if (!vars && strcmp(cmd, "check") != 0)
 		sosr_usage_error("'%s' is not a command; use check, vars or flags", cmd);
 	if (have_run_flags)
-		sosr_usage_error("--now, --retries and --retry-wait belong to the flags command");
+		sosr_usage_error("--now, --retries, --retry-wait and --umask belong to the flags command");
 	if (argc != 2)
 		sosr_usage_error("%s: expected one FILE, the job's configuration", cmd);
 
