@@ -140,3 +140,21 @@ sim_job() {
 	wait "$pid" || true
 	run -0 sos-reconcile --config alc.json --now "$NOW" --retries 0
 }
+
+@test "every duration has an upper bound; the report states the grace in use" {
+	run -2 sosr-diff --grace 400d /dev/null /dev/null
+	assert_output --partial "sosr-diff: error: --grace: '400d' is more than 30d, the most it takes"
+	jq -n '{diff: {grace: "31d"}}' >g.json
+	run -2 sosr-diff --config g.json /dev/null /dev/null
+	assert_output --partial "g.json: diff.grace: more than 30d, the most it takes"
+	run -2 sosr-fetch-sos --c-code ALC --url http://127.0.0.1:1 --timeout 2h
+	assert_output --partial "--timeout: '2h' is more than 1h, the most it takes"
+	run -2 sosr-fetch-softlayer --budget 2d
+	assert_output --partial "--budget: '2d' is more than 1d, the most it takes"
+	run -2 sosr-alert --pagerduty --timeout 1h report.json
+	assert_output --partial "--timeout: '1h' is more than 10m, the most it takes"
+	# the grace in use is in the report, also when it is not whole hours
+	sosr-diff --grace 90m /dev/null /dev/null >d.ndjson
+	run -0 sosr-render d.ndjson
+	assert_line 'Grace      1.5 hours for new devices to appear in SOS'
+}

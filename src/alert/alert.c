@@ -638,9 +638,9 @@ int main(int argc, char **argv)
 				sosr_usage_error("--source: empty");
 			source = optarg;
 			break;
-		case OPT_TIMEOUT: ho.timeout = cli_duration(optarg, "--timeout"); break;
+		case OPT_TIMEOUT: ho.timeout = cli_duration(optarg, 600, "--timeout"); break;
 		case OPT_RETRIES: ho.retries = (int)cli_number(optarg, 0, HTTP_MAX_RETRIES, "--retries"); break;
-		case OPT_BUDGET: ho.budget = cli_duration(optarg, "--budget"); break;
+		case OPT_BUDGET: ho.budget = cli_duration(optarg, 3600, "--budget"); break;
 		case OPT_DRY_RUN: dry = 1; break;
 		case OPT_CONFIG: config_path = optarg; break;
 		case OPT_SUMMARY: summary_path = optarg; break;

@@ -574,7 +574,7 @@ int main(int argc, char **argv)
 			have_compare[kind_from_name(optarg, strcspn(optarg, ":"))] = 1;
 			break;
 		case O_GRACE:
-			D.grace = cli_duration(optarg, "--grace");
+			D.grace = cli_duration(optarg, CONFIG_MAX_GRACE, "--grace");
 			have_grace = 1;
 			break;
 		case O_NOW:

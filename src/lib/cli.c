@@ -93,7 +93,7 @@ int cli_parse_duration(const char *s, double *out)
 	return 0;
 }
 
-double cli_duration(const char *s, const char *opt)
+double cli_duration(const char *s, double max, const char *opt)
 {
 	double v;
 	int rc = cli_parse_duration(s, &v);
@@ -101,5 +101,16 @@ double cli_duration(const char *s, const char *opt)
 		sosr_usage_error("%s: '%s' has an unknown unit (use ms, s, m, h or d)", opt, s);
 	if (rc < 0)
 		sosr_usage_error("%s: '%s' is not a duration (like 30s, 250ms, 48h)", opt, s);
+	if (v > max) {
+		/* the bound in the largest unit it is whole in */
+		static const struct { double secs; const char *unit; } units[] = {
+			{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+		};
+		size_t u = 0;
+		while (u + 1 < sizeof units / sizeof *units && fmod(max, units[u].secs) != 0)
+			u++;
+		sosr_usage_error("%s: '%s' is more than %g%s, the most it takes", opt, s,
+				 max / units[u].secs, units[u].unit);
+	}
 	return v;
 }

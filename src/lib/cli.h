@@ -41,9 +41,10 @@ long long cli_number(const char *s, long long min, long long max, const char *op
  * 2026-11-26T06:00:00Z"). */
 long long cli_time(const char *s, const char *opt);
 /* Non-negative decimal number of seconds, with an optional unit suffix
- * ms, s, m, h, d ("1.5s", "48h", "250ms"); returns seconds, usage error
- * naming OPT otherwise. */
-double cli_duration(const char *s, const char *opt);
+ * ms, s, m, h, d ("1.5s", "48h", "250ms"), at most MAX seconds (every
+ * duration has an upper bound: a typo must not make a wait of a year);
+ * returns seconds, usage error naming OPT otherwise. */
+double cli_duration(const char *s, double max, const char *opt);
 /* The same without dying: 0 with *out in seconds, -1 when S is not a
  * number, -2 when its unit is unknown. */
 int cli_parse_duration(const char *s, double *out);

@@ -294,6 +294,8 @@ static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff
 	const char *grace = jd_str(x, o, "diff", "grace", 0);
 	if (grace && cli_parse_duration(grace, &d->grace) < 0)
 		jd_fail(x, "diff.grace", "expected a duration like \"48h\"");
+	if (grace && d->grace > CONFIG_MAX_GRACE)
+		jd_fail(x, "diff.grace", "more than 30d, the most it takes");
 	struct json_object *cmp = jd_obj(x, o, "diff", "compare");
 	if (!cmp)
 		return;

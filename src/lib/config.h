@@ -77,6 +77,10 @@ struct normalize_config {
 	char *map;              /* resolved against the file's directory */
 };
 
+/* A device younger than the grace is pending, not missing: bounded, so a
+ * typo cannot hide a missing machine for a year. */
+#define CONFIG_MAX_GRACE (30 * 86400.0)
+
 struct diff_config {
 	double grace;           /* seconds, -1 unset */
 	char *compare[KIND_N];  /* "private_ip,public_ip" (checked), NULL unset */

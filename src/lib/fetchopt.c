@@ -45,17 +45,17 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 	case 'j': o->concurrency = (long)cli_number(arg, 1, 64, "--concurrency"); break;
 	case 'r': o->rate_limit = (long)cli_number(arg, 1, 1000, "--rate-limit"); break;
 	case 'T':
-		o->timeout = cli_duration(arg, "--timeout");
+		o->timeout = cli_duration(arg, FETCHOPT_MAX_TIMEOUT, "--timeout");
 		if (o->timeout <= 0)
 			sosr_usage_error("--timeout: must be more than 0");
 		break;
 	case FETCHOPT_RETRIES: o->retries = (long)cli_number(arg, 0, HTTP_MAX_RETRIES, "--retries"); break;
-	case FETCHOPT_RETRY_WAIT: o->retry_wait = cli_duration(arg, "--retry-wait"); break;
+	case FETCHOPT_RETRY_WAIT: o->retry_wait = cli_duration(arg, FETCHOPT_MAX_RETRY_WAIT, "--retry-wait"); break;
 	case FETCHOPT_MAX_RESPONSE:
 		o->max_response = cli_number(arg, 1024, 1LL << 32, "--max-response");
 		break;
 	case FETCHOPT_BUDGET:
-		o->budget = cli_duration(arg, "--budget");
+		o->budget = cli_duration(arg, FETCHOPT_MAX_BUDGET, "--budget");
 		if (o->budget <= 0)
 			sosr_usage_error("--budget: must be more than 0");
 		break;

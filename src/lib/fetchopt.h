@@ -23,6 +23,11 @@
 struct http_options;
 struct pager_options;
 
+/* Upper bounds of the durations, seconds. */
+#define FETCHOPT_MAX_TIMEOUT 3600.0     /* one request */
+#define FETCHOPT_MAX_RETRY_WAIT 300.0   /* the first wait before a retry */
+#define FETCHOPT_MAX_BUDGET 86400.0     /* the whole fetch */
+
 struct fetchopt {
 	long page_size;         /* -1: not given */
 	long concurrency;       /* -1: not given */

@@ -339,11 +339,14 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 				  jget_count(m, "device") > 0 ? jget_count(m, "device") : 0,
 				  jget_count(m, "vlan") > 0 ? jget_count(m, "vlan") : 0));
 		emit_buf(out, b, 11);
-		long long grace = jget_count(rep->summary, "grace_hours");
-		if (grace >= 0) {
-			add(b, buf_printf(b, "%-11s%lld hours for new devices to appear in SOS", "Grace", grace));
-			emit_buf(out, b, 11);
-		}
+		/* the grace in use, always: it decides what is missing */
+		struct json_object *g = jget(rep->summary, "grace_hours");
+		if (g && (json_object_is_type(g, json_type_int) || json_object_is_type(g, json_type_double)))
+			add(b, buf_printf(b, "%-11s%g hours for new devices to appear in SOS", "Grace",
+					  json_object_get_double(g)));
+		else
+			add(b, buf_printf(b, "%-11sunknown (the summary does not say it)", "Grace"));
+		emit_buf(out, b, 11);
 	}
 	if (run->alert_status) {
 		add(b, buf_printf(b, "%-11s", "Alert"));

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		long long lo = strtoll(argv[3], NULL, 10), hi = strtoll(argv[4], NULL, 10);
 		printf("%lld\n", cli_number(argv[2], lo, hi, "--number"));
 	} else if (strcmp(cmd, "duration") == 0 && argc == 3) {
-		printf("%g\n", cli_duration(argv[2], "--duration"));
+		printf("%g\n", cli_duration(argv[2], 86400 * 365.0, "--duration"));
 	} else if (strcmp(cmd, "jsonw") == 0 && argc == 3) {
 		struct buf b = BUF_INIT(0);
 		jsonw_str(&b, argv[2], strlen(argv[2]));
