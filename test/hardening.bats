@@ -158,3 +158,28 @@ sim_job() {
 	run -0 sosr-render d.ndjson
 	assert_line 'Grace      1.5 hours for new devices to appear in SOS'
 }
+
+@test "PagerDuty's summary states the class's total, not the count of the rule that fired" {
+	sosr-render -f json --c-code ALC "$FIXTURES/render/findings.ndjson" >r.json || true
+	jq '.counts.mismatch = {"device": 3, "vlan": 4, "unidentified": 0, "total": 7}
+	    | .verdict.reasons = [{"rule": "mismatch.device", "class": "mismatch", "count": 3, "inventory": 100,
+	                           "threshold": {"count": 1}}]' r.json >report.json
+	run -0 sosr-alert --pagerduty --dry-run report.json
+	assert_equal "$(grep '^pagerduty trigger sos-reconcile/ALC/mismatch ' <<<"$output" | cut -d' ' -f4- |
+		jq -r .payload.summary)" "sos-reconcile ALC: 7 records with fields that differ between SoftLayer and SOS"
+}
+
+@test "the runbook's search of run.log finds every error line and no stage's run: line" {
+	sim_job
+	export SOS_TOKEN=expired
+	run -3 sos-reconcile --config alc.json --now "$NOW"
+	local re
+	re=$(sed -n "s/^    grep -E '\(.*\)' _output\/run.log$/\1/p" "$ROOT/docs/RUNBOOK.md")
+	[[ -n $re ]] || fail "no grep -E line in docs/RUNBOOK.md"
+	# the run: lines of the second rendering quote the error: not found
+	grep -q ': run: .*error: ' _output/run.log
+	run -0 grep -E "$re" _output/run.log
+	refute_output --partial ': run: '
+	assert_line --partial 'fetch-sos: sosr-fetch-sos: error: HTTP 401 from SOS for C_Code ALC'
+	assert_line --partial 'sos-reconcile: error: the run is INCOMPLETE (exit 3)'
+}

@@ -274,7 +274,8 @@ static void build_pagerduty(struct alert *a, const struct target *t)
 		const char *cls = finding_type_names[i];
 		struct json_object *r = reason_for(a->report, cls);
 		const char *action = r ? "trigger" : "resolve";
-		long long n = r ? jget_count(r, "count") : class_total(a->report, cls);
+		/* the class's total: a rule counts one kind only */
+		long long n = class_total(a->report, cls);
 		buf_reset(&s);
 		buf_printf(&s, "sos-reconcile %s: %lld %s %s", a->c_code, n, n == 1 ? "record" : "records",
 			   finding_type_phrase((enum finding_type)i));
