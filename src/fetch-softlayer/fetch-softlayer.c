@@ -35,6 +35,9 @@
 #define DEFAULT_ENDPOINT "https://api.softlayer.com/rest/v3.1"
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_TIMEOUT 120
+/* SoftLayer sends its rate-limit error as an HTTP 500 with this code: the
+ * engine retries it as it retries a 429 (http.h, rate_limit_marker). */
+#define SL_RATELIMIT_CODE "SoftLayer_Exception_WebService_RateLimitExceeded"
 
 static const char usage_text[] =
 "Usage: sosr-fetch-softlayer [OPTION]...\n"
@@ -182,9 +185,10 @@ static int sl_parse(struct pager_job *job, struct http_request *req, const struc
 }
 
 /* Report the final failure of a request of account A and return the exit
- * code.  WHAT says what the request was for ("hardware"), OFFSET is the
- * page's, or -1 for the account lookup (resolve_accounts); A->id is NULL
- * while the account of credentials without a configuration is looked up. */
+ * code (http_result_exit's).  WHAT says what the request was for
+ * ("hardware"), OFFSET is the page's, or -1 for the account lookup
+ * (resolve_accounts); A->id is NULL while the account of credentials
+ * without a configuration is looked up. */
 static int sl_report(const struct account *a, const char *what, long long offset,
 		     struct http_request *req, const struct http_response *resp)
 {
@@ -202,26 +206,22 @@ static int sl_report(const struct account *a, const char *what, long long offset
 			snprintf(apimsg, sizeof apimsg, ": %.200s (%.100s)", em, ec);
 		json_object_put(o);
 	}
-	int code;
 	switch (resp->result) {
 	case HTTP_E_AUTH:
 		sosr_error("HTTP %ld from SoftLayer for %s on %s%s: the credentials were rejected; "
 			   "check %s API key (%s) and user name%s%s%s", resp->status, who, url, apimsg,
 			   a->id ? "that account's" : "the", a->secret_name, a->user_name ? " (" : "",
 			   a->user_name ? a->user_name : "", a->user_name ? ")" : "");
-		code = SOSR_EXIT_AUTH;
 		break;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
 		sosr_error("cannot reach SoftLayer for %s on %s: %s; it is the network path to the "
 			   "service (DNS, proxy, firewall): a rerun is the first remedy for a blip",
 			   who, url, resp->detail);
-		code = SOSR_EXIT_NETWORK;
 		break;
 	case HTTP_E_NOTFOUND:
 		sosr_error("HTTP 404 from SoftLayer for %s on %s%s; check the endpoint "
 			   "(--endpoint, softlayer.endpoint)", who, url, apimsg);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_TOOBIG:
 		if (offset >= 0)
@@ -231,13 +231,11 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		else
 			sosr_error("the response of SoftLayer for %s on %s is too large: %s; check the "
 				   "endpoint, or use a larger --max-response", who, url, resp->detail);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_REDIRECT:
 		sosr_error("SoftLayer redirected the request for %s on %s (%s); redirects are not "
 			   "followed with credentials: set the final URL with --endpoint", who,
 			   url, resp->detail);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
@@ -248,15 +246,13 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		else
 			sosr_error("SoftLayer failed for %s, %s on %s: %s%s; if it persists, check the "
 				   "service status and the endpoint", who, what, url, resp->detail, apimsg);
-		code = SOSR_EXIT_API;
 		break;
 	default:
 		sosr_error("internal error fetching %s on %s: %s", who, url, resp->detail);
-		code = SOSR_EXIT_INTERNAL;
 		break;
 	}
 	free(url);
-	return code;
+	return http_result_exit(resp->result);
 }
 
 static int sl_fail(struct pager_job *job, long long offset, struct http_request *req,
@@ -661,6 +657,7 @@ int main(int argc, char **argv)
 	http_global_init();
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
+	ho.rate_limit_marker = SL_RATELIMIT_CODE;
 
 	struct pager_options po = { 0 };
 	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);

@@ -10,9 +10,10 @@
  * Ownership.  The caller fills a struct http_request with http_request_new()
  * and hands it to http_submit(); from then on the engine owns it, and frees
  * it after the completion callback returns.  Strings given to the request
- * setters are copied.  The response passed to the callback is borrowed: it
- * is valid during the callback only (steal the body with buf_detach if it
- * must live longer).
+ * setters are copied; the strings of struct http_options are borrowed and
+ * must outlive the engine (they are string literals in practice).  The
+ * response passed to the callback is borrowed: it is valid during the
+ * callback only (steal the body with buf_detach if it must live longer).
  *
  * Secrets.  The credential goes in the request's auth header
  * (http_request_set_auth), never in the URL: the URL is printed in messages
@@ -26,8 +27,10 @@
  *
  * Retries.  Retried, up to `retries` times: timeouts, DNS and connection
  * failures, a reset or truncated transfer, 408, 429, 502, 503, 504, and an
- * HTTP 500 whose body carries SoftLayer's rate-limit code
- * (SoftLayer_Exception_WebService_RateLimitExceeded).  Other 5xx, and 2xx
+ * HTTP 500 whose body contains the caller's `rate_limit_marker` (an API's
+ * rate-limit error, which some APIs send as a 500: sosr-fetch-softlayer
+ * sets SoftLayer's SoftLayer_Exception_WebService_RateLimitExceeded); its
+ * detail is then "HTTP 500 <marker>".  The engine knows no API.  Other 5xx, and 2xx
  * responses the caller rejects (http_done returns HTTP_RETRY), are retried
  * only `retries_other` times: they may be deterministic ("too much data").
  * 401, 403, 404 and other 4xx are never retried.  The wait before attempt n
@@ -117,12 +120,14 @@ struct http_options {
 	size_t max_response;    /* bytes of one response body */
 	unsigned long seed;     /* jitter PRNG seed */
 	int verbose;            /* log every attempt and retry on stderr */
-	const char *user_agent;
+	const char *user_agent; /* or NULL: libcurl's none */
+	const char *rate_limit_marker; /* an HTTP 500 whose body contains it is
+	                           a rate limit, retried as a 429; NULL: none */
 };
 
 /* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff
  * 0.5 s capped at 30 s, connect 10 s, timeout 120 s, low speed 60 s,
- * budget 1800 s, 64 MiB. */
+ * budget 1800 s, 64 MiB, no user agent, no rate-limit marker. */
 void http_options_default(struct http_options *o);
 
 /* libcurl's global init; call once at the start of main. */
@@ -171,6 +176,13 @@ unsigned long http_requests(const struct http_engine *e);
 char *http_basic_auth(const char *user, const char *secret);
 /* The text of a result, for messages ("network failure"). */
 const char *http_result_name(enum http_result r);
+/* The exit status (exitcodes.h) of a request that finally failed with R:
+ * SOSR_EXIT_AUTH for HTTP_E_AUTH; SOSR_EXIT_NETWORK for HTTP_E_NETWORK and
+ * HTTP_E_BUDGET; SOSR_EXIT_API for HTTP_E_NOTFOUND, HTTP_E_STATUS,
+ * HTTP_E_BODY, HTTP_E_TOOBIG and HTTP_E_REDIRECT; SOSR_EXIT_INTERNAL for
+ * HTTP_E_INTERNAL, and for HTTP_OK, which is no failure (asking is a bug).
+ * Every fetcher maps results with it; only the wording is the caller's. */
+int http_result_exit(enum http_result r);
 /* S percent-encoded for a query value (RFC 3986 unreserved kept); the
  * caller frees it. */
 char *http_escape(const char *s);

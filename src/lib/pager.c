@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "jsondoc.h"
 #include "output.h"
+#include "timeutil.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SPOOL_MAX_PAGE (256u << 20)     /* one page's lines, re-read from the spool */
@@ -67,13 +67,6 @@ struct ref {
 	long page;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- progress ---- */
 
 static void clear_live(struct pager *p)
@@ -86,7 +79,7 @@ static void live(struct pager *p, int force)
 {
 	if (!p->tty)
 		return;
-	double t = now_s();
+	double t = tu_monotonic();
 	if (!force && t - p->last_progress < 0.2)
 		return;
 	p->last_progress = t;
@@ -103,7 +96,7 @@ static void job_line(struct pager *p, struct pager_job *j)
 	struct job_state *s = j->st;
 	clear_live(p);
 	sosr_info("%s: %lld records in %ld pages, %lu retries%s, %.1fs", j->label, s->kept, s->npages,
-		  s->retries, s->rereads ? " (read again)" : "", now_s() - s->t_start);
+		  s->retries, s->rereads ? " (read again)" : "", tu_monotonic() - s->t_start);
 }
 
 /* ---- failure ---- */
@@ -570,7 +563,7 @@ struct pager_job *pager_add_job(struct pager *p, const char *label, const char *
 int pager_run(struct pager *p)
 {
 	p->e = http_engine_new(&p->ho, on_done, p);
-	p->t0 = now_s();
+	p->t0 = tu_monotonic();
 	for (size_t i = 0; i < p->n_jobs; i++) {
 		p->jobs[i]->st->t_start = p->t0;
 		submit_page(p, i, 0);
@@ -587,7 +580,7 @@ int pager_run(struct pager *p)
 	if (!p->exit_code && !p->o.quiet && p->n_jobs > 1)
 		sosr_info("done: %llu records in %lu pages, %lu requests, %lu retries, %.1fs",
 			  p->records_total, p->pages_total, p->o.prior_requests + http_requests(p->e),
-			  p->o.prior_retries + http_retries(p->e), p->o.prior_seconds + now_s() - p->t0);
+			  p->o.prior_retries + http_retries(p->e), p->o.prior_seconds + tu_monotonic() - p->t0);
 	return p->exit_code;
 }
 
