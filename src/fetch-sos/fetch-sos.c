@@ -300,13 +300,14 @@ int main(int argc, char **argv)
 	 * and named in the message as on the SoftLayer side
 	 * (docs/RELIABILITY.md, the fault matrix). */
 	ho.rate_limit_marker = "SoftLayer_Exception_WebService_RateLimitExceeded";
+	struct http_engine *e = http_engine_new(&ho, NULL, NULL);
 
 	struct pager_options po = { 0 };
 	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
 	po.total_name = s.total_field;
 	po.empty_hint = "check the C_Code";
 	static const struct pager_ops ops = { sos_request, sos_parse, sos_fail };
-	struct pager *p = pager_new(&ho, &po, &ops, &s);
+	struct pager *p = pager_new(e, &po, &ops, &s);
 	for (size_t t = 0; t < 2; t++) {
 		struct buf label = BUF_INIT(0), prefix = BUF_INIT(0);
 		buf_printf(&label, "C_Code %s %ss", s.c_code, type_names[t]);
@@ -320,6 +321,7 @@ int main(int argc, char **argv)
 	}
 	rc = pager_run(p);
 	pager_free(p);
+	http_engine_free(e);
 	secret_free(s.auth);
 	free(s.url);
 	free(s.c_code);

@@ -35,6 +35,8 @@ struct http_request {
 	char *cred;
 	void *user;
 	void (*free_user)(void *);
+	http_done_fn done;              /* or NULL: the engine's */
+	void *done_user;
 
 	/* engine state */
 	CURL *easy;
@@ -152,6 +154,12 @@ void http_request_set_user(struct http_request *r, void *user, void (*free_user)
 }
 
 void *http_request_user(const struct http_request *r) { return r->user; }
+
+void http_request_set_done(struct http_request *r, http_done_fn done, void *user)
+{
+	r->done = done;
+	r->done_user = user;
+}
 const char *http_request_url(const struct http_request *r) { return r->url; }
 
 static void wipe_slist(struct curl_slist *l)
@@ -389,12 +397,24 @@ void http_engine_free(struct http_engine *e)
 	free(e);
 }
 
+const struct http_options *http_engine_options(const struct http_engine *e) { return &e->o; }
 unsigned long http_retries(const struct http_engine *e) { return e->n_retries; }
 unsigned long http_requests(const struct http_engine *e) { return e->n_requests; }
+double http_elapsed(const struct http_engine *e) { return tu_monotonic() - e->t0; }
 void http_abort(struct http_engine *e) { e->aborted = 1; }
+
+/* Hand R's outcome to its callback, or to the engine's. */
+static enum http_verdict call_done(struct http_engine *e, struct http_request *r)
+{
+	if (r->done)
+		return r->done(e, r, &r->resp, r->done_user);
+	return e->done(e, r, &r->resp, e->user);
+}
 
 void http_submit(struct http_engine *e, struct http_request *r)
 {
+	if (!r->done && !e->done)
+		sosr_die(SOSR_EXIT_INTERNAL, "http: a request without a completion callback; this is a bug");
 	r->next = NULL;
 	r->not_before = 0;
 	r->first_start = 0;
@@ -653,7 +673,7 @@ static double start_ready(struct http_engine *e)
 		r->resp.attempts++;
 		if (attempt_setup(e, r) < 0) {
 			r->resp.result = HTTP_E_INTERNAL;
-			e->done(e, r, &r->resp, e->user);
+			call_done(e, r);
 			request_free(r);
 			continue;
 		}
@@ -662,7 +682,7 @@ static double start_ready(struct http_engine *e)
 			snprintf(r->resp.detail, sizeof r->resp.detail,
 				 "cannot start the transfer: %s", curl_multi_strerror(mc));
 			r->resp.result = HTTP_E_INTERNAL;
-			e->done(e, r, &r->resp, e->user);
+			call_done(e, r);
 			request_free(r);
 			continue;
 		}
@@ -811,7 +831,7 @@ static void finish(struct http_engine *e, struct http_request *r)
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
-	e->done(e, r, &r->resp, e->user);
+	call_done(e, r);
 	request_free(r);
 }
 
@@ -854,7 +874,7 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 			log_body(e, r);
 	}
 	if (k == K_DONE && r->resp.result == HTTP_OK) {
-		if (e->done(e, r, &r->resp, e->user) == HTTP_ACCEPT) {
+		if (call_done(e, r) == HTTP_ACCEPT) {
 			request_free(r);
 			return;
 		}

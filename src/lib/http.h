@@ -15,6 +15,19 @@
  * response passed to the callback is borrowed: it is valid during the
  * callback only (steal the body with buf_detach if it must live longer).
  *
+ * Callbacks.  The engine has a default completion callback
+ * (http_engine_new); a request may name its own (http_request_set_done),
+ * so that parts of a program that know nothing of each other share one
+ * engine: sosr-fetch-softlayer's account lookups, then the pager's pages.
+ *
+ * One engine, several runs.  http_run may be called again after it
+ * returned, with new requests submitted in between: the rate limit's record
+ * of recent attempts, the statistics (http_requests, http_retries,
+ * http_elapsed) and the time budget are the engine's, counted from
+ * http_engine_new, so they cover every run.  A run that was aborted
+ * (http_abort, or the budget ran out) leaves the engine aborted: a later
+ * http_run returns at once.
+ *
  * Secrets.  The credential goes in the request's auth header
  * (http_request_set_auth), never in the URL: the URL is printed in messages
  * and the verbose log, the auth header never is (the log shows
@@ -116,7 +129,8 @@ struct http_options {
 	double connect_timeout; /* seconds */
 	double timeout;         /* seconds, one attempt, whole transfer */
 	double low_speed_time;  /* seconds under 1 byte/s that abort an attempt */
-	double budget;          /* seconds for everything; 0 = no budget */
+	double budget;          /* seconds for everything, from http_engine_new
+	                           (every run); 0 = no budget */
 	size_t max_response;    /* bytes of one response body */
 	unsigned long seed;     /* jitter PRNG seed */
 	int verbose;            /* log every attempt and retry on stderr */
@@ -134,8 +148,15 @@ void http_options_default(struct http_options *o);
 void http_global_init(void);
 void http_global_cleanup(void);
 
+/* An engine with options O (copied) and the default completion callback
+ * DONE with USER; DONE may be NULL when every request names its own
+ * (http_request_set_done).  The budget's clock starts now.  Free it with
+ * http_engine_free, which drops what is still queued or in flight. */
 struct http_engine *http_engine_new(const struct http_options *o, http_done_fn done, void *user);
 void http_engine_free(struct http_engine *e);
+/* The engine's options as it applies them (concurrency and rate_burst at
+ * least 1, max_response set). */
+const struct http_options *http_engine_options(const struct http_engine *e);
 
 /* A GET of URL (copied); see the setters below. */
 struct http_request *http_request_new(const char *url);
@@ -153,23 +174,30 @@ void http_request_set_cred(struct http_request *r, const char *cred_id);
  * the engine frees the request, also when it is dropped by an abort. */
 void http_request_set_user(struct http_request *r, void *user, void (*free_user)(void *));
 void *http_request_user(const struct http_request *r);
+/* The completion callback of this request, called with USER instead of
+ * the engine's default callback and its user pointer. */
+void http_request_set_done(struct http_request *r, http_done_fn done, void *user);
 const char *http_request_url(const struct http_request *r);
 /* A response header of the last attempt (name case-insensitive), without
  * leading or trailing blanks, or NULL; valid during the callback. */
 const char *http_request_header(const struct http_request *r, const char *name);
 
-/* Queue a request; the engine owns it from now on. */
+/* Queue a request; the engine owns it from now on.  A request with no
+ * callback on an engine with no default is a bug: the program exits 10. */
 void http_submit(struct http_engine *e, struct http_request *r);
 /* Run until every request is done or the engine is aborted.  0, or -1 on a
- * libcurl multi error (reported). */
+ * libcurl multi error (reported).  May be called again (see above). */
 int http_run(struct http_engine *e);
 /* Stop: http_run returns after the callback in progress; requests still
- * queued or in flight are dropped without a callback. */
+ * queued or in flight are dropped without a callback.  For good: the
+ * engine stays aborted. */
 void http_abort(struct http_engine *e);
 
-/* Statistics, for progress lines. */
+/* Statistics since http_engine_new, every run, for progress lines: retries
+ * scheduled, attempts started, seconds elapsed. */
 unsigned long http_retries(const struct http_engine *e);
 unsigned long http_requests(const struct http_engine *e);
+double http_elapsed(const struct http_engine *e);
 
 /* "Authorization: Basic base64(user:secret)", a string for
  * http_request_set_auth; free it with secret_free(). */
