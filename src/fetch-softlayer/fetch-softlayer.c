@@ -9,7 +9,9 @@
  * that each configured account's credentials belong to it.
  * Every (account, type) is a pager job (src/lib/pager.h): the first page
  * gives SoftLayer-Total-Items, the rest go in parallel through the HTTP
- * engine, sorted by id so that they can be deduped and checked.
+ * engine, sorted by id so that they can be deduped and checked.  The
+ * lookups and the pages share one engine, so one rate limit per
+ * credential, one retry count and one time budget cover the whole fetch.
  */
 #include "buf.h"
 #include "cli.h"
@@ -30,11 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DEFAULT_ENDPOINT "https://api.softlayer.com/rest/v3.1"
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_TIMEOUT 120
+/* SoftLayer sends its rate-limit error as an HTTP 500 with this code: the
+ * engine retries it as it retries a 429 (http.h, rate_limit_marker). */
+#define SL_RATELIMIT_CODE "SoftLayer_Exception_WebService_RateLimitExceeded"
 
 static const char usage_text[] =
 "Usage: sosr-fetch-softlayer [OPTION]...\n"
@@ -90,6 +94,8 @@ static const struct {
 
 struct account {
 	char *id;
+	char *cred;             /* what the rate limit counts against, the
+	                           lookup as the pages (http_request_set_cred) */
 	char *auth;             /* the secret header line */
 	char *secret_name;      /* where the secret came from, for messages */
 	const char *secret_kind; /* "API key" or "token", for messages */
@@ -128,7 +134,7 @@ static struct http_request *sl_request(struct pager_job *job, long long offset, 
 	buf_free(&url);
 	http_request_add_header(r, "Accept: application/json");
 	http_request_set_auth(r, ji->acct->auth);
-	http_request_set_cred(r, ji->acct->id);
+	http_request_set_cred(r, ji->acct->cred);
 	return r;
 }
 
@@ -182,9 +188,10 @@ static int sl_parse(struct pager_job *job, struct http_request *req, const struc
 }
 
 /* Report the final failure of a request of account A and return the exit
- * code.  WHAT says what the request was for ("hardware"), OFFSET is the
- * page's, or -1 for the account lookup (resolve_accounts); A->id is NULL
- * while the account of credentials without a configuration is looked up. */
+ * code (http_result_exit's).  WHAT says what the request was for
+ * ("hardware"), OFFSET is the page's, or -1 for the account lookup
+ * (resolve_accounts); A->id is NULL while the account of credentials
+ * without a configuration is looked up. */
 static int sl_report(const struct account *a, const char *what, long long offset,
 		     struct http_request *req, const struct http_response *resp)
 {
@@ -202,26 +209,22 @@ static int sl_report(const struct account *a, const char *what, long long offset
 			snprintf(apimsg, sizeof apimsg, ": %.200s (%.100s)", em, ec);
 		json_object_put(o);
 	}
-	int code;
 	switch (resp->result) {
 	case HTTP_E_AUTH:
 		sosr_error("HTTP %ld from SoftLayer for %s on %s%s: the credentials were rejected; "
 			   "check %s API key (%s) and user name%s%s%s", resp->status, who, url, apimsg,
 			   a->id ? "that account's" : "the", a->secret_name, a->user_name ? " (" : "",
 			   a->user_name ? a->user_name : "", a->user_name ? ")" : "");
-		code = SOSR_EXIT_AUTH;
 		break;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
 		sosr_error("cannot reach SoftLayer for %s on %s: %s; it is the network path to the "
 			   "service (DNS, proxy, firewall): a rerun is the first remedy for a blip",
 			   who, url, resp->detail);
-		code = SOSR_EXIT_NETWORK;
 		break;
 	case HTTP_E_NOTFOUND:
 		sosr_error("HTTP 404 from SoftLayer for %s on %s%s; check the endpoint "
 			   "(--endpoint, softlayer.endpoint)", who, url, apimsg);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_TOOBIG:
 		if (offset >= 0)
@@ -231,13 +234,11 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		else
 			sosr_error("the response of SoftLayer for %s on %s is too large: %s; check the "
 				   "endpoint, or use a larger --max-response", who, url, resp->detail);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_REDIRECT:
 		sosr_error("SoftLayer redirected the request for %s on %s (%s); redirects are not "
 			   "followed with credentials: set the final URL with --endpoint", who,
 			   url, resp->detail);
-		code = SOSR_EXIT_API;
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
@@ -248,15 +249,13 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		else
 			sosr_error("SoftLayer failed for %s, %s on %s: %s%s; if it persists, check the "
 				   "service status and the endpoint", who, what, url, resp->detail, apimsg);
-		code = SOSR_EXIT_API;
 		break;
 	default:
 		sosr_error("internal error fetching %s on %s: %s", who, url, resp->detail);
-		code = SOSR_EXIT_INTERNAL;
 		break;
 	}
 	free(url);
-	return code;
+	return http_result_exit(resp->result);
 }
 
 static int sl_fail(struct pager_job *job, long long offset, struct http_request *req,
@@ -312,6 +311,7 @@ static void accounts_from_config(struct ctx *c, const struct config *cfg, char *
 			continue;
 		struct account *dst = &c->accts[c->n_accts++];
 		dst->id = xstrdup(a->id);
+		dst->cred = xstrdup(a->id);
 		dst->secret_kind = a->auth == SL_AUTH_BEARER ? "token" : "API key";
 		char *secret = NULL;
 		int rc;
@@ -410,6 +410,9 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		buf_free(&path);
 	}
 	a->id = id ? xstrdup(id) : NULL;
+	/* the id may be known only after the lookup: the rate limit counts
+	 * the one credential by its source, from the first request on */
+	a->cred = xstrdup(a->secret_name);
 	a->secret_kind = "API key";
 }
 
@@ -465,9 +468,9 @@ static enum http_verdict lookup_done(struct http_engine *e, struct http_request 
  * Ask SoftLayer which account each account's credentials belong to
  * (SoftLayer_Account/getObject with mask[id] answers for the account of
  * the credentials; getHardware and the others name no account either, so
- * the key alone decides whose devices are read).  All at once, through an
- * engine with the fetch's options (retries, rate limit per account,
- * timeouts, budget).
+ * the key alone decides whose devices are read).  All at once, through
+ * the fetch's engine E, which the pages use next: its retries, rate limit
+ * per credential, timeouts and budget count the lookups too.
  *
  * Without a configuration (CFG_PATH NULL, one account), the credentials
  * do not say which account they belong to, and every record carries the
@@ -475,18 +478,15 @@ static enum http_verdict lookup_done(struct http_engine *e, struct http_request 
  * the same.  With one, every account's answer must be its configured id:
  * the key of another account in its variable would print that account's
  * devices under this id, and this account's machines would vanish from the
- * evidence.  Returns 0, or the exit code of a failure (reported); PO gets
- * the requests and retries made, for the pager's closing line.
+ * evidence.  Returns 0, or the exit code of a failure (reported).
  */
-static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct http_options *ho,
-			    int quiet, struct pager_options *po)
+static int resolve_accounts(struct ctx *c, const char *cfg_path, struct http_engine *e, int quiet)
 {
 	struct lookups ls = { xcalloc(c->n_accts, sizeof *ls.lk), 0 };
 	char *mask = http_escape("mask[id]");
 	struct buf url = BUF_INIT(0);
 	buf_printf(&url, "%s/SoftLayer_Account/getObject.json?objectMask=%s", c->endpoint, mask);
 	free(mask);
-	struct http_engine *e = http_engine_new(ho, lookup_done, &ls);
 	for (size_t i = 0; i < c->n_accts; i++) {
 		struct account *a = &c->accts[i];
 		ls.lk[i].acct = a;
@@ -494,17 +494,15 @@ static int resolve_accounts(struct ctx *c, const char *cfg_path, const struct ht
 		struct http_request *r = http_request_new(url.data);
 		http_request_add_header(r, "Accept: application/json");
 		http_request_set_auth(r, a->auth);
-		/* counted against the account's rate, as its pages are */
-		http_request_set_cred(r, cfg_path ? a->id : "");
+		/* counted against the credential's rate, as the pages are */
+		http_request_set_cred(r, a->cred);
 		http_request_set_user(r, &ls.lk[i], NULL);
+		http_request_set_done(r, lookup_done, &ls);
 		http_submit(e, r);
 	}
 	char *shown = http_url_for_message(url.data);
 	buf_free(&url);
 	int rc = http_run(e);
-	po->prior_requests = http_requests(e);
-	po->prior_retries = http_retries(e);
-	http_engine_free(e);
 	if (rc < 0)
 		rc = SOSR_EXIT_INTERNAL;
 	else if (ls.rc)
@@ -546,6 +544,7 @@ static void free_accounts(struct ctx *c)
 {
 	for (size_t i = 0; i < c->n_accts; i++) {
 		free(c->accts[i].id);
+		free(c->accts[i].cred);
 		secret_free(c->accts[i].auth);
 		free(c->accts[i].secret_name);
 		free(c->accts[i].user_name);
@@ -661,46 +660,28 @@ int main(int argc, char **argv)
 	http_global_init();
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
+	ho.rate_limit_marker = SL_RATELIMIT_CODE;
+	/* One engine for the whole fetch: the lookups, then the pages. */
+	struct http_engine *e = http_engine_new(&ho, NULL, NULL);
+
+	/* Whose keys are these: one request per account before the pages. */
+	int lrc = resolve_accounts(&c, config_path ? cfg.path : NULL, e, fo.quiet);
+	if (lrc) {
+		http_engine_free(e);
+		free_accounts(&c);
+		free(endpoint);
+		free(sel);
+		config_free(&cfg);
+		http_global_cleanup();
+		exit(lrc);
+	}
 
 	struct pager_options po = { 0 };
 	fetchopt_pager(&fo, DEFAULT_PAGE_SIZE, &po);
-
-	/* Whose keys are these: one request per account before the pages. */
-	{
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int lrc = resolve_accounts(&c, config_path ? cfg.path : NULL, &ho, fo.quiet, &po);
-		if (lrc) {
-			free_accounts(&c);
-			free(endpoint);
-			free(sel);
-			config_free(&cfg);
-			http_global_cleanup();
-			exit(lrc);
-		}
-		/* The lookups' engine is gone with its record of the requests:
-		 * when each credential made one, one request fewer a second
-		 * for the pages keeps the rate within the limit in the first
-		 * second too; after a retry, the window is waited out. */
-		if (ho.rate_limit > 1 && po.prior_retries == 0) {
-			ho.rate_limit--;
-			ho.rate_burst = ho.rate_limit < 10 ? ho.rate_limit : 10;
-		} else {
-			struct timespec ts = { 1, 50000000 };   /* http.c's RATE_WINDOW */
-			nanosleep(&ts, NULL);
-		}
-		/* The budget is for the whole fetch, the lookups included. */
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		po.prior_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		ho.budget -= po.prior_seconds;
-		if (ho.budget < 0.001)
-			ho.budget = 0.001;
-	}
-
 	po.total_name = "SoftLayer-Total-Items";
 	po.empty_hint = "check that the account id and its credentials match";
 	static const struct pager_ops ops = { sl_request, sl_parse, sl_fail };
-	struct pager *p = pager_new(&ho, &po, &ops, &c);
+	struct pager *p = pager_new(e, &po, &ops, &c);
 	struct job_info *infos = xcalloc(c.n_accts * N_TYPES, sizeof *infos);
 	for (size_t i = 0; i < c.n_accts; i++)
 		for (int t = 0; t < N_TYPES; t++) {
@@ -723,6 +704,7 @@ int main(int argc, char **argv)
 		}
 	int rc = pager_run(p);
 	pager_free(p);
+	http_engine_free(e);
 	free(infos);
 	free_accounts(&c);
 	free(endpoint);

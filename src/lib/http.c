@@ -1,7 +1,9 @@
 /* http.c - see http.h */
 #include "http.h"
 #include "err.h"
+#include "exitcodes.h"
 #include "secret.h"
+#include "timeutil.h"
 
 #include <curl/curl.h>
 
@@ -20,7 +22,6 @@
 #define RATE_WINDOW 1.05
 #define MAX_HEADERS 64
 #define MAX_HEADER_BYTES (64u << 10)
-#define RATELIMIT_CODE "SoftLayer_Exception_WebService_RateLimitExceeded"
 
 struct http_request {
 	struct http_request *next;      /* queue link */
@@ -34,6 +35,8 @@ struct http_request {
 	char *cred;
 	void *user;
 	void (*free_user)(void *);
+	http_done_fn done;              /* or NULL: the engine's */
+	void *done_user;
 
 	/* engine state */
 	CURL *easy;
@@ -67,13 +70,6 @@ struct http_engine {
 	unsigned long n_retries, n_requests;
 	char *cainfo;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void http_options_default(struct http_options *o)
 {
@@ -158,6 +154,12 @@ void http_request_set_user(struct http_request *r, void *user, void (*free_user)
 }
 
 void *http_request_user(const struct http_request *r) { return r->user; }
+
+void http_request_set_done(struct http_request *r, http_done_fn done, void *user)
+{
+	r->done = done;
+	r->done_user = user;
+}
 const char *http_request_url(const struct http_request *r) { return r->url; }
 
 static void wipe_slist(struct curl_slist *l)
@@ -228,6 +230,27 @@ const char *http_result_name(enum http_result r)
 	return "unknown";
 }
 
+int http_result_exit(enum http_result r)
+{
+	switch (r) {
+	case HTTP_E_AUTH:
+		return SOSR_EXIT_AUTH;
+	case HTTP_E_NETWORK:
+	case HTTP_E_BUDGET:
+		return SOSR_EXIT_NETWORK;
+	case HTTP_E_NOTFOUND:
+	case HTTP_E_STATUS:
+	case HTTP_E_BODY:
+	case HTTP_E_TOOBIG:
+	case HTTP_E_REDIRECT:
+		return SOSR_EXIT_API;
+	case HTTP_OK:
+	case HTTP_E_INTERNAL:
+		break;
+	}
+	return SOSR_EXIT_INTERNAL;
+}
+
 char *http_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -273,7 +296,7 @@ static void vlog(const struct http_engine *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	sosr_info("http: %.2fs %s", now_s() - e->t0, line);
+	sosr_info("http: %.2fs %s", tu_monotonic() - e->t0, line);
 }
 
 /* ---- base64 for Basic auth ---- */
@@ -334,7 +357,7 @@ struct http_engine *http_engine_new(const struct http_options *o, http_done_fn d
 					 (long)e->o.concurrency);
 	if (mc != CURLM_OK)
 		sosr_warn("http: cannot cap connections: %s", curl_multi_strerror(mc));
-	e->t0 = now_s();
+	e->t0 = tu_monotonic();
 	e->rng = (uint64_t)o->seed * 0x9E3779B97F4A7C15ull + 1;
 	/* libcurl does not read these itself (the curl tool does): honour
 	 * them so that a site CA bundle works the way operators expect. */
@@ -374,12 +397,24 @@ void http_engine_free(struct http_engine *e)
 	free(e);
 }
 
+const struct http_options *http_engine_options(const struct http_engine *e) { return &e->o; }
 unsigned long http_retries(const struct http_engine *e) { return e->n_retries; }
 unsigned long http_requests(const struct http_engine *e) { return e->n_requests; }
+double http_elapsed(const struct http_engine *e) { return tu_monotonic() - e->t0; }
 void http_abort(struct http_engine *e) { e->aborted = 1; }
+
+/* Hand R's outcome to its callback, or to the engine's. */
+static enum http_verdict call_done(struct http_engine *e, struct http_request *r)
+{
+	if (r->done)
+		return r->done(e, r, &r->resp, r->done_user);
+	return e->done(e, r, &r->resp, e->user);
+}
 
 void http_submit(struct http_engine *e, struct http_request *r)
 {
+	if (!r->done && !e->done)
+		sosr_die(SOSR_EXIT_INTERNAL, "http: a request without a completion callback; this is a bug");
 	r->next = NULL;
 	r->not_before = 0;
 	r->first_start = 0;
@@ -612,7 +647,7 @@ static void inflight_del(struct http_engine *e, struct http_request *r)
  * which a waiting one could (0 when none waits). */
 static double start_ready(struct http_engine *e)
 {
-	double now = now_s(), wake = 0;
+	double now = tu_monotonic(), wake = 0;
 	struct http_request **pp = &e->queue, *prev = NULL;
 	while (*pp && e->running < e->o.concurrency && !e->aborted) {
 		struct http_request *r = *pp;
@@ -638,7 +673,7 @@ static double start_ready(struct http_engine *e)
 		r->resp.attempts++;
 		if (attempt_setup(e, r) < 0) {
 			r->resp.result = HTTP_E_INTERNAL;
-			e->done(e, r, &r->resp, e->user);
+			call_done(e, r);
 			request_free(r);
 			continue;
 		}
@@ -647,7 +682,7 @@ static double start_ready(struct http_engine *e)
 			snprintf(r->resp.detail, sizeof r->resp.detail,
 				 "cannot start the transfer: %s", curl_multi_strerror(mc));
 			r->resp.result = HTTP_E_INTERNAL;
-			e->done(e, r, &r->resp, e->user);
+			call_done(e, r);
 			request_free(r);
 			continue;
 		}
@@ -682,8 +717,9 @@ static double retry_after(const struct http_request *r)
 
 enum klass { K_DONE, K_TRANSIENT, K_OTHER };
 
-/* Classify a finished attempt: is it final, or worth another try? */
-static enum klass classify(struct http_request *r, CURLcode cc)
+/* Classify a finished attempt: is it final, or worth another try?  An
+ * HTTP 500 with MARKER (or NULL) in its body is a rate limit. */
+static enum klass classify(struct http_request *r, CURLcode cc, const char *marker)
 {
 	struct http_response *s = &r->resp;
 	s->curl_code = (int)cc;
@@ -740,8 +776,8 @@ static enum klass classify(struct http_request *r, CURLcode cc)
 	s->result = HTTP_E_STATUS;
 	if (st == 408 || st == 429 || st == 502 || st == 503 || st == 504)
 		return K_TRANSIENT;
-	if (st == 500 && r->resp.body.data && strstr(r->resp.body.data, RATELIMIT_CODE)) {
-		snprintf(s->detail, sizeof s->detail, "HTTP 500 %s", RATELIMIT_CODE);
+	if (st == 500 && marker && *marker && r->resp.body.data && strstr(r->resp.body.data, marker)) {
+		snprintf(s->detail, sizeof s->detail, "HTTP 500 %s", marker);
 		return K_TRANSIENT;
 	}
 	if (st >= 500)
@@ -769,7 +805,7 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		wait = ra < e->o.backoff_max ? ra : e->o.backoff_max;
 		honoured = 1;
 	}
-	double now = now_s();
+	double now = tu_monotonic();
 	if (e->o.budget > 0 && now + wait > e->t0 + e->o.budget) {
 		size_t l = strlen(r->resp.detail);
 		snprintf(r->resp.detail + l, sizeof r->resp.detail - l,
@@ -790,12 +826,12 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 
 static void finish(struct http_engine *e, struct http_request *r)
 {
-	r->resp.seconds = now_s() - r->first_start;
+	r->resp.seconds = tu_monotonic() - r->first_start;
 	if (r->easy) {
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
-	e->done(e, r, &r->resp, e->user);
+	call_done(e, r);
 	request_free(r);
 }
 
@@ -826,19 +862,19 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	if (!r)
 		return;
 	inflight_del(e, r);
-	enum klass k = classify(r, cc);
+	enum klass k = classify(r, cc, e->o.rate_limit_marker);
 	if (e->o.verbose) {
 		char *u = http_url_for_message(r->url);
 		const char *what = r->resp.detail[0] ? r->resp.detail : "2xx";
 		vlog(e, "%s %s -> %s%s in %.3fs, %zu bytes", r->method, u,
-		     r->resp.status ? "" : "failed: ", what, now_s() - r->attempt_start,
+		     r->resp.status ? "" : "failed: ", what, tu_monotonic() - r->attempt_start,
 		     r->resp.body.len);
 		free(u);
 		if (r->resp.result != HTTP_OK && r->resp.result != HTTP_E_TOOBIG)
 			log_body(e, r);
 	}
 	if (k == K_DONE && r->resp.result == HTTP_OK) {
-		if (e->done(e, r, &r->resp, e->user) == HTTP_ACCEPT) {
+		if (call_done(e, r) == HTTP_ACCEPT) {
 			request_free(r);
 			return;
 		}
@@ -866,7 +902,7 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 /* Has the engine's total time budget run out? */
 static int budget_spent(const struct http_engine *e)
 {
-	return e->o.budget > 0 && now_s() >= e->t0 + e->o.budget;
+	return e->o.budget > 0 && tu_monotonic() >= e->t0 + e->o.budget;
 }
 
 int http_run(struct http_engine *e)
@@ -889,7 +925,7 @@ int http_run(struct http_engine *e)
 				snprintf(r->resp.detail, sizeof r->resp.detail,
 					 "the time budget of %.0f s ran out", e->o.budget);
 				if (!r->first_start)
-					r->first_start = now_s();
+					r->first_start = tu_monotonic();
 				finish(e, r);
 			}
 			e->aborted = 1;
@@ -921,7 +957,7 @@ int http_run(struct http_engine *e)
 		if (tmo < 0 || tmo > 1000)
 			tmo = 1000;
 		if (wake > 0) {
-			long w = (long)ceil((wake - now_s()) * 1000);
+			long w = (long)ceil((wake - tu_monotonic()) * 1000);
 			if (w < 0)
 				w = 0;
 			if (w < tmo)

@@ -10,9 +10,23 @@
  * Ownership.  The caller fills a struct http_request with http_request_new()
  * and hands it to http_submit(); from then on the engine owns it, and frees
  * it after the completion callback returns.  Strings given to the request
- * setters are copied.  The response passed to the callback is borrowed: it
- * is valid during the callback only (steal the body with buf_detach if it
- * must live longer).
+ * setters are copied; the strings of struct http_options are borrowed and
+ * must outlive the engine (they are string literals in practice).  The
+ * response passed to the callback is borrowed: it is valid during the
+ * callback only (steal the body with buf_detach if it must live longer).
+ *
+ * Callbacks.  The engine has a default completion callback
+ * (http_engine_new); a request may name its own (http_request_set_done),
+ * so that parts of a program that know nothing of each other share one
+ * engine: sosr-fetch-softlayer's account lookups, then the pager's pages.
+ *
+ * One engine, several runs.  http_run may be called again after it
+ * returned, with new requests submitted in between: the rate limit's record
+ * of recent attempts, the statistics (http_requests, http_retries,
+ * http_elapsed) and the time budget are the engine's, counted from
+ * http_engine_new, so they cover every run.  A run that was aborted
+ * (http_abort, or the budget ran out) leaves the engine aborted: a later
+ * http_run returns at once.
  *
  * Secrets.  The credential goes in the request's auth header
  * (http_request_set_auth), never in the URL: the URL is printed in messages
@@ -26,8 +40,10 @@
  *
  * Retries.  Retried, up to `retries` times: timeouts, DNS and connection
  * failures, a reset or truncated transfer, 408, 429, 502, 503, 504, and an
- * HTTP 500 whose body carries SoftLayer's rate-limit code
- * (SoftLayer_Exception_WebService_RateLimitExceeded).  Other 5xx, and 2xx
+ * HTTP 500 whose body contains the caller's `rate_limit_marker` (an API's
+ * rate-limit error, which some APIs send as a 500: sosr-fetch-softlayer
+ * sets SoftLayer's SoftLayer_Exception_WebService_RateLimitExceeded); its
+ * detail is then "HTTP 500 <marker>".  The engine knows no API.  Other 5xx, and 2xx
  * responses the caller rejects (http_done returns HTTP_RETRY), are retried
  * only `retries_other` times: they may be deterministic ("too much data").
  * 401, 403, 404 and other 4xx are never retried.  The wait before attempt n
@@ -113,24 +129,34 @@ struct http_options {
 	double connect_timeout; /* seconds */
 	double timeout;         /* seconds, one attempt, whole transfer */
 	double low_speed_time;  /* seconds under 1 byte/s that abort an attempt */
-	double budget;          /* seconds for everything; 0 = no budget */
+	double budget;          /* seconds for everything, from http_engine_new
+	                           (every run); 0 = no budget */
 	size_t max_response;    /* bytes of one response body */
 	unsigned long seed;     /* jitter PRNG seed */
 	int verbose;            /* log every attempt and retry on stderr */
-	const char *user_agent;
+	const char *user_agent; /* or NULL: libcurl's none */
+	const char *rate_limit_marker; /* an HTTP 500 whose body contains it is
+	                           a rate limit, retried as a 429; NULL: none */
 };
 
 /* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff
  * 0.5 s capped at 30 s, connect 10 s, timeout 120 s, low speed 60 s,
- * budget 1800 s, 64 MiB. */
+ * budget 1800 s, 64 MiB, no user agent, no rate-limit marker. */
 void http_options_default(struct http_options *o);
 
 /* libcurl's global init; call once at the start of main. */
 void http_global_init(void);
 void http_global_cleanup(void);
 
+/* An engine with options O (copied) and the default completion callback
+ * DONE with USER; DONE may be NULL when every request names its own
+ * (http_request_set_done).  The budget's clock starts now.  Free it with
+ * http_engine_free, which drops what is still queued or in flight. */
 struct http_engine *http_engine_new(const struct http_options *o, http_done_fn done, void *user);
 void http_engine_free(struct http_engine *e);
+/* The engine's options as it applies them (concurrency and rate_burst at
+ * least 1, max_response set). */
+const struct http_options *http_engine_options(const struct http_engine *e);
 
 /* A GET of URL (copied); see the setters below. */
 struct http_request *http_request_new(const char *url);
@@ -148,29 +174,43 @@ void http_request_set_cred(struct http_request *r, const char *cred_id);
  * the engine frees the request, also when it is dropped by an abort. */
 void http_request_set_user(struct http_request *r, void *user, void (*free_user)(void *));
 void *http_request_user(const struct http_request *r);
+/* The completion callback of this request, called with USER instead of
+ * the engine's default callback and its user pointer. */
+void http_request_set_done(struct http_request *r, http_done_fn done, void *user);
 const char *http_request_url(const struct http_request *r);
 /* A response header of the last attempt (name case-insensitive), without
  * leading or trailing blanks, or NULL; valid during the callback. */
 const char *http_request_header(const struct http_request *r, const char *name);
 
-/* Queue a request; the engine owns it from now on. */
+/* Queue a request; the engine owns it from now on.  A request with no
+ * callback on an engine with no default is a bug: the program exits 10. */
 void http_submit(struct http_engine *e, struct http_request *r);
 /* Run until every request is done or the engine is aborted.  0, or -1 on a
- * libcurl multi error (reported). */
+ * libcurl multi error (reported).  May be called again (see above). */
 int http_run(struct http_engine *e);
 /* Stop: http_run returns after the callback in progress; requests still
- * queued or in flight are dropped without a callback. */
+ * queued or in flight are dropped without a callback.  For good: the
+ * engine stays aborted. */
 void http_abort(struct http_engine *e);
 
-/* Statistics, for progress lines. */
+/* Statistics since http_engine_new, every run, for progress lines: retries
+ * scheduled, attempts started, seconds elapsed. */
 unsigned long http_retries(const struct http_engine *e);
 unsigned long http_requests(const struct http_engine *e);
+double http_elapsed(const struct http_engine *e);
 
 /* "Authorization: Basic base64(user:secret)", a string for
  * http_request_set_auth; free it with secret_free(). */
 char *http_basic_auth(const char *user, const char *secret);
 /* The text of a result, for messages ("network failure"). */
 const char *http_result_name(enum http_result r);
+/* The exit status (exitcodes.h) of a request that finally failed with R:
+ * SOSR_EXIT_AUTH for HTTP_E_AUTH; SOSR_EXIT_NETWORK for HTTP_E_NETWORK and
+ * HTTP_E_BUDGET; SOSR_EXIT_API for HTTP_E_NOTFOUND, HTTP_E_STATUS,
+ * HTTP_E_BODY, HTTP_E_TOOBIG and HTTP_E_REDIRECT; SOSR_EXIT_INTERNAL for
+ * HTTP_E_INTERNAL, and for HTTP_OK, which is no failure (asking is a bug).
+ * Every fetcher maps results with it; only the wording is the caller's. */
+int http_result_exit(enum http_result r);
 /* S percent-encoded for a query value (RFC 3986 unreserved kept); the
  * caller frees it. */
 char *http_escape(const char *s);

@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "jsondoc.h"
 #include "output.h"
+#include "timeutil.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SPOOL_MAX_PAGE (256u << 20)     /* one page's lines, re-read from the spool */
@@ -43,8 +43,7 @@ struct job_state {
 };
 
 struct pager {
-	struct http_engine *e;
-	struct http_options ho;
+	struct http_engine *e;  /* the fetcher's */
 	struct pager_options o;
 	const struct pager_ops *ops;
 	void *user;
@@ -54,7 +53,7 @@ struct pager {
 	int outstanding, window;
 	int exit_code;
 	int tty;
-	double last_progress, t0;
+	double last_progress;
 	unsigned long pages_total;
 	unsigned long long records_total;
 	struct buf line, page;
@@ -66,13 +65,6 @@ struct ref {
 	int gen;
 	long page;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- progress ---- */
 
@@ -86,13 +78,13 @@ static void live(struct pager *p, int force)
 {
 	if (!p->tty)
 		return;
-	double t = now_s();
+	double t = tu_monotonic();
 	if (!force && t - p->last_progress < 0.2)
 		return;
 	p->last_progress = t;
 	fprintf(stderr, "\r%s: %lu pages, %llu records, %zu of %zu collections done, %lu retries\033[K",
 		err_progname(), p->pages_total, p->records_total, p->done_jobs, p->n_jobs,
-		p->o.prior_retries + (p->e ? http_retries(p->e) : 0));
+		http_retries(p->e));
 	fflush(stderr);
 }
 
@@ -103,7 +95,7 @@ static void job_line(struct pager *p, struct pager_job *j)
 	struct job_state *s = j->st;
 	clear_live(p);
 	sosr_info("%s: %lld records in %ld pages, %lu retries%s, %.1fs", j->label, s->kept, s->npages,
-		  s->retries, s->rereads ? " (read again)" : "", now_s() - s->t_start);
+		  s->retries, s->rereads ? " (read again)" : "", tu_monotonic() - s->t_start);
 }
 
 /* ---- failure ---- */
@@ -112,8 +104,7 @@ static void pager_fail(struct pager *p, int code)
 {
 	if (!p->exit_code)
 		p->exit_code = code;
-	if (p->e)
-		http_abort(p->e);
+	http_abort(p->e);
 }
 
 /* ---- spool ---- */
@@ -183,6 +174,9 @@ static int spool_read(struct pager *p, struct pager_job *j, long k)
 
 /* ---- jobs ---- */
 
+static enum http_verdict on_done(struct http_engine *e, struct http_request *req,
+				 struct http_response *resp, void *user);
+
 static void submit_page(struct pager *p, size_t ji, long k)
 {
 	struct pager_job *j = p->jobs[ji];
@@ -193,6 +187,7 @@ static void submit_page(struct pager *p, size_t ji, long k)
 	rf->gen = j->st->gen;
 	rf->page = k;
 	http_request_set_user(r, rf, free);
+	http_request_set_done(r, on_done, p);
 	p->outstanding++;
 	http_submit(p->e, r);
 }
@@ -535,17 +530,17 @@ struct json_object *pager_parse_body(const struct http_response *resp, char *msg
 	return o;
 }
 
-struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,
+struct pager *pager_new(struct http_engine *e, const struct pager_options *po,
 			const struct pager_ops *ops, void *user)
 {
 	struct pager *p = xcalloc(1, sizeof *p);
-	p->ho = *ho;
+	p->e = e;
 	p->o = *po;
 	if (p->o.max_rereads < 0)
 		p->o.max_rereads = 0;
 	p->ops = ops;
 	p->user = user;
-	p->window = 2 * (ho->concurrency > 0 ? ho->concurrency : 1);
+	p->window = 2 * http_engine_options(e)->concurrency;
 	p->tty = !po->quiet && isatty(2);
 	buf_init(&p->line, 0);
 	buf_init(&p->page, SPOOL_MAX_PAGE);
@@ -569,10 +564,9 @@ struct pager_job *pager_add_job(struct pager *p, const char *label, const char *
 
 int pager_run(struct pager *p)
 {
-	p->e = http_engine_new(&p->ho, on_done, p);
-	p->t0 = now_s();
+	double t0 = tu_monotonic();
 	for (size_t i = 0; i < p->n_jobs; i++) {
-		p->jobs[i]->st->t_start = p->t0;
+		p->jobs[i]->st->t_start = t0;
 		submit_page(p, i, 0);
 	}
 	int rc = http_run(p->e);
@@ -586,8 +580,8 @@ int pager_run(struct pager *p)
 	}
 	if (!p->exit_code && !p->o.quiet && p->n_jobs > 1)
 		sosr_info("done: %llu records in %lu pages, %lu requests, %lu retries, %.1fs",
-			  p->records_total, p->pages_total, p->o.prior_requests + http_requests(p->e),
-			  p->o.prior_retries + http_retries(p->e), p->o.prior_seconds + now_s() - p->t0);
+			  p->records_total, p->pages_total, http_requests(p->e), http_retries(p->e),
+			  http_elapsed(p->e));
 	return p->exit_code;
 }
 
@@ -595,7 +589,6 @@ void pager_free(struct pager *p)
 {
 	if (!p)
 		return;
-	http_engine_free(p->e);
 	for (size_t i = 0; i < p->n_jobs; i++) {
 		struct pager_job *j = p->jobs[i];
 		if (j->st->spool)

@@ -9,6 +9,16 @@
  * requests per transfer slot queued, so memory does not grow with the
  * number of pages).
  *
+ * The engine.  The fetcher creates it (http_engine_new, with its options),
+ * lends it to pager_new, and frees it after pager_free.  Before
+ * pager_run the fetcher may run requests of its own on it (the SoftLayer
+ * account lookups): the rate limit, the retries, the request count and the
+ * time budget are then those of the whole fetch, with nothing to carry
+ * over.  The pager's requests name their own completion callback
+ * (http_request_set_done), so the engine needs no default one.  The closing
+ * "done:" line counts the engine's requests, retries and seconds: every
+ * request of the fetch.
+ *
  * Order and memory.  Pages arrive in any order.  Each page's records are
  * written, as finished raw-record lines, to the job's spool: an unlinked
  * temporary file (in $TMPDIR, else /tmp), with a small index of where each
@@ -74,10 +84,6 @@ struct pager_options {
 	int quiet, verbose;
 	const char *total_name; /* "SoftLayer-Total-Items", "total": for messages */
 	const char *empty_hint; /* what to say when a group is empty */
-	/* requests, retries and seconds of the fetch before the pager's (the
-	 * account lookups), counted in the closing "done:" line */
-	unsigned long prior_requests, prior_retries;
-	double prior_seconds;
 };
 
 /* Parse a response body as one JSON array or object with nothing but
@@ -86,7 +92,9 @@ struct pager_options {
  * set when the body is empty, cut short or not JSON. */
 struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen);
 
-struct pager *pager_new(const struct http_options *ho, const struct pager_options *po,
+/* A pager that sends its requests through E (borrowed: the caller frees it
+ * after pager_free). */
+struct pager *pager_new(struct http_engine *e, const struct pager_options *po,
 			const struct pager_ops *ops, void *user);
 struct pager_job *pager_add_job(struct pager *p, const char *label, const char *prefix,
 				int dedupe_id, int group, void *user);
