@@ -183,3 +183,16 @@ sim_job() {
 	assert_line --partial 'fetch-sos: sosr-fetch-sos: error: HTTP 401 from SOS for C_Code ALC'
 	assert_line --partial 'sos-reconcile: error: the run is INCOMPLETE (exit 3)'
 }
+
+@test "softlayer.allow_empty in the configuration, as sos.allow_empty" {
+	start_fake_api --seed 2 --accounts 1 --devices 0 --vlans 4 --credentials cred.json
+	jq '{softlayer: {endpoint: .softlayer.endpoint,
+	                 accounts: [.softlayer.accounts[] | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]}}' cred.json >sl.json
+	export SL_KEY_1000001
+	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	run -6 --separate-stderr sosr-fetch-softlayer --config sl.json -q
+	[[ $stderr == *"error: no records for account 1000001 hardware and account 1000001 virtual_guest"* ]]
+	jq '.softlayer.allow_empty = true' sl.json >empty-ok.json
+	run -0 --separate-stderr sosr-fetch-softlayer --config empty-ok.json -q
+	assert_equal "$(jq -r .type <<<"$output" | sort -u)" vlan
+}

@@ -634,7 +634,7 @@ int main(int argc, char **argv)
 			endpoint = xstrdup(cfg.sl.endpoint);
 		}
 		fetchopt_config(&fo, cfg.sl.page_size, cfg.sl.concurrency, cfg.sl.rate_limit,
-				cfg.sl.timeout, -1);
+				cfg.sl.timeout, cfg.sl.allow_empty);
 	} else {
 		if (nsel > 1)
 			sosr_usage_error("--account: only one without --config");

@@ -45,6 +45,7 @@ void config_init(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->sl.page_size = c->sl.concurrency = c->sl.rate_limit = -1;
 	c->sl.timeout = -1;
+	c->sl.allow_empty = -1;
 	c->sos.page_size = c->sos.concurrency = c->sos.rate_limit = -1;
 	c->sos.timeout = -1;
 	c->sos.allow_empty = -1;
@@ -161,13 +162,16 @@ static void load_account(const struct jd_ctx *x, struct json_object *o, size_t i
 static void load_softlayer(const struct jd_ctx *x, struct json_object *o, struct sl_config *s)
 {
 	static const char *const keys[] = { "endpoint", "page_size", "concurrency", "rate_limit",
-					    "timeout", "accounts", NULL };
+					    "timeout", "allow_empty", "accounts", NULL };
 	jd_only_keys(x, o, "softlayer", keys);
 	s->endpoint = str_dup(x, o, "softlayer", "endpoint");
 	s->page_size = get_int(x, o, "softlayer", "page_size", 2, 10000);
 	s->concurrency = get_int(x, o, "softlayer", "concurrency", 1, 64);
 	s->rate_limit = get_int(x, o, "softlayer", "rate_limit", 1, 1000);
 	s->timeout = get_seconds(x, o, "softlayer", "timeout");
+	int b;
+	if (jd_bool(x, o, "softlayer", "allow_empty", &b))
+		s->allow_empty = b;
 	struct json_object *acc = jget(o, "accounts");
 	if (!acc)
 		return;

@@ -52,6 +52,7 @@ struct sl_config {
 	char *endpoint;
 	long page_size, concurrency, rate_limit;
 	double timeout;         /* seconds, -1 unset */
+	int allow_empty;        /* -1 unset, 0, 1 */
 	struct sl_account *accounts;
 	size_t n_accounts;
 };

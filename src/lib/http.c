@@ -92,7 +92,7 @@ void http_options_default(struct http_options *o)
 void http_global_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		sosr_die(10, "cannot initialize libcurl; check the libcurl installation");
+		sosr_die(SOSR_EXIT_INTERNAL, "cannot initialize libcurl; check the libcurl installation");
 }
 
 void http_global_cleanup(void)
