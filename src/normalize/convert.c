@@ -113,7 +113,7 @@ static int scalar(struct json_object *o, struct val *v, const char **why)
 		/* a whole number in int64's range only: casting anything else
 		 * (1e400 is inf to json-c, NaN) is undefined behaviour */
 		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d) {
-			*why = "a number that is not a whole number";
+			*why = "a number that is not a whole number within 64 bits";
 			return -1;
 		}
 		v->len = fmt_i64((int64_t)d, v->num);
