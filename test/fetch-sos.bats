@@ -111,8 +111,8 @@ teardown() { common_teardown; }
 }
 
 @test "DNS failure and refused connection: exit 4, the network path and a rerun" {
-	SOS_TOKEN=$CANARY_TOKEN run -4 --separate-stderr sosr-fetch-sos --c-code ALC --url http://sos.invalid --retries 0
-	[[ $stderr == "sosr-fetch-sos: error: cannot reach SOS for C_Code ALC on http://sos.invalid/api/v1/inventory/"*"it is the network path to the service"*"a rerun is the first remedy for a blip" ]]
+	SOS_TOKEN=$CANARY_TOKEN run -4 --separate-stderr sosr-fetch-sos --c-code ALC --url https://sos.invalid --retries 0
+	[[ $stderr == "sosr-fetch-sos: error: cannot reach SOS for C_Code ALC on https://sos.invalid/api/v1/inventory/"*"it is the network path to the service"*"a rerun is the first remedy for a blip" ]]
 	SOS_TOKEN=$CANARY_TOKEN run -4 --separate-stderr sosr-fetch-sos --c-code ALC --url http://127.0.0.1:9 --retries 1 --retry-wait 10ms
 	[[ $stderr == *"Couldn't connect to server"*"(after 2 attempts)"* ]]
 	assert_no_canary "$CANARY_TOKEN" <(printf '%s\n%s\n' "$output" "$stderr")

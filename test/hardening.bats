@@ -196,3 +196,56 @@ sim_job() {
 	run -0 --separate-stderr sosr-fetch-softlayer --config empty-ok.json -q
 	assert_equal "$(jq -r .type <<<"$output" | sort -u)" vlan
 }
+
+@test "secrets: plain http:// to another host is refused unless allowed; a line break in a secret is refused; no core dumps" {
+	SOS_TOKEN=canary-token-1 run -2 sosr-fetch-sos --c-code ALC --url http://sos.example.internal
+	assert_output --partial "sosr-fetch-sos: error: --url: 'http://sos.example.internal' is plain http:// to another host: the credential would cross the network unencrypted; use https://, or --allow-insecure-http (sos.allow_insecure_http) if the network is trusted"
+	SOS_TOKEN=canary-token-1 run -4 sosr-fetch-sos --c-code ALC --url http://sos.invalid --allow-insecure-http --retries 0
+	SL_USERNAME=u SL_API_KEY=k run -2 sosr-fetch-softlayer --endpoint http://api.example.com/rest/v3.1
+	assert_output --partial "the SoftLayer endpoint: 'http://api.example.com/rest/v3.1' is plain http:// to another host"
+	# the alert: the key would travel in the body, the token in the URL
+	sosr-render -f json --c-code ALC "$FIXTURES/render/findings.ndjson" >r.json || true
+	PAGERDUTY_ROUTING_KEY=canary-pd-1 run -8 sosr-alert --pagerduty --pagerduty-url http://events.example.com/v2 --retries 0 r.json
+	assert_output --partial "not sent: the URL is plain http:// to another host"
+	SLACK_WEBHOOK_URL=http://hooks.example.com/T/B/canary-hook-1 run -8 sosr-alert --slack --retries 0 r.json
+	assert_output --partial "not sent: the URL in SLACK_WEBHOOK_URL is plain http:// to another host"
+	refute_output --partial canary-hook-1
+	# a token with a line break
+	SOS_TOKEN=$'canary-token-2\r\nX-Injected: 1' run -2 sosr-fetch-sos --c-code ALC --url http://127.0.0.1:9
+	assert_output --partial "SOS_TOKEN holds a line break (CR or LF); check the credential binding"
+	refute_output --partial canary-token-2
+	# a process holding a secret makes no core file
+	start_fake_api --fault stall:5s
+	SOS_TOKEN=canary-token-3 sosr-fetch-sos --c-code ALC --url "$FAKE_URL" --timeout 3s --retries 0 3>&- &
+	local pid=$!
+	sleep 0.5
+	local limits
+	limits=$(grep 'Max core file size' "/proc/$pid/limits")
+	kill "$pid"
+	wait "$pid" || true
+	[[ $limits == *" 0 "*" 0 "* ]] || fail "core files are not disabled: $limits"
+}
+
+@test "TLS: a certificate that is not trusted is its own error, not a blip; ca_file per endpoint" {
+	# a TLS server whose certificate no bundle trusts
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	python3 -c '
+import http.server, ssl, sys
+s = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain("cert.pem", "key.pem")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+open("port", "w").write(str(s.server_address[1])); sys.stdout.flush()
+s.serve_forever()' 3>&- &
+	local srv=$! i
+	for ((i = 0; i < 100; i++)); do [[ -s port ]] && break; sleep 0.05; done
+	SOS_TOKEN=t run -4 --separate-stderr sosr-fetch-sos --c-code ALC --url "https://127.0.0.1:$(<port)" --retries 3
+	[[ $stderr == *"the certificate of SOS for C_Code ALC on https://127.0.0.1:"*"was not trusted"*"a rerun will not help: check the CA bundle (sos.ca_file, --ca-file, CURL_CA_BUNDLE)"* ]]
+	[[ $stderr != *"after"*"attempts"* ]]
+	# with the endpoint's CA (its own certificate) the TLS check passes: the
+	# server answers 404, a different failure
+	jq -n --arg ca "$PWD/cert.pem" '{sos: {ca_file: $ca}}' >c.json
+	SOS_TOKEN=t run -5 --separate-stderr sosr-fetch-sos --config c.json --c-code ALC --url "https://127.0.0.1:$(<port)" --retries 0
+	[[ $stderr == *"HTTP 404 from SOS"* ]]
+	kill "$srv"
+}

@@ -88,6 +88,9 @@ static const char usage_text[] =
 	"      --timeout SECONDS       one attempt (default 30s)\n"
 	"      --retries N             retries of a transient failure (default 4)\n"
 	"      --budget SECONDS        time for all deliveries (default 5m)\n"
+	"      --ca-file FILE          the CA bundle to trust for the targets\n"
+	"      --allow-insecure-http   send to a plain http:// URL of another host (the\n"
+	"                              key or token crosses the network unencrypted)\n"
 	"      --dry-run               print what would be sent, routing key hidden,\n"
 	"                              and send nothing\n"
 	"  -h, --help                  show this help and exit\n"
@@ -494,7 +497,8 @@ static void print_dry(const struct alert *a)
 
 /* Read the secrets of the targets that have something to send, send every
  * delivery, print one line for each; 1 when anything was not delivered. */
-static int deliver(struct alert *a, struct use *use, const struct http_options *ho)
+static int deliver(struct alert *a, struct use *use, const struct http_options *ho,
+		   int allow_insecure)
 {
 	int failed = 0;
 	for (int t = 0; t < ALERT_N; t++)
@@ -509,8 +513,16 @@ static int deliver(struct alert *a, struct use *use, const struct http_options *
 	for (size_t i = 0; i < a->n; i++) {
 		struct delivery *d = &a->d[i];
 		struct use *u = &use[d->target - targets];
+		const char *url = d->target->default_url ? u->url : u->secret;
 		if (!u->secret) {
 			snprintf(d->detail, sizeof d->detail, "not sent: %s is not available", u->env);
+		} else if (!allow_insecure && http_url_insecure(url)) {
+			/* the routing key or the URL's token would cross the
+			 * network unencrypted */
+			snprintf(d->detail, sizeof d->detail, "not sent: the URL%s%s is plain http:// to another "
+				 "host; use https://, or alert.allow_insecure_http (--allow-insecure-http) if "
+				 "the network is trusted", d->target->default_url ? "" : " in ",
+				 d->target->default_url ? "" : u->env);
 		} else if (d->target->default_url) {
 			/* the secret goes into the body; the URL is public */
 			addstr(d->body, "routing_key", u->secret);
@@ -582,7 +594,8 @@ int main(int argc, char **argv)
 	err_init(argv[0]);
 	out_init();
 	enum { OPT_TARGET = 256, OPT_ENV = OPT_TARGET + ALERT_N, OPT_PD_URL = OPT_ENV + ALERT_N, OPT_SEVERITY,
-	       OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET, OPT_DRY_RUN, OPT_CONFIG, OPT_SUMMARY };
+	       OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET, OPT_DRY_RUN, OPT_CONFIG, OPT_SUMMARY,
+	       OPT_CA_FILE, OPT_INSECURE };
 	static const struct option longopts[] = {
 		{ "pagerduty", no_argument, NULL, OPT_TARGET + ALERT_PAGERDUTY },
 		{ "slack", no_argument, NULL, OPT_TARGET + ALERT_SLACK },
@@ -599,6 +612,8 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "allow-insecure-http", no_argument, NULL, OPT_INSECURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -606,7 +621,7 @@ int main(int argc, char **argv)
 	struct use use[ALERT_N] = { { 0 } };
 	const char *pd_url = NULL, *severity = NULL, *source = NULL;
 	const char *config_path = NULL, *summary_path = NULL;
-	int dry = 0, any_flag = 0, c;
+	int dry = 0, any_flag = 0, insecure = -1, c;
 	struct http_options ho;
 	http_options_default(&ho);
 	ho.timeout = 30;
@@ -645,6 +660,8 @@ int main(int argc, char **argv)
 		case OPT_DRY_RUN: dry = 1; break;
 		case OPT_CONFIG: config_path = optarg; break;
 		case OPT_SUMMARY: summary_path = optarg; break;
+		case OPT_CA_FILE: ho.ca_file = optarg; break;
+		case OPT_INSECURE: insecure = 1; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -659,6 +676,10 @@ int main(int argc, char **argv)
 	if (config_path) {
 		config_load(config_path, &cfg);
 		use_config(&cfg.alert, any_flag, use, &pd_url, &severity, &source);
+		if (!ho.ca_file)
+			ho.ca_file = cfg.alert.ca_file;
+		if (insecure < 0)
+			insecure = cfg.alert.allow_insecure_http;
 	}
 	int any = 0;
 	for (int t = 0; t < ALERT_N; t++) {
@@ -698,7 +719,7 @@ int main(int argc, char **argv)
 	if (dry)
 		print_dry(&a);
 	else
-		failed = deliver(&a, use, &ho);
+		failed = deliver(&a, use, &ho, insecure > 0);
 	if (summary_path && !dry)
 		write_summary(summary_path, &a, failed);
 	out_close_stdout();

@@ -216,6 +216,11 @@ static int sl_report(const struct account *a, const char *what, long long offset
 			   a->id ? "that account's" : "the", a->secret_name, a->user_name ? " (" : "",
 			   a->user_name ? a->user_name : "", a->user_name ? ")" : "");
 		break;
+	case HTTP_E_TLS:
+		sosr_error("the certificate of SoftLayer for %s on %s was not trusted: %s; a rerun will "
+			   "not help: check the CA bundle (softlayer.ca_file, --ca-file, CURL_CA_BUNDLE) "
+			   "and that the endpoint is the right host", who, url, resp->detail);
+		break;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
 		sosr_error("cannot reach SoftLayer for %s on %s: %s; it is the network path to the "
@@ -633,8 +638,7 @@ int main(int argc, char **argv)
 			check_endpoint(cfg.sl.endpoint, "softlayer.endpoint");
 			endpoint = xstrdup(cfg.sl.endpoint);
 		}
-		fetchopt_config(&fo, cfg.sl.page_size, cfg.sl.concurrency, cfg.sl.rate_limit,
-				cfg.sl.timeout, cfg.sl.allow_empty);
+		fetchopt_config(&fo, &cfg.sl.fetch);
 	} else {
 		if (nsel > 1)
 			sosr_usage_error("--account: only one without --config");
@@ -656,6 +660,7 @@ int main(int argc, char **argv)
 	while (el > 8 && endpoint[el - 1] == '/')
 		endpoint[--el] = '\0';
 	c.endpoint = endpoint;
+	fetchopt_check_transport(&fo, endpoint, "the SoftLayer endpoint", "softlayer.allow_insecure_http");
 
 	http_global_init();
 	struct http_options ho;

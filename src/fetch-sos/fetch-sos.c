@@ -162,6 +162,11 @@ static int sos_fail(struct pager_job *job, long long offset, struct http_request
 			sosr_error("HTTP %ld from SOS for C_Code %s on %s%s: %s was rejected; check that it "
 				   "is still valid", resp->status, s->c_code, url, apimsg, s->token_name);
 		break;
+	case HTTP_E_TLS:
+		sosr_error("the certificate of SOS for C_Code %s on %s was not trusted: %s; a rerun will "
+			   "not help: check the CA bundle (sos.ca_file, --ca-file, CURL_CA_BUNDLE) and "
+			   "that SOS_URL is the right host", s->c_code, url, resp->detail);
+		break;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
 		sosr_error("cannot reach SOS for C_Code %s on %s: %s; it is the network path to the service "
@@ -256,6 +261,9 @@ int main(int argc, char **argv)
 		sosr_usage_error("no SOS URL: set SOS_URL (or --url, or sos.url in the configuration)");
 	check_url(url, url == url_arg ? "--url" : url == env_url ? "SOS_URL" : "sos.url");
 	s.url = xstrdup(url);
+	fetchopt_config(&fo, &sc->fetch);
+	fetchopt_check_transport(&fo, url, url == url_arg ? "--url" : url == env_url ? "SOS_URL" : "sos.url",
+				 "sos.allow_insecure_http");
 	size_t ul = strlen(s.url);
 	while (ul > 8 && s.url[ul - 1] == '/')
 		s.url[--ul] = '\0';
@@ -289,8 +297,6 @@ int main(int argc, char **argv)
 	s.limit_param = pick(sc->limit_param, "limit");
 	s.total_field = pick(sc->total_field, "total");
 	s.items_field = pick(sc->items_field, "items");
-	fetchopt_config(&fo, sc->page_size, sc->concurrency, sc->rate_limit, sc->timeout,
-			sc->allow_empty);
 
 	http_global_init();
 	struct http_options ho;

@@ -43,12 +43,13 @@ int config_domain(char *d)
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof *c);
-	c->sl.page_size = c->sl.concurrency = c->sl.rate_limit = -1;
-	c->sl.timeout = -1;
-	c->sl.allow_empty = -1;
-	c->sos.page_size = c->sos.concurrency = c->sos.rate_limit = -1;
-	c->sos.timeout = -1;
-	c->sos.allow_empty = -1;
+	struct fetch_config *f[] = { &c->sl.fetch, &c->sos.fetch };
+	for (size_t i = 0; i < 2; i++) {
+		f[i]->page_size = f[i]->concurrency = f[i]->rate_limit = -1;
+		f[i]->timeout = -1;
+		f[i]->allow_empty = f[i]->allow_insecure_http = -1;
+	}
+	c->alert.allow_insecure_http = -1;
 	c->norm.key_by_id = -1;
 	c->diff.grace = -1;
 	thresholds_default(&c->thresholds);
@@ -95,6 +96,34 @@ static char *env_name(const struct jd_ctx *x, struct json_object *o, const char 
 			"expected the name of an environment variable (letters, digits and '_')");
 	}
 	return s;
+}
+
+/* PATH relative to the directory of the configuration file CFG. */
+static char *beside(const char *cfg, const char *path)
+{
+	const char *slash = strrchr(cfg, '/');
+	if (path[0] == '/' || !slash)
+		return xstrdup(path);
+	struct buf b = BUF_INIT(0);
+	buf_printf(&b, "%.*s/%s", (int)(slash - cfg), cfg, path);
+	return buf_detach(&b, NULL);
+}
+
+/* The keys both fetchers' sections have, of SECTION. */
+static void load_fetch(const struct jd_ctx *x, struct json_object *o, const char *section,
+		       struct fetch_config *f)
+{
+	f->page_size = get_int(x, o, section, "page_size", 2, 10000);
+	f->concurrency = get_int(x, o, section, "concurrency", 1, 64);
+	f->rate_limit = get_int(x, o, section, "rate_limit", 1, 1000);
+	f->timeout = get_seconds(x, o, section, "timeout");
+	int b;
+	if (jd_bool(x, o, section, "allow_empty", &b))
+		f->allow_empty = b;
+	if (jd_bool(x, o, section, "allow_insecure_http", &b))
+		f->allow_insecure_http = b;
+	const char *ca = jd_str(x, o, section, "ca_file", 0);
+	f->ca_file = ca ? beside(x->file, ca) : NULL;
 }
 
 /* ---- softlayer ---- */
@@ -162,16 +191,11 @@ static void load_account(const struct jd_ctx *x, struct json_object *o, size_t i
 static void load_softlayer(const struct jd_ctx *x, struct json_object *o, struct sl_config *s)
 {
 	static const char *const keys[] = { "endpoint", "page_size", "concurrency", "rate_limit",
-					    "timeout", "allow_empty", "accounts", NULL };
+					    "timeout", "allow_empty", "allow_insecure_http", "ca_file",
+					    "accounts", NULL };
 	jd_only_keys(x, o, "softlayer", keys);
 	s->endpoint = str_dup(x, o, "softlayer", "endpoint");
-	s->page_size = get_int(x, o, "softlayer", "page_size", 2, 10000);
-	s->concurrency = get_int(x, o, "softlayer", "concurrency", 1, 64);
-	s->rate_limit = get_int(x, o, "softlayer", "rate_limit", 1, 1000);
-	s->timeout = get_seconds(x, o, "softlayer", "timeout");
-	int b;
-	if (jd_bool(x, o, "softlayer", "allow_empty", &b))
-		s->allow_empty = b;
+	load_fetch(x, o, "softlayer", &s->fetch);
 	struct json_object *acc = jget(o, "accounts");
 	if (!acc)
 		return;
@@ -202,7 +226,7 @@ static void load_sos(const struct jd_ctx *x, struct json_object *o, struct sos_c
 					    "c_code_param", "offset_param", "limit_param",
 					    "total_field", "items_field", "page_size",
 					    "concurrency", "rate_limit", "timeout", "allow_empty",
-					    NULL };
+					    "allow_insecure_http", "ca_file", NULL };
 	jd_only_keys(x, o, "sos", keys);
 	s->url = str_dup(x, o, "sos", "url");
 	s->token_env = env_name(x, o, "sos", "token_env");
@@ -228,27 +252,11 @@ static void load_sos(const struct jd_ctx *x, struct json_object *o, struct sos_c
 	s->limit_param = str_dup(x, o, "sos", "limit_param");
 	s->total_field = str_dup(x, o, "sos", "total_field");
 	s->items_field = str_dup(x, o, "sos", "items_field");
-	s->page_size = get_int(x, o, "sos", "page_size", 2, 10000);
-	s->concurrency = get_int(x, o, "sos", "concurrency", 1, 64);
-	s->rate_limit = get_int(x, o, "sos", "rate_limit", 1, 1000);
-	s->timeout = get_seconds(x, o, "sos", "timeout");
-	int b;
-	if (jd_bool(x, o, "sos", "allow_empty", &b))
-		s->allow_empty = b;
+	load_fetch(x, o, "sos", &s->fetch);
 }
 
 /* ---- normalize ---- */
 
-/* PATH relative to the directory of the configuration file CFG. */
-static char *beside(const char *cfg, const char *path)
-{
-	const char *slash = strrchr(cfg, '/');
-	if (path[0] == '/' || !slash)
-		return xstrdup(path);
-	struct buf b = BUF_INIT(0);
-	buf_printf(&b, "%.*s/%s", (int)(slash - cfg), cfg, path);
-	return buf_detach(&b, NULL);
-}
 
 static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct normalize_config *n)
 {
@@ -406,8 +414,14 @@ const struct alert_target_info alert_targets[ALERT_N] = {
 
 static void load_alert(const struct jd_ctx *x, struct json_object *o, struct alert_config *a)
 {
-	static const char *const keys[] = { "pagerduty", "slack", "webhook", NULL };
+	static const char *const keys[] = { "pagerduty", "slack", "webhook", "ca_file",
+					    "allow_insecure_http", NULL };
 	jd_only_keys(x, o, "alert", keys);
+	int b;
+	if (jd_bool(x, o, "alert", "allow_insecure_http", &b))
+		a->allow_insecure_http = b;
+	const char *ca = jd_str(x, o, "alert", "ca_file", 0);
+	a->ca_file = ca ? beside(x->file, ca) : NULL;
 	for (int t = 0; t < ALERT_N; t++) {
 		const struct alert_target_info *ti = &alert_targets[t];
 		struct json_object *sec = jd_obj(x, o, "alert", ti->name);
@@ -499,7 +513,8 @@ void config_free(struct config *c)
 	char **strs[] = { &s->url, &s->token_env, &s->token_file, &s->auth_header, &s->auth_scheme,
 			  &s->devices_path, &s->vlans_path, &s->c_code_param, &s->offset_param,
 			  &s->limit_param, &s->total_field, &s->items_field, &c->norm.map,
-			  &a->pagerduty_url, &a->severity, &a->source };
+			  &a->pagerduty_url, &a->severity, &a->source, &a->ca_file,
+			  &c->sl.fetch.ca_file, &c->sos.fetch.ca_file };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
 	for (int t = 0; t < ALERT_N; t++) {
@@ -539,6 +554,7 @@ int slcli_load(const char *path, struct slcli_file *f)
 	f->timeout = -1;
 	/* The file holds the API key: read it into room reserved at once, so
 	 * that no reallocation leaves a copy behind. */
+	secret_protect_process();
 	struct buf b = BUF_INIT(CONFIG_MAX_BYTES);
 	if (buf_reserve(&b, b.cap) < 0)
 		sosr_oom();

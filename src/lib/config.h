@@ -48,11 +48,19 @@ struct sl_account {
 	char *secret_file;      /* api_key_file or token_file */
 };
 
-struct sl_config {
-	char *endpoint;
+/* What both fetchers' sections say of fetching: the same keys, with the
+ * same meaning as the fetchers' flags (fetchopt.h). */
+struct fetch_config {
 	long page_size, concurrency, rate_limit;
 	double timeout;         /* seconds, -1 unset */
 	int allow_empty;        /* -1 unset, 0, 1 */
+	int allow_insecure_http;/* -1 unset, 0, 1: plain http:// to another host */
+	char *ca_file;          /* the CA bundle for this endpoint, NULL: the system's */
+};
+
+struct sl_config {
+	char *endpoint;
+	struct fetch_config fetch;
 	struct sl_account *accounts;
 	size_t n_accounts;
 };
@@ -64,9 +72,7 @@ struct sos_config {
 	char *devices_path, *vlans_path;
 	char *c_code_param, *offset_param, *limit_param;
 	char *total_field, *items_field;
-	long page_size, concurrency, rate_limit;
-	double timeout;
-	int allow_empty;        /* -1 unset, 0, 1 */
+	struct fetch_config fetch;
 };
 
 #define CONFIG_MAX_DOMAINS 64
@@ -109,6 +115,8 @@ struct alert_target_config {
 struct alert_config {
 	struct alert_target_config target[ALERT_N];
 	char *pagerduty_url, *severity, *source;
+	char *ca_file;
+	int allow_insecure_http;        /* -1 unset, 0, 1 */
 };
 
 struct config {

@@ -1,6 +1,7 @@
 /* fetchopt.c - see fetchopt.h */
 #include "fetchopt.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "http.h"
 #include "pager.h"
@@ -34,6 +35,8 @@ void fetchopt_init(struct fetchopt *o)
 	o->budget = 1800;
 	o->max_response = HTTP_DEFAULT_MAX_RESPONSE;
 	o->allow_empty = -1;
+	o->allow_insecure_http = -1;
+	o->ca_file = NULL;
 	o->quiet = 0;
 	o->verbose = 0;
 }
@@ -60,6 +63,8 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 			sosr_usage_error("--budget: must be more than 0");
 		break;
 	case FETCHOPT_ALLOW_EMPTY: o->allow_empty = 1; break;
+	case FETCHOPT_ALLOW_INSECURE: o->allow_insecure_http = 1; break;
+	case FETCHOPT_CA_FILE: o->ca_file = arg; break;
 	case 'q': o->quiet = 1; break;
 	case 'v': o->verbose = 1; break;
 	default:
@@ -68,19 +73,33 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 	return 1;
 }
 
-void fetchopt_config(struct fetchopt *o, long page_size, long concurrency, long rate_limit,
-		     double timeout, int allow_empty)
+void fetchopt_config(struct fetchopt *o, const struct fetch_config *f)
 {
 	if (o->page_size < 0)
-		o->page_size = page_size;
+		o->page_size = f->page_size;
 	if (o->concurrency < 0)
-		o->concurrency = concurrency;
+		o->concurrency = f->concurrency;
 	if (o->rate_limit < 0)
-		o->rate_limit = rate_limit;
+		o->rate_limit = f->rate_limit;
 	if (o->timeout < 0)
-		o->timeout = timeout;
+		o->timeout = f->timeout;
 	if (o->allow_empty < 0)
-		o->allow_empty = allow_empty > 0;
+		o->allow_empty = f->allow_empty > 0;
+	if (o->allow_insecure_http < 0)
+		o->allow_insecure_http = f->allow_insecure_http > 0;
+	if (!o->ca_file)
+		o->ca_file = f->ca_file;
+}
+
+void fetchopt_check_transport(const struct fetchopt *o, const char *url, const char *what,
+			      const char *key)
+{
+	if (o->allow_insecure_http > 0 || !http_url_insecure(url))
+		return;
+	char *shown = http_url_for_message(url);
+	sosr_usage_error("%s: '%s' is plain http:// to another host: the credential would cross the "
+			 "network unencrypted; use https://, or --allow-insecure-http (%s) if the "
+			 "network is trusted", what, shown, key);
 }
 
 void fetchopt_http(const struct fetchopt *o, double timeout, struct http_options *ho)
@@ -101,6 +120,7 @@ void fetchopt_http(const struct fetchopt *o, double timeout, struct http_options
 	ho->max_response = (size_t)o->max_response;
 	ho->verbose = o->verbose;
 	ho->user_agent = "sos-reconcile/" SOSR_VERSION;
+	ho->ca_file = o->ca_file;
 }
 
 void fetchopt_pager(const struct fetchopt *o, long page_size, struct pager_options *po)

@@ -22,6 +22,7 @@
 
 struct http_options;
 struct pager_options;
+struct fetch_config;
 
 /* Upper bounds of the durations, seconds. */
 #define FETCHOPT_MAX_TIMEOUT 3600.0     /* one request */
@@ -38,6 +39,8 @@ struct fetchopt {
 	double budget;          /* 1800 s */
 	long long max_response; /* HTTP_DEFAULT_MAX_RESPONSE */
 	int allow_empty;        /* -1: not given, 1 */
+	int allow_insecure_http;/* -1: not given, 1 */
+	const char *ca_file;    /* NULL: not given */
 	int quiet, verbose;
 };
 
@@ -45,7 +48,7 @@ struct fetchopt {
  * options start at FETCHOPT_OWN. */
 enum {
 	FETCHOPT_RETRIES = 1, FETCHOPT_RETRY_WAIT, FETCHOPT_MAX_RESPONSE, FETCHOPT_BUDGET,
-	FETCHOPT_ALLOW_EMPTY, FETCHOPT_OWN
+	FETCHOPT_ALLOW_EMPTY, FETCHOPT_ALLOW_INSECURE, FETCHOPT_CA_FILE, FETCHOPT_OWN
 };
 
 #define FETCHOPT_SHORTOPTS "p:j:r:T:qv"
@@ -60,6 +63,8 @@ enum {
 	{ "max-response", required_argument, NULL, FETCHOPT_MAX_RESPONSE }, \
 	{ "budget", required_argument, NULL, FETCHOPT_BUDGET }, \
 	{ "allow-empty", no_argument, NULL, FETCHOPT_ALLOW_EMPTY }, \
+	{ "allow-insecure-http", no_argument, NULL, FETCHOPT_ALLOW_INSECURE }, \
+	{ "ca-file", required_argument, NULL, FETCHOPT_CA_FILE }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -79,6 +84,9 @@ enum {
 "      --max-response BYTES cap on one response body (default 64 MiB)\n" \
 "      --budget S           time for the whole fetch (default 30m)\n" \
 "      --allow-empty        " EMPTY "\n" \
+"      --ca-file FILE       the CA bundle to trust for this endpoint\n" \
+"      --allow-insecure-http  plain http:// to a host other than this one\n" \
+"                           (the credential crosses the network unencrypted)\n" \
 "  -q, --quiet              no progress lines\n" \
 "  -v, --verbose            log every request and retry (no secrets)\n" \
 "  -h, --help               show this help\n" \
@@ -96,10 +104,15 @@ void fetchopt_init(struct fetchopt *o);
  * is a shared option (validated, stored; a bad value is a usage error that
  * exits 2), 0 when it is not, for the fetcher to handle. */
 int fetchopt_parse(int ch, const char *arg, struct fetchopt *o);
-/* Fill what the command line left unset from the configuration's values
- * (the softlayer or sos section; -1 or 0 there means unset too). */
-void fetchopt_config(struct fetchopt *o, long page_size, long concurrency, long rate_limit,
-		     double timeout, int allow_empty);
+/* Fill what the command line left unset from the configuration's section
+ * (softlayer or sos). */
+void fetchopt_config(struct fetchopt *o, const struct fetch_config *f);
+/* Refuse (usage error, exit 2) a plain http:// URL to a host other than
+ * this machine, unless --allow-insecure-http or the section's
+ * allow_insecure_http said so: the credential would cross the network
+ * unencrypted.  WHAT names the URL's source, KEY the config key. */
+void fetchopt_check_transport(const struct fetchopt *o, const char *url, const char *what,
+			      const char *key);
 /* The engine's options (http_options_default, then these values);
  * TIMEOUT is the fetcher's default for one request, in seconds. */
 void fetchopt_http(const struct fetchopt *o, double timeout, struct http_options *ho);

@@ -226,6 +226,7 @@ const char *http_result_name(enum http_result r)
 	case HTTP_E_BUDGET: return "time budget exhausted";
 	case HTTP_E_REDIRECT: return "redirect";
 	case HTTP_E_INTERNAL: return "internal error";
+	case HTTP_E_TLS: return "certificate not trusted";
 	}
 	return "unknown";
 }
@@ -237,6 +238,7 @@ int http_result_exit(enum http_result r)
 		return SOSR_EXIT_AUTH;
 	case HTTP_E_NETWORK:
 	case HTTP_E_BUDGET:
+	case HTTP_E_TLS:
 		return SOSR_EXIT_NETWORK;
 	case HTTP_E_NOTFOUND:
 	case HTTP_E_STATUS:
@@ -249,6 +251,30 @@ int http_result_exit(enum http_result r)
 		break;
 	}
 	return SOSR_EXIT_INTERNAL;
+}
+
+int http_url_insecure(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	const char *h = url + 7;
+	size_t n = strcspn(h, "/?#");
+	const char *at = memchr(h, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	if (n && h[0] == '[')
+		return !(n >= 5 && strncmp(h, "[::1]", 5) == 0);
+	size_t hl = strcspn(h, ":/?#");
+	if (hl > n)
+		hl = n;
+	if (hl == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return 0;
+	/* 127.0.0.0/8, as dotted digits */
+	if (hl >= 4 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") >= hl)
+		return 0;
+	return 1;
 }
 
 char *http_escape(const char *s)
@@ -359,9 +385,13 @@ struct http_engine *http_engine_new(const struct http_options *o, http_done_fn d
 		sosr_warn("http: cannot cap connections: %s", curl_multi_strerror(mc));
 	e->t0 = tu_monotonic();
 	e->rng = (uint64_t)o->seed * 0x9E3779B97F4A7C15ull + 1;
-	/* libcurl does not read these itself (the curl tool does): honour
-	 * them so that a site CA bundle works the way operators expect. */
-	const char *ca = getenv("CURL_CA_BUNDLE");
+	/* The endpoint's own CA bundle first (a corporate CA for SOS must not
+	 * replace the public ones for SoftLayer); else the variables libcurl
+	 * does not read itself (the curl tool does), so that a site bundle
+	 * works the way operators expect. */
+	const char *ca = o->ca_file;
+	if (!ca || !*ca)
+		ca = getenv("CURL_CA_BUNDLE");
 	if (!ca || !*ca)
 		ca = getenv("SSL_CERT_FILE");
 	if (ca && *ca)
@@ -734,6 +764,14 @@ static enum klass classify(struct http_request *r, CURLcode cc, const char *mark
 		s->status = 0;
 		snprintf(s->detail, sizeof s->detail, "%s (curl error %d)", curl_easy_strerror(cc), (int)cc);
 		switch (cc) {
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+			/* a certificate problem: the same on every retry */
+			s->result = HTTP_E_TLS;
+			return K_DONE;
 		case CURLE_COULDNT_RESOLVE_HOST:
 		case CURLE_COULDNT_RESOLVE_PROXY:
 		case CURLE_COULDNT_CONNECT:

@@ -84,6 +84,7 @@ enum http_result {
 	HTTP_E_BUDGET,      /* the engine's total time budget ran out */
 	HTTP_E_REDIRECT,    /* a 3xx: never followed */
 	HTTP_E_INTERNAL,    /* a libcurl setup error: a bug or out of memory */
+	HTTP_E_TLS,         /* the server's certificate was not trusted: no retry */
 };
 
 struct http_engine;
@@ -137,6 +138,8 @@ struct http_options {
 	const char *user_agent; /* or NULL: libcurl's none */
 	const char *rate_limit_marker; /* an HTTP 500 whose body contains it is
 	                           a rate limit, retried as a 429; NULL: none */
+	const char *ca_file;    /* CA bundle of this engine's endpoint; NULL: from
+	                           CURL_CA_BUNDLE or SSL_CERT_FILE, else libcurl's */
 };
 
 /* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff
@@ -214,6 +217,10 @@ int http_result_exit(enum http_result r);
 /* S percent-encoded for a query value (RFC 3986 unreserved kept); the
  * caller frees it. */
 char *http_escape(const char *s);
+/* Whether URL is plain http:// to a host other than this machine (not
+ * 127.0.0.0/8, ::1 or localhost): a credential sent there crosses the
+ * network unencrypted. */
+int http_url_insecure(const char *url);
 /* A URL without userinfo and without its query string, for messages. */
 char *http_url_for_message(const char *url);
 

@@ -5,12 +5,28 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+void secret_protect_process(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	/* No core file, and no ptrace or /proc/PID/mem by another process of
+	 * the same user: the memory holds a secret. */
+	struct rlimit none = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int secret_read_all(const char *path, const char *name, struct buf *out)
 {
+	secret_protect_process();
 	if (buf_reserve(out, out->cap) < 0)
 		sosr_oom();
 	if (fileio_read_all(path, out) == 0)
@@ -60,8 +76,15 @@ int secret_from_env(const char *name, char **out)
 		sosr_error("both %s and %s are set; set only one of them", name, file_var);
 		rc = -1;
 	} else if (val) {
+		secret_protect_process();
 		if (*val == '\0') {
 			sosr_error("%s is set but empty; check the credential binding of the job", name);
+			rc = -1;
+		} else if (strpbrk(val, "\r\n")) {
+			/* a header line would be cut in two, or a stray line of a
+			 * file pasted in: refused, as from a file */
+			sosr_error("%s holds a line break (CR or LF); check the credential binding of the "
+				   "job (the secret must be one line)", name);
 			rc = -1;
 		} else {
 			*out = xstrdup(val);

@@ -4,8 +4,8 @@
  * A secret comes from an environment variable NAME or from the file named
  * by its twin NAME_FILE (as Docker and Jenkins credentials hand them out),
  * never from argv, where any user of the machine can read it with ps.
- * Both set, an empty value, or an unreadable file is an error naming the
- * variable (never the value).  After reading, both variables are removed
+ * Both set, an empty value, a value with a line break (CR or LF), or an
+ * unreadable file is an error naming the variable (never the value).  After reading, both variables are removed
  * from the environment, so child processes do not inherit them.  A file's
  * single trailing newline is dropped.
  *
@@ -23,6 +23,12 @@ int secret_from_env(const char *name, char **out);
 /* Read a secret from a file PATH; NAME is used in messages. 0 or -1. */
 int secret_from_file(const char *path, const char *name, char **out);
 void secret_free(char *s);
+
+/* Once a process holds a secret it makes no core file and cannot be
+ * attached to or read through /proc by another process of the user
+ * (RLIMIT_CORE 0, PR_SET_DUMPABLE 0).  The readers above call it; a
+ * process that gets a secret another way calls it itself. */
+void secret_protect_process(void);
 
 struct buf;
 /* Read all of the secret file PATH into OUT (initialised by the caller with
