@@ -164,6 +164,9 @@ fails() {
 # may fail on its first request of an account, the account lookup (getObject).
 SL_API='SoftLayer failed for account [0-9]+, ((hardware|virtual_guest|vlan) at offset [0-9]+|asking which account its credentials belong to) on http://127\.0\.0\.1:[0-9]+/rest/v3\.1/SoftLayer_Account/get[A-Za-z]+\.json: HTTP '
 SOS_API='SOS failed for C_Code ALC, (devices|vlans) at offset [0-9]+ on http://127\.0\.0\.1:[0-9]+/api/v1/inventory/(devices|vlans): HTTP '
+# a rate limit that persists names the rate limit, not the page size
+SL_RATE='SoftLayer kept refusing the rate for account [0-9]+, ((hardware|virtual_guest|vlan)|asking which account its credentials belong to) on http://127\.0\.0\.1:[0-9]+/rest/v3\.1/SoftLayer_Account/get[A-Za-z]+\.json: HTTP '
+SOS_RATE='SOS kept refusing the rate for C_Code ALC, (devices|vlans) at offset [0-9]+ on http://127\.0\.0\.1:[0-9]+/api/v1/inventory/(devices|vlans): HTTP '
 SL_NET='cannot reach SoftLayer for account [0-9]+ on http://127\.0\.0\.1:[0-9]+/rest/v3\.1/SoftLayer_Account/get[A-Za-z]+\.json: '
 SOS_NET='cannot reach SOS for C_Code ALC on http://127\.0\.0\.1:[0-9]+/api/v1/inventory/(devices|vlans): '
 SL_TOTAL='incomplete read of account [0-9]+ (hardware|virtual_guest|vlan): expected [0-9]+ records \(SoftLayer-Total-Items\), got [0-9]+ \(read 3 times\); a rerun is the first remedy'
@@ -183,9 +186,9 @@ SOS_TOTAL='incomplete read of C_Code ALC (devices|vlans): expected [0-9]+ record
 @test "softlayer 504 twice: recovers" { recovers softlayer 504,after=3,count=2; }
 @test "softlayer 504 on every request: exit 5" { fails softlayer 504 5 "${SL_API}504 \(after 2 attempts\)"; }
 @test "softlayer 429 Retry-After 1 twice: recovers" { recovers softlayer 429:1,after=3,count=2; }
-@test "softlayer 429 Retry-After 1 on every request: exit 5" { fails softlayer 429:1 5 "${SL_API}429 \(after 2 attempts\)"; }
+@test "softlayer 429 Retry-After 1 on every request: exit 5" { fails softlayer 429:1 5 "${SL_RATE}429 \(after 2 attempts\).*lower the rate limit \(softlayer\.rate_limit, --rate-limit\)"; }
 @test "softlayer rate-limit 500 twice: recovers" { recovers softlayer ratelimit,after=3,count=2; }
-@test "softlayer rate-limit 500 on every request: exit 5" { fails softlayer ratelimit 5 "${SL_API}500 SoftLayer_Exception_WebService_RateLimitExceeded \(after 2 attempts\)"; }
+@test "softlayer rate-limit 500 on every request: exit 5" { fails softlayer ratelimit 5 "${SL_RATE}500 SoftLayer_Exception_WebService_RateLimitExceeded \(after 2 attempts\)"; }
 @test "softlayer truncated body (connection closed) twice: recovers" { recovers softlayer truncate,after=3,count=2; }
 @test "softlayer truncated body (connection closed) on every request: exit 4, curl error 18" { fails softlayer truncate 4 "${SL_NET}Transferred a partial file \(curl error 18\) \(after 2 attempts\)"; }
 @test "softlayer cut JSON document twice: recovers" { recovers softlayer truncate:json,after=3,count=2; }
@@ -211,9 +214,9 @@ SOS_TOTAL='incomplete read of C_Code ALC (devices|vlans): expected [0-9]+ record
 @test "sos 504 twice: recovers" { recovers sos 504,after=3,count=2; }
 @test "sos 504 on every request: exit 5" { fails sos 504 5 "${SOS_API}504 \(after 2 attempts\)"; }
 @test "sos 429 Retry-After 1 twice: recovers" { recovers sos 429:1,after=3,count=2; }
-@test "sos 429 Retry-After 1 on every request: exit 5" { fails sos 429:1 5 "${SOS_API}429 \(after 2 attempts\): too many requests \(rate_limited\)"; }
-@test "sos rate-limit 500 twice: recovers" { recovers sos ratelimit,after=3,count=2; }
-@test "sos rate-limit 500 on every request: exit 5" { fails sos ratelimit 5 "${SOS_API}500 SoftLayer_Exception_WebService_RateLimitExceeded \(after 2 attempts\)"; }
+@test "sos 429 Retry-After 1 on every request: exit 5" { fails sos 429:1 5 "${SOS_RATE}429 \(after 2 attempts\): too many requests \(rate_limited\).*lower the rate limit \(sos\.rate_limit, --rate-limit\)"; }
+@test "sos rate-limit 429 (no Retry-After) twice: recovers" { recovers sos ratelimit,after=3,count=2; }
+@test "sos rate-limit 429 (no Retry-After) on every request: exit 5" { fails sos ratelimit 5 "${SOS_RATE}429 \(after 2 attempts\): too many requests \(rate_limited\)"; }
 @test "sos truncated body (connection closed) twice: recovers" { recovers sos truncate,after=3,count=2; }
 @test "sos truncated body (connection closed) on every request: exit 4, curl error 18" { fails sos truncate 4 "${SOS_NET}Transferred a partial file \(curl error 18\) \(after 2 attempts\)"; }
 @test "sos cut JSON document twice: recovers" { recovers sos truncate:json,after=3,count=2; }

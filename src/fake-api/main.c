@@ -443,6 +443,10 @@ static void fault_reply(const struct conn_ctx *c, struct reply *r)
 	if (p->error_body) {
 		reply_set(r, 200, "application/json", sos ? "{\"error\":{\"code\":\"internal\",\"message\":\"Internal Error\"}}"
 			  : "{\"error\":\"Internal Error\",\"code\":\"SoftLayer_Exception_Public\"}");
+	} else if (p->rate_limit && sos) {
+		/* SOS's rate limit is its 429 (specs/sos-api.md), here without
+		 * Retry-After */
+		reply_set(r, 429, "application/json", "{\"error\":{\"code\":\"rate_limited\",\"message\":\"too many requests\"}}");
 	} else if (p->rate_limit) {
 		reply_set(r, 500, "application/json",
 			  "{\"error\":\"Rate limit of 50 requests for every 1 second(s) exceeded.\","

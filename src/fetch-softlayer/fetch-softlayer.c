@@ -247,7 +247,12 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
-		if (offset >= 0)
+		if (resp->rate_limited)
+			sosr_error("SoftLayer kept refusing the rate for %s, %s on %s: %s%s; it limits the rate "
+				   "below what the job asks even after slowing down: lower the rate limit "
+				   "(softlayer.rate_limit, --rate-limit) and rerun", who, what, url,
+				   resp->detail, apimsg);
+		else if (offset >= 0)
 			sosr_error("SoftLayer failed for %s, %s at offset %lld on %s: %s%s; if it persists, "
 				   "check the service status and try a smaller --page-size", who, what,
 				   offset, url, resp->detail, apimsg);

@@ -188,9 +188,15 @@ static int sos_fail(struct pager_job *job, long long offset, struct http_request
 		break;
 	case HTTP_E_STATUS:
 	case HTTP_E_BODY:
-		sosr_error("SOS failed for C_Code %s, %ss at offset %lld on %s: %s%s; SOS outages are common: "
-			   "a rerun is the first remedy, then check the service status",
-			   s->c_code, type_names[(size_t)job->user], offset, url, resp->detail, apimsg);
+		if (resp->rate_limited)
+			sosr_error("SOS kept refusing the rate for C_Code %s, %ss at offset %lld on %s: %s%s; it "
+				   "limits the rate below what the job asks even after slowing down: lower the "
+				   "rate limit (sos.rate_limit, --rate-limit) and rerun", s->c_code,
+				   type_names[(size_t)job->user], offset, url, resp->detail, apimsg);
+		else
+			sosr_error("SOS failed for C_Code %s, %ss at offset %lld on %s: %s%s; SOS outages are "
+				   "common: a rerun is the first remedy, then check the service status",
+				   s->c_code, type_names[(size_t)job->user], offset, url, resp->detail, apimsg);
 		break;
 	default:
 		sosr_error("internal error fetching C_Code %s on %s: %s", s->c_code, url, resp->detail);
@@ -301,11 +307,6 @@ int main(int argc, char **argv)
 	http_global_init();
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
-	/* SOS documents no rate-limit error; SoftLayer's 500, which the
-	 * simulator's ratelimit fault sends to SOS too, is retried as a 429
-	 * and named in the message as on the SoftLayer side
-	 * (docs/RELIABILITY.md, the fault matrix). */
-	ho.rate_limit_marker = "SoftLayer_Exception_WebService_RateLimitExceeded";
 	struct http_engine *e = http_engine_new(&ho, NULL, NULL);
 
 	struct pager_options po = { 0 };

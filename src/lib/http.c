@@ -52,6 +52,8 @@ struct cred_state {
 	char *id;
 	double *starts;                 /* ring of the last rate_limit starts */
 	size_t head, count;
+	double limit;                   /* current attempts a window: adapts */
+	double cut_at;                  /* when the limit was last halved */
 	struct cred_state *next;
 };
 
@@ -67,6 +69,7 @@ struct http_engine {
 	double t0;
 	uint64_t rng;
 	struct cred_state *creds;
+	double rate_floor;              /* the lowest limit a credential came to */
 	unsigned long n_retries, n_requests;
 	char *cainfo;
 };
@@ -385,6 +388,7 @@ struct http_engine *http_engine_new(const struct http_options *o, http_done_fn d
 		sosr_warn("http: cannot cap connections: %s", curl_multi_strerror(mc));
 	e->t0 = tu_monotonic();
 	e->rng = (uint64_t)o->seed * 0x9E3779B97F4A7C15ull + 1;
+	e->rate_floor = e->o.rate_limit;
 	/* The endpoint's own CA bundle first (a corporate CA for SOS must not
 	 * replace the public ones for SoftLayer); else the variables libcurl
 	 * does not read itself (the curl tool does), so that a site bundle
@@ -488,6 +492,7 @@ static struct cred_state *cred_get(struct http_engine *e, const char *id)
 	struct cred_state *c = xcalloc(1, sizeof *c);
 	c->id = xstrdup(id);
 	c->starts = xcalloc((size_t)(e->o.rate_limit > 0 ? e->o.rate_limit : 1), sizeof(double));
+	c->limit = e->o.rate_limit;
 	c->next = e->creds;
 	e->creds = c;
 	return c;
@@ -497,26 +502,56 @@ static struct cred_state *cred_get(struct http_engine *e, const char *id)
  * at which it may. */
 static double rate_wait_until(struct http_engine *e, struct cred_state *c, double now)
 {
-	int lim = e->o.rate_limit;
-	if (lim <= 0)
+	if (e->o.rate_limit <= 0)
 		return 0;
-	size_t n = (size_t)lim;
+	size_t n = (size_t)e->o.rate_limit;          /* the ring's size */
+	size_t lim = c->limit < 1 ? 1 : (size_t)c->limit;   /* the limit now */
 	double until = 0;
-	if (c->count == n) {
-		/* The oldest of the last `lim` starts must be out of the window. */
-		double oldest = c->starts[c->head];
+	if (c->count >= lim) {
+		/* The lim-th most recent start must be out of the window. */
+		double oldest = c->starts[(c->head + c->count - lim) % n];
 		if (oldest + RATE_WINDOW > now)
 			until = oldest + RATE_WINDOW;
 	}
 	size_t b = (size_t)e->o.rate_burst;
-	if (b < n && c->count >= b) {
+	if (b > lim)
+		b = lim;
+	if (b < lim && c->count >= b) {
 		/* Smooth bursts: the b-th previous start at least b/lim ago. */
 		double prev = c->starts[(c->head + c->count - b) % n];
-		double t = prev + (double)b * RATE_WINDOW / lim;
+		double t = prev + (double)b * RATE_WINDOW / (double)lim;
 		if (t > now && t > until)
 			until = t;
 	}
 	return until;
+}
+
+/* The server said the rate was too high, or it took an attempt that
+ * started at STARTED: adapt the credential's limit (see http.h, "Rate
+ * limit").  The refusals of attempts that started before the last cut
+ * were answers to the old rate: they do not cut again. */
+static void rate_adapt(struct http_engine *e, struct cred_state *c, int limited, double started)
+{
+	if (e->o.rate_limit <= 0)
+		return;
+	double max = e->o.rate_limit, before = c->limit;
+	if (limited && started < c->cut_at)
+		return;
+	if (limited) {
+		c->limit = c->limit / 2 < 1 ? 1 : c->limit / 2;
+		c->cut_at = tu_monotonic();
+	} else
+		c->limit = c->limit + 1 / c->limit > max ? max : c->limit + 1 / c->limit;
+	if (c->limit < e->rate_floor)
+		e->rate_floor = c->limit;
+	if (limited && e->o.verbose)
+		vlog(e, "the server limits the rate of credential %s: down from %.1f to %.1f attempts a second",
+		     *c->id ? c->id : "-", before, c->limit);
+}
+
+double http_rate_floor(const struct http_engine *e)
+{
+	return e->rate_floor;
 }
 
 static void rate_record(struct http_engine *e, struct cred_state *c, double now)
@@ -812,10 +847,15 @@ static enum klass classify(struct http_request *r, CURLcode cc, const char *mark
 		return K_DONE;
 	}
 	s->result = HTTP_E_STATUS;
-	if (st == 408 || st == 429 || st == 502 || st == 503 || st == 504)
+	if (st == 429) {
+		s->rate_limited = 1;
+		return K_TRANSIENT;
+	}
+	if (st == 408 || st == 502 || st == 503 || st == 504)
 		return K_TRANSIENT;
 	if (st == 500 && marker && *marker && r->resp.body.data && strstr(r->resp.body.data, marker)) {
 		snprintf(s->detail, sizeof s->detail, "HTTP 500 %s", marker);
+		s->rate_limited = 1;
 		return K_TRANSIENT;
 	}
 	if (st >= 500)
@@ -900,7 +940,10 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	if (!r)
 		return;
 	inflight_del(e, r);
+	r->resp.rate_limited = 0;
 	enum klass k = classify(r, cc, e->o.rate_limit_marker);
+	if (r->resp.rate_limited || r->resp.result == HTTP_OK)
+		rate_adapt(e, cred_get(e, r->cred), r->resp.rate_limited, r->attempt_start);
 	if (e->o.verbose) {
 		char *u = http_url_for_message(r->url);
 		const char *what = r->resp.detail[0] ? r->resp.detail : "2xx";

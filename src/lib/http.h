@@ -53,11 +53,17 @@
  * at once.
  *
  * Rate limit.  Each request names a credential (cred_id).  An attempt of a
- * request starts only when fewer than `rate_limit` attempts with the same
- * credential started in the last RATE_WINDOW (one second plus a margin for
+ * request starts only when fewer than the credential's current limit of
+ * attempts started in the last RATE_WINDOW (one second plus a margin for
  * the network's jitter), and no more than `rate_burst` of them back to back:
  * a sliding window, so that the rate is not exceeded in any second, however
- * the server counts.
+ * the server counts.  The current limit starts at `rate_limit` and adapts
+ * to the server (additive increase, multiplicative decrease): every answer
+ * that says the rate was too high (a 429, or a 500 with the rate-limit
+ * marker) halves it, down to one a second; every success adds one over the
+ * limit, so it grows back by about one a second per second's worth of
+ * successes, up to `rate_limit`.  A server whose real limit is below the
+ * configured one is fetched completely, only slower.
  *
  * Not thread-safe: one engine per thread, driven by http_run().
  */
@@ -96,6 +102,8 @@ struct http_response {
 	long status;            /* HTTP status of the last attempt, 0 if none */
 	struct buf body;        /* its body (capped by max_response) */
 	int attempts;           /* attempts made, 1 when no retry */
+	int rate_limited;       /* the last attempt was refused for its rate
+	                           (429, or a 500 with the rate-limit marker) */
 	int curl_code;          /* CURLcode of the last attempt */
 	double seconds;         /* total time since the first attempt started */
 	char detail[512];       /* human text of what failed; no secrets */
@@ -196,6 +204,9 @@ int http_run(struct http_engine *e);
  * engine stays aborted. */
 void http_abort(struct http_engine *e);
 
+/* The lowest current rate limit any credential came down to, attempts a
+ * second (rate_limit when the server never limited the rate). */
+double http_rate_floor(const struct http_engine *e);
 /* Statistics since http_engine_new, every run, for progress lines: retries
  * scheduled, attempts started, seconds elapsed. */
 unsigned long http_retries(const struct http_engine *e);

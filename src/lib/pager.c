@@ -582,6 +582,10 @@ int pager_run(struct pager *p)
 		sosr_info("done: %llu records in %lu pages, %lu requests, %lu retries, %.1fs",
 			  p->records_total, p->pages_total, http_requests(p->e), http_retries(p->e),
 			  http_elapsed(p->e));
+	double floor = http_rate_floor(p->e);
+	if (!p->exit_code && !p->o.quiet && floor < http_engine_options(p->e)->rate_limit)
+		sosr_info("the server limited the rate: down to %.1f requests a second at the lowest; "
+			  "a rate_limit at or below its limit saves the retries", floor);
 	return p->exit_code;
 }
 
