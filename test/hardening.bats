@@ -263,3 +263,19 @@ s.serve_forever()' 3>&- &
 	diff <(printf '%s\n' "$output") estate/raw/softlayer.ndjson
 	[[ $stderr == *"the server limited the rate: down to "*" requests a second at the lowest"* ]]
 }
+
+@test "~/.softlayer as slcli setup writes it: the XML-RPC endpoint in its REST form, keys in any case; a 404 names the file" {
+	start_fake_api --seed 7 --accounts 1 --devices 20 --vlans 4 --credentials cred.json --write-estate estate
+	local ep key
+	ep=$(jq -r .softlayer.endpoint cred.json) # http://127.0.0.1:PORT/rest/v3.1
+	key=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	printf '[softlayer]\nUsername = %s\nAPI_Key = %s\nendpoint_url = %s/\ntimeout = 0\n' \
+		"$(jq -r '.softlayer.accounts[0].username' cred.json)" "$key" "${ep/\/rest\//\/xmlrpc\/}" >"$HOME/.softlayer"
+	run -0 --separate-stderr sosr-fetch-softlayer
+	diff <(printf '%s\n' "$output") estate/raw/softlayer.ndjson
+	[[ $stderr == *"endpoint_url in ~/.softlayer is the XML-RPC endpoint ${ep/\/rest\//\/xmlrpc\/} (as slcli setup writes it); using its REST form $ep"* ]]
+	# an endpoint that is wrong otherwise: the 404 names where it came from
+	sed -i "s|^endpoint_url = .*|endpoint_url = ${ep%/rest/v3.1}/nothing/v3.1|" "$HOME/.softlayer"
+	run -5 --separate-stderr sosr-fetch-softlayer
+	[[ $stderr == *"HTTP 404 from SoftLayer for the account of the credentials on "*"check the endpoint (endpoint_url in ~/.softlayer)" ]]
+}

@@ -109,9 +109,13 @@ struct job_info {
 
 struct ctx {
 	char *endpoint;
+	const char *endpoint_from;  /* where it came from, for messages */
 	struct account *accts;
 	size_t n_accts;
 };
+
+/* Where the endpoint came from, for the messages of failed requests. */
+static const char *ctx_endpoint_from = "the endpoint";
 
 static struct http_request *sl_request(struct pager_job *job, long long offset, long long limit,
 				       void *user)
@@ -228,8 +232,8 @@ static int sl_report(const struct account *a, const char *what, long long offset
 			   who, url, resp->detail);
 		break;
 	case HTTP_E_NOTFOUND:
-		sosr_error("HTTP 404 from SoftLayer for %s on %s%s; check the endpoint "
-			   "(--endpoint, softlayer.endpoint)", who, url, apimsg);
+		sosr_error("HTTP 404 from SoftLayer for %s on %s%s; check the endpoint (%s)", who, url,
+			   apimsg, ctx_endpoint_from);
 		break;
 	case HTTP_E_TOOBIG:
 		if (offset >= 0)
@@ -371,7 +375,8 @@ static double env_timeout(const char *name, const char *v)
 /* One account as slcli finds it, with the id ID (NULL: to be asked of
  * SoftLayer, resolve_accounts).  ENDPOINT and TIMEOUT are filled when the
  * source names them and they are still unset. */
-static void account_from_env(struct ctx *c, const char *id, char **endpoint, double *timeout)
+static void account_from_env(struct ctx *c, const char *id, char **endpoint, const char **from,
+			     double *timeout)
 {
 	char *key = NULL;
 	const char *user = getenv("SL_USERNAME");
@@ -391,8 +396,10 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		a->user_name = xstrdup("SL_USERNAME");
 		secret_free(key);
 		const char *ep = getenv("SL_ENDPOINT_URL");
-		if (ep && *ep && !*endpoint)
+		if (ep && *ep && !*endpoint) {
 			*endpoint = xstrdup(ep);
+			*from = "SL_ENDPOINT_URL";
+		}
 		const char *to = getenv("SL_TIMEOUT");
 		if (to && *to && *timeout < 0)
 			*timeout = env_timeout("SL_TIMEOUT", to);
@@ -412,8 +419,10 @@ static void account_from_env(struct ctx *c, const char *id, char **endpoint, dou
 		a->auth = http_basic_auth(f.username, f.api_key);
 		a->secret_name = xstrdup("api_key in ~/.softlayer");
 		a->user_name = xstrdup("username in ~/.softlayer");
-		if (f.endpoint_url && !*endpoint)
+		if (f.endpoint_url && !*endpoint) {
 			*endpoint = xstrdup(f.endpoint_url);
+			*from = "endpoint_url in ~/.softlayer";
+		}
 		if (f.timeout > 0 && *timeout < 0)
 			*timeout = f.timeout;
 		slcli_free(&f);
@@ -564,6 +573,24 @@ static void free_accounts(struct ctx *c)
 	c->n_accts = 0;
 }
 
+/* slcli setup writes the XML-RPC endpoint (.../xmlrpc/v3.1/); this tool
+ * speaks REST, whose form of a SoftLayer endpoint is the same URL with
+ * /rest/ in its place.  Said once, naming where the URL came from. */
+static void rest_form(char **endpoint, const char *from)
+{
+	char *x = strstr(*endpoint, "/xmlrpc/");
+	if (!x && (x = strstr(*endpoint, "/xmlrpc")) && x[7] != '\0')
+		x = NULL;
+	if (!x)
+		return;
+	struct buf b = BUF_INIT(0);
+	buf_printf(&b, "%.*s/rest%s", (int)(x - *endpoint), *endpoint, x + 7);
+	sosr_info("%s is the XML-RPC endpoint %s (as slcli setup writes it); using its REST form %s",
+		  from, *endpoint, b.data);
+	free(*endpoint);
+	*endpoint = buf_detach(&b, NULL);
+}
+
 static void check_endpoint(const char *url, const char *what)
 {
 	fetchopt_check_url(url, what, "use the configuration's api_key_env or SL_API_KEY");
@@ -585,6 +612,7 @@ int main(int argc, char **argv)
 	};
 	const char *config_path = NULL, *types_arg = NULL;
 	char *endpoint = NULL;
+	const char *endpoint_from = NULL;
 	char **sel = NULL;
 	size_t nsel = 0;
 	struct fetchopt fo;
@@ -603,6 +631,7 @@ int main(int argc, char **argv)
 		case 'e':
 			free(endpoint);
 			endpoint = xstrdup(optarg);
+			endpoint_from = "--endpoint";
 			check_endpoint(endpoint, "--endpoint");
 			break;
 		case 'h': cli_help(usage_text);
@@ -636,12 +665,14 @@ int main(int argc, char **argv)
 	struct config cfg;
 	config_init(&cfg);
 	struct ctx c = { 0 };
+	c.endpoint_from = endpoint_from;
 	if (config_path) {
 		config_load(config_path, &cfg);
 		accounts_from_config(&c, &cfg, sel, nsel);
 		if (!endpoint && cfg.sl.endpoint) {
 			check_endpoint(cfg.sl.endpoint, "softlayer.endpoint");
 			endpoint = xstrdup(cfg.sl.endpoint);
+			c.endpoint_from = "softlayer.endpoint";
 		}
 		fetchopt_config(&fo, &cfg.sl.fetch);
 	} else {
@@ -649,22 +680,28 @@ int main(int argc, char **argv)
 			sosr_usage_error("--account: only one without --config");
 		double t = -1;
 		char *ep = NULL;
-		account_from_env(&c, nsel ? sel[0] : NULL, &ep, &t);
+		const char *ep_from = NULL;
+		account_from_env(&c, nsel ? sel[0] : NULL, &ep, &ep_from, &t);
 		if (!endpoint && ep) {
-			check_endpoint(ep, "the SoftLayer endpoint_url");
+			check_endpoint(ep, ep_from);
 			endpoint = ep;
+			c.endpoint_from = ep_from;
 		} else {
 			free(ep);
 		}
 		if (fo.timeout < 0)
 			fo.timeout = t;
 	}
-	if (!endpoint)
+	if (!endpoint) {
 		endpoint = xstrdup(DEFAULT_ENDPOINT);
+		c.endpoint_from = "the default endpoint";
+	}
 	size_t el = strlen(endpoint);
 	while (el > 8 && endpoint[el - 1] == '/')
 		endpoint[--el] = '\0';
+	rest_form(&endpoint, c.endpoint_from);
 	c.endpoint = endpoint;
+	ctx_endpoint_from = c.endpoint_from;
 	fetchopt_check_transport(&fo, endpoint, "the SoftLayer endpoint", "softlayer.allow_insecure_http");
 
 	http_global_init();

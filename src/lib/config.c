@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int config_valid_c_code(const char *s)
 {
@@ -603,13 +604,15 @@ int slcli_load(const char *path, struct slcli_file *f)
 		l[k] = '\0';
 		char *key = trim(l), *val = trim(l + k + 1);
 		char **dst = NULL;
-		if (strcmp(key, "username") == 0)
+		/* configparser lowercases option names: "Username =" is
+		 * "username" to slcli */
+		if (strcasecmp(key, "username") == 0)
 			dst = &f->username;
-		else if (strcmp(key, "api_key") == 0)
+		else if (strcasecmp(key, "api_key") == 0)
 			dst = &f->api_key;
-		else if (strcmp(key, "endpoint_url") == 0)
+		else if (strcasecmp(key, "endpoint_url") == 0)
 			dst = &f->endpoint_url;
-		else if (strcmp(key, "timeout") == 0) {
+		else if (strcasecmp(key, "timeout") == 0) {
 			char *end;
 			errno = 0;
 			double t = strtod(val, &end);
