@@ -279,3 +279,23 @@ s.serve_forever()' 3>&- &
 	run -5 --separate-stderr sosr-fetch-softlayer
 	[[ $stderr == *"HTTP 404 from SoftLayer for the account of the credentials on "*"check the endpoint (endpoint_url in ~/.softlayer)" ]]
 }
+
+@test "an API's error text is shown with control characters, NUL, bidi and zero-width characters escaped" {
+	python3 -c '
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        b = json.dumps({"error": {"code": "x\u001b[31m", "message": "bad\u202egnp.exe\u0000tail\u200b"}}).encode()
+        self.send_response(403); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open("port", "w").write(str(s.server_address[1]))
+s.serve_forever()' 3>&- &
+	local srv=$! i
+	for ((i = 0; i < 100; i++)); do [[ -s port ]] && break; sleep 0.05; done
+	SOS_TOKEN=t run -3 --separate-stderr sosr-fetch-sos --c-code ALC --url "http://127.0.0.1:$(<port)" --retries 0
+	kill "$srv"
+	[[ $stderr != *$'\e'* && $stderr != *$'\u202e'* && $stderr != *$'\u200b'* ]] || fail "raw control text: $stderr"
+	[[ $stderr == *': bad\u202egnp.exe\x00tail\u200b (x\x1b[31m): the token has no access to this C_Code'* ]]
+}

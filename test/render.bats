@@ -50,11 +50,18 @@ summary_only() { grep '"type":"summary"' "$IN"; }
 	assert_output --partial "sosr-render: error: --color: 'sometimes' is not auto, always or never"
 }
 
-@test "text report: control characters from the inventory are shown as ?" {
-	jq -c 'if .type=="missing_in_sos" then .softlayer.datacenter="dal\u001b[2J10" else . end' "$IN" >evil.ndjson
+@test "text report: control characters, NUL, bidi and zero-width characters from the inventory are shown escaped" {
+	jq -c 'if .type=="missing_in_sos" then .softlayer.datacenter="dal\u001b[2J10" | .softlayer.status="ac\u0000tive"
+	       | .softlayer.device_type="virt\u202eual" | .softlayer.private_ip="10.1\u200b.2.7\\x" else . end' "$IN" >evil.ndjson
 	run -1 sosr-render evil.ndjson
 	refute_output --partial $'\e'
-	assert_output --partial 'datacenter=dal?[2J10'
+	refute_output --partial $'\u202e'
+	refute_output --partial $'\u200b'
+	assert_output --partial 'datacenter=dal\x1b[2J10'
+	assert_output --partial 'device_type=virt\u202eual'
+	assert_output --partial 'private_ip=10.1\u200b.2.7\\x'
+	# a NUL inside a value does not cut it short
+	assert_output --partial 'status=ac\x00tive'
 }
 
 @test "json report: valid, versioned, every record of the stream in order, counts" {

@@ -37,6 +37,7 @@
 #include "jsondoc.h"
 #include "output.h"
 #include "secret.h"
+#include "text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -397,9 +398,15 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 			struct json_object *o = jsondoc_parse(resp->body.data, resp->body.len, why, sizeof why);
 			struct json_object *errs = jget_array(o, "errors");
 			if (errs && json_object_array_length(errs)) {
+				/* PagerDuty's text, made visible (text.h) */
+				struct json_object *e0 = json_object_array_get_idx(errs, 0);
+				char shown[200];
+				text_visible_into(shown, sizeof shown, json_object_get_string(e0),
+						  json_object_is_type(e0, json_type_string)
+							  ? (size_t)json_object_get_string_len(e0)
+							  : strlen(json_object_get_string(e0)), 180);
 				size_t l = strlen(d->detail);
-				snprintf(d->detail + l, sizeof d->detail - l, " (%s)",
-					 json_object_get_string(json_object_array_get_idx(errs, 0)));
+				snprintf(d->detail + l, sizeof d->detail - l, " (%s)", shown);
 			}
 			json_object_put(o);
 		}

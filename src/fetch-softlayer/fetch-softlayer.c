@@ -24,6 +24,7 @@
 #include "output.h"
 #include "pager.h"
 #include "secret.h"
+#include "text.h"
 
 #include <json-c/json.h>
 
@@ -143,14 +144,19 @@ static struct http_request *sl_request(struct pager_job *job, long long offset, 
 }
 
 /* The "error" and "code" of a SoftLayer error body, if it is one. */
-static int sl_error_body(struct json_object *o, const char **msg, const char **code)
+/* SoftLayer's error body {"error": MESSAGE, "code": CODE}, as ": MESSAGE
+ * (CODE)" in TEXT, made visible (text.h): it is the API's text. */
+static int sl_error_body(struct json_object *o, char *text, size_t size)
 {
 	struct json_object *e, *cv;
 	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
 		return 0;
-	*msg = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "(no message)";
-	*code = json_object_object_get_ex(o, "code", &cv) && json_object_is_type(cv, json_type_string)
-		? json_object_get_string(cv) : "(no code)";
+	char m[220] = "(no message)", c[110] = "(no code)";
+	if (json_object_is_type(e, json_type_string))
+		text_visible_into(m, sizeof m, json_object_get_string(e), (size_t)json_object_get_string_len(e), 200);
+	if (json_object_object_get_ex(o, "code", &cv) && json_object_is_type(cv, json_type_string))
+		text_visible_into(c, sizeof c, json_object_get_string(cv), (size_t)json_object_get_string_len(cv), 100);
+	snprintf(text, size, "%s (%s)", m, c);
 	return 1;
 }
 
@@ -162,9 +168,9 @@ static int sl_parse(struct pager_job *job, struct http_request *req, const struc
 	if (!o)
 		return -1;
 	*root = o;
-	const char *em, *ec;
-	if (sl_error_body(o, &em, &ec)) {
-		snprintf(msg, msglen, "HTTP %ld with an error body: %.200s (%.100s)", resp->status, em, ec);
+	char et[340];
+	if (sl_error_body(o, et, sizeof et)) {
+		snprintf(msg, msglen, "HTTP %ld with an error body: %s", resp->status, et);
 		return -1;
 	}
 	if (!json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object)) {
@@ -200,7 +206,6 @@ static int sl_report(const struct account *a, const char *what, long long offset
 		     struct http_request *req, const struct http_response *resp)
 {
 	char *url = http_url_for_message(http_request_url(req));
-	const char *em = NULL, *ec = NULL;
 	char apimsg[400] = "", who[160];
 	if (a->id)
 		snprintf(who, sizeof who, "account %s", a->id);
@@ -209,8 +214,9 @@ static int sl_report(const struct account *a, const char *what, long long offset
 	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
 		char m[8];
 		struct json_object *o = pager_parse_body(resp, m, sizeof m);
-		if (o && sl_error_body(o, &em, &ec))
-			snprintf(apimsg, sizeof apimsg, ": %.200s (%.100s)", em, ec);
+		char et[340];
+		if (o && sl_error_body(o, et, sizeof et))
+			snprintf(apimsg, sizeof apimsg, ": %s", et);
 		json_object_put(o);
 	}
 	switch (resp->result) {
@@ -465,9 +471,9 @@ static enum http_verdict lookup_done(struct http_engine *e, struct http_request 
 	}
 	char msg[400] = "";
 	struct json_object *o = pager_parse_body(resp, msg, sizeof msg), *id = NULL;
-	const char *em, *ec;
-	if (o && sl_error_body(o, &em, &ec))
-		snprintf(msg, sizeof msg, "HTTP %ld with an error body: %.200s (%.100s)", resp->status, em, ec);
+	char et[340];
+	if (o && sl_error_body(o, et, sizeof et))
+		snprintf(msg, sizeof msg, "HTTP %ld with an error body: %s", resp->status, et);
 	else if (o && (!json_object_is_type(o, json_type_object) ||
 		       !json_object_object_get_ex(o, "id", &id) || !json_object_is_type(id, json_type_int) ||
 		       json_object_get_int64(id) <= 0))

@@ -20,6 +20,7 @@
 #include "output.h"
 #include "pager.h"
 #include "secret.h"
+#include "text.h"
 
 #include <json-c/json.h>
 
@@ -94,16 +95,22 @@ static int sos_error_text(struct json_object *o, char *out, size_t n)
 	struct json_object *e, *v;
 	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
 		return 0;
-	const char *code = "", *msg = "";
+	/* the API's text, made visible (text.h) */
+	char code[100] = "", msg[220] = "";
+	struct json_object *m = NULL;
 	if (json_object_is_type(e, json_type_object)) {
 		if (json_object_object_get_ex(e, "code", &v) && json_object_is_type(v, json_type_string))
-			code = json_object_get_string(v);
+			text_visible_into(code, sizeof code, json_object_get_string(v),
+					  (size_t)json_object_get_string_len(v), 80);
 		if (json_object_object_get_ex(e, "message", &v) && json_object_is_type(v, json_type_string))
-			msg = json_object_get_string(v);
+			m = v;
 	} else if (json_object_is_type(e, json_type_string)) {
-		msg = json_object_get_string(e);
+		m = e;
 	}
-	snprintf(out, n, "%.200s%s%.80s%s", msg, *code ? " (" : "", code, *code ? ")" : "");
+	if (m)
+		text_visible_into(msg, sizeof msg, json_object_get_string(m), (size_t)json_object_get_string_len(m),
+				  200);
+	snprintf(out, n, "%s%s%s%s", msg, *code ? " (" : "", code, *code ? ")" : "");
 	return 1;
 }
 

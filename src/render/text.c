@@ -9,9 +9,9 @@
  *
  * Plain text at most WIDTH columns: long lines are folded at a space (or
  * hard when there is none) with a deeper indent.  Values come from the
- * inventories and are not trusted: control characters are shown as '?', so
- * a hostile hostname cannot move the cursor of the terminal that shows the
- * report.  Colour (ANSI) only on the short lines the writer builds itself.
+ * inventories and are not trusted: they are shown through text_visible
+ * (text.h), so a hostile hostname can neither move the cursor of the
+ * terminal that shows the report nor hide or reorder what a reader sees.  Colour (ANSI) only on the short lines the writer builds itself.
  */
 #include "render.h"
 
@@ -19,6 +19,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "output.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -111,30 +112,39 @@ static void emit_buf(FILE *out, struct buf *b, size_t cont)
 /* Text from outside (the inventories, a stage's error line), safe for a
  * terminal; QUOTE: quoted when it has spaces, is empty, or has a quote or
  * '=', so that name=value stays readable. */
-static void put_text(struct buf *b, const char *s, int quote)
+static void put_text(struct buf *b, const char *s, size_t len, int quote)
 {
-	if (quote)
-		add(b, buf_addch(b, '"'));
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			c = '?';
-		if (quote && (c == '"' || c == '\\'))
-			add(b, buf_addch(b, '\\'));
-		add(b, buf_addch(b, (char)c));
+	if (!quote) {
+		add(b, text_visible(b, s, len));
+		return;
 	}
-	if (quote)
-		add(b, buf_addch(b, '"'));
+	add(b, buf_addch(b, '"'));
+	for (size_t i = 0; i < len; i++) {
+		/* a quote inside: \" (text_visible escapes the backslash) */
+		size_t run = i;
+		while (i < len && s[i] != '"')
+			i++;
+		add(b, text_visible(b, s + run, i - run));
+		if (i < len)
+			add(b, buf_addstr(b, "\\\""));
+	}
+	add(b, buf_addch(b, '"'));
+}
+
+static void put_val_len(struct buf *b, const char *s, size_t len)
+{
+	int quote = !len || memchr(s, ' ', len) || memchr(s, '"', len) || memchr(s, '=', len);
+	put_text(b, s, len, quote);
 }
 
 static void put_val(struct buf *b, const char *s)
 {
-	put_text(b, s, !*s || strpbrk(s, " \"=") != NULL);
+	put_val_len(b, s, strlen(s));
 }
 
 static void put_plain(struct buf *b, const char *s)
 {
-	put_text(b, s, 0);
+	put_text(b, s, strlen(s), 0);
 }
 
 static void emit_str(FILE *out, const char *s, size_t cont)
@@ -148,7 +158,8 @@ static void put_json(struct buf *b, struct json_object *v)
 	if (!v)
 		add(b, buf_addstr(b, "null"));
 	else if (json_object_is_type(v, json_type_string))
-		put_val(b, json_object_get_string(v));
+		/* the length, not strlen: a value may hold a NUL, shown */
+		put_val_len(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 	else
 		put_val(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -311,7 +322,7 @@ static void accounts_line(FILE *out, struct buf *b, const char *accounts)
 		if (*p == ',')
 			add(b, buf_addstr(b, ", "));
 		else
-			add(b, buf_addch(b, (unsigned char)*p < 0x20 ? '?' : *p));
+			add(b, text_visible(b, p, 1));
 	}
 	emit_buf(out, b, 11);
 }
