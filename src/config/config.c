@@ -62,10 +62,11 @@ static const char usage_text[] =
 "  9   cannot write the output\n"
 "  10  internal error\n";
 
-/* Names a stage reads a secret from: NAME, and NAME_FILE by secret.h. */
+/* Names a stage reads a secret from: NAME, and NAME_FILE by secret.h.  As
+ * many as the accounts (a job may have thousands). */
 struct names {
-	const char *v[256];
-	size_t n;
+	const char **v;
+	size_t n, alloc;
 };
 
 static void add_name(struct names *s, const char *name)
@@ -75,9 +76,10 @@ static void add_name(struct names *s, const char *name)
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], name) == 0)
 			return;
-	if (s->n == sizeof s->v / sizeof *s->v)
-		sosr_die(SOSR_EXIT_USAGE, "more than %zu secret variables; name fewer",
-			 sizeof s->v / sizeof *s->v);
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? 2 * s->alloc : 16;
+		s->v = xrealloc(s->v, s->alloc * sizeof *s->v);
+	}
 	s->v[s->n++] = name;
 }
 
@@ -111,7 +113,7 @@ static void print_vars(const struct config *c, const char *c_code)
 		printf("%s%s", i ? "," : "", c->sl.accounts[i].id);
 	putchar('\n');
 
-	struct names sl = { .n = 0 }, sos = { .n = 0 }, alert = { .n = 0 };
+	struct names sl = { NULL, 0, 0 }, sos = { NULL, 0, 0 }, alert = { NULL, 0, 0 };
 	add_name(&sl, "SL_API_KEY");
 	for (size_t i = 0; i < c->sl.n_accounts; i++)
 		add_name(&sl, c->sl.accounts[i].secret_env);
@@ -128,6 +130,9 @@ static void print_vars(const struct config *c, const char *c_code)
 	printf("alert\t");
 	print_targets(c, " ", "");
 	putchar('\n');
+	free(sl.v);
+	free(sos.v);
+	free(alert.v);
 }
 
 static void print_summary(const struct config *c, const char *c_code)
