@@ -304,8 +304,8 @@ s.serve_forever()' 3>&- &
 	export STUB_DIR="$FIXTURES/driver" STUB_LOG="$PWD/stub.log" REAL_BIN="$ROOT/bin"
 	export SOS_TOKEN=x SL_API_KEY_659397=y
 	jq -n '{c_code: "ALC", softlayer: {endpoint: "http://127.0.0.1:9/rest/v3.1",
-	         accounts: [{id: "659397", auth: "basic", username: "u", api_key_env: "SL_API_KEY_659397"}]
-	                   + [range(1; 3000) | {id: "\(. + 100000)", auth: "apikey", api_key_env: "K\(. + 100000)"}]},
+	         accounts: ([{id: "659397", auth: "basic", username: "u", api_key_env: "SL_API_KEY_659397"}]
+	                    + [range(1; 3000) | {id: "\(. + 100000)", auth: "apikey", api_key_env: "K\(. + 100000)"}])},
 	        sos: {url: "http://127.0.0.1:9", token_env: "SOS_TOKEN"}}' >alc.json
 	PATH="$STUB_DIR/stubs:$PATH" run -0 sos-reconcile --config alc.json --now "$NOW"
 	assert_equal "$(jq -c '[(.accounts | length), .status, .exit]' _output/manifest.json)" '[3000,"complete",0]'
