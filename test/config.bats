@@ -127,8 +127,8 @@ bad() {
 
 @test "thresholds: rules and values" {
 	bad '.thresholds = 5' 'thresholds: expected an object'
-	bad '.thresholds.missing = 1' 'thresholds.missing: unknown rule; rules are missing_in_sos, missing_in_softlayer, mismatch, duplicate (optionally .device or .vlan) and unidentified'
-	bad '.thresholds["unidentified.device"] = 1' 'thresholds.unidentified.device: unknown rule; rules are missing_in_sos, missing_in_softlayer, mismatch, duplicate (optionally .device or .vlan) and unidentified'
+	bad '.thresholds.missing = 1' 'thresholds.missing: unknown rule; rules are missing_in_sos, missing_in_softlayer, mismatch, duplicate (optionally .device or .vlan), unidentified, new and sla_days'
+	bad '.thresholds["unidentified.device"] = 1' 'thresholds.unidentified.device: unknown rule; rules are missing_in_sos, missing_in_softlayer, mismatch, duplicate (optionally .device or .vlan), unidentified, new and sla_days'
 	bad '.thresholds.mismatch = 0' 'thresholds.mismatch: expected a whole number of findings, 1 or more'
 	bad '.thresholds.mismatch = 2.5' 'thresholds.mismatch: expected a whole number of findings, 1 or more'
 	bad '.thresholds.mismatch = true' 'thresholds.mismatch: expected a count, {"count":N,"percent":P} or false'

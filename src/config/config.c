@@ -7,8 +7,9 @@
  *     sosr-config flags --now T ...       # the driver's: its own flags' values
  *
  * `check` loads the file exactly as every stage does (src/lib/config.c),
- * then what the file names: the mapping file must load, and the file must
- * describe a whole job (SoftLayer accounts, a C_Code).  A file that passes
+ * then what the file names: the mapping file and the exceptions file must
+ * load, and the file must describe a whole job (SoftLayer accounts, a
+ * C_Code).  A file that passes
  * is read without an error by every stage.  `vars` does the same checks
  * and prints, one per line, NAME TAB VALUE (docs/FORMATS.md, "sosr-config
  * vars"): the C_Code in force, the account ids, and for each stage that
@@ -22,6 +23,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "exceptions.h"
 #include "exitcodes.h"
 #include "fetchopt.h"
 #include "map.h"
@@ -223,6 +225,12 @@ int main(int argc, char **argv)
 	struct mapping map;
 	map_load(&map, cfg.norm.map);
 	map_free(&map);
+	if (cfg.exceptions.file) {
+		struct exceptions ex;
+		exceptions_load(cfg.exceptions.file, cfg.exceptions.max_days > 0 ? cfg.exceptions.max_days
+										: EXCEPTIONS_DEFAULT_MAX_DAYS, &ex);
+		exceptions_free(&ex);
+	}
 	if (vars)
 		print_vars(&cfg, c_code);
 	else

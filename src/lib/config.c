@@ -51,6 +51,11 @@ void config_init(struct config *c)
 		f[i]->allow_empty = f[i]->allow_insecure_http = -1;
 	}
 	c->alert.allow_insecure_http = -1;
+	for (int t = 0; t < ALERT_N; t++)
+		c->alert.target[t].post_daily = -1;
+	c->history.keep_days = c->history.drop_count = -1;
+	c->history.drop_percent = -1;
+	c->exceptions.max_days = -1;
 	c->norm.key_by_id = -1;
 	c->diff.grace = -1;
 	thresholds_default(&c->thresholds);
@@ -396,11 +401,27 @@ static void load_thresholds(const struct jd_ctx *x, struct json_object *o, struc
 	json_object_object_foreach(o, k, v) {
 		char kp[160];
 		snprintf(kp, sizeof kp, "thresholds.%.100s", k);
+		if (strcmp(k, "sla_days") == 0) {
+			/* a whole number of days, or false */
+			long long d = 0;
+			if (json_object_is_type(v, json_type_int))
+				d = json_object_get_int64(v);
+			else if (!json_object_is_type(v, json_type_boolean) || json_object_get_boolean(v))
+				d = -1;
+			if (d < 0 || d > SLA_MAX_DAYS)
+				jd_fail(x, kp, "expected a whole number of days, 0..%d, or false", SLA_MAX_DAYS);
+			th->sla_days = (long)d;
+			continue;
+		}
+		struct rule r;
+		load_rule(x, kp, v, &r);
+		if (strcmp(k, "new") == 0) {
+			th->new_findings = r;
+			continue;
+		}
 		int type, kind;
 		if (rule_class(k, strlen(k), &type, &kind) < 0)
 			jd_fail(x, kp, "unknown rule; " RULE_NAMES_HINT);
-		struct rule r;
-		load_rule(x, kp, v, &r);
 		thresholds_set(th, type, kind, &r);
 	}
 }
@@ -433,15 +454,24 @@ static void load_alert(const struct jd_ctx *x, struct json_object *o, struct ale
 		snprintf(env, sizeof env, "%s_env", ti->secret_key);
 		snprintf(file, sizeof file, "%s_file", ti->secret_key);
 		const char *pd_keys[] = { env, file, "url", "severity", "source", NULL };
-		const char *other_keys[] = { env, file, NULL };
+		const char *other_keys[] = { env, file, "post", NULL };
 		jd_only_keys(x, sec, path, t == ALERT_PAGERDUTY ? pd_keys : other_keys);
 		a->target[t].on = 1;
 		a->target[t].secret_env = env_name(x, sec, path, env);
 		a->target[t].secret_file = str_dup(x, sec, path, file);
 		if (a->target[t].secret_env && a->target[t].secret_file)
 			jd_fail(x, path, "both %s and %s are set; set one", env, file);
-		if (t != ALERT_PAGERDUTY)
+		if (t != ALERT_PAGERDUTY) {
+			const char *post = jd_str(x, sec, path, "post", 0);
+			if (post && strcmp(post, "changes") && strcmp(post, "daily")) {
+				char kp[64];
+				jd_fail(x, jd_keypath(kp, sizeof kp, path, "post"),
+					"expected \"changes\" or \"daily\"");
+			}
+			if (post)
+				a->target[t].post_daily = strcmp(post, "daily") == 0;
 			continue;
+		}
 		a->pagerduty_url = str_dup(x, sec, path, "url");
 		if (a->pagerduty_url && strncmp(a->pagerduty_url, "https://", 8) != 0 &&
 		    strncmp(a->pagerduty_url, "http://", 7) != 0)
@@ -452,6 +482,44 @@ static void load_alert(const struct jd_ctx *x, struct json_object *o, struct ale
 			jd_fail(x, "alert.pagerduty.severity", "expected critical, error, warning or info");
 		a->source = str_dup(x, sec, path, "source");
 	}
+}
+
+/* ---- history and exceptions ---- */
+
+static void load_history(const struct jd_ctx *x, struct json_object *o, struct history_config *h)
+{
+	static const char *const keys[] = { "dir", "keep_days", "drop_guard", NULL };
+	static const char *const guard_keys[] = { "percent", "count", NULL };
+	jd_only_keys(x, o, "history", keys);
+	const char *dir = jd_str(x, o, "history", "dir", 0);
+	if (!dir)
+		jd_fail(x, "history.dir", "missing; the directory where runs are kept");
+	h->dir = beside(x->file, dir);
+	long long n;
+	if (jd_int(x, o, "history", "keep_days", 1, 36500, &n))
+		h->keep_days = (long)n;
+	struct json_object *g = jd_obj(x, o, "history", "drop_guard");
+	if (g) {
+		jd_only_keys(x, g, "history.drop_guard", guard_keys);
+		double d;
+		if (jd_number(x, g, "history.drop_guard", "percent", 0, 100, &d))
+			h->drop_percent = d;
+		if (jd_int(x, g, "history.drop_guard", "count", 1, 100000000, &n))
+			h->drop_count = (long)n;
+	}
+}
+
+static void load_exceptions(const struct jd_ctx *x, struct json_object *o, struct exceptions_config *e)
+{
+	static const char *const keys[] = { "file", "max_days", NULL };
+	jd_only_keys(x, o, "exceptions", keys);
+	const char *file = jd_str(x, o, "exceptions", "file", 0);
+	if (!file)
+		jd_fail(x, "exceptions.file", "missing; the file of accepted risks");
+	e->file = beside(x->file, file);
+	long long n;
+	if (jd_int(x, o, "exceptions", "max_days", 1, 3650, &n))
+		e->max_days = (long)n;
 }
 
 /* ---- the file ---- */
@@ -465,7 +533,7 @@ void config_load(const char *path, struct config *c)
 	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
 	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
-					    "thresholds", "alert", NULL };
+					    "thresholds", "alert", "history", "exceptions", NULL };
 	jd_only_keys(&x, root, "", keys);
 	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
 	if (cc && !config_valid_c_code(cc))
@@ -484,6 +552,10 @@ void config_load(const char *path, struct config *c)
 		load_thresholds(&x, v, &c->thresholds);
 	if ((v = jd_obj(&x, root, "", "alert")))
 		load_alert(&x, v, &c->alert);
+	if ((v = jd_obj(&x, root, "", "history")))
+		load_history(&x, v, &c->history);
+	if ((v = jd_obj(&x, root, "", "exceptions")))
+		load_exceptions(&x, v, &c->exceptions);
 	json_object_put(root);
 }
 
@@ -515,7 +587,8 @@ void config_free(struct config *c)
 			  &s->devices_path, &s->vlans_path, &s->c_code_param, &s->offset_param,
 			  &s->limit_param, &s->total_field, &s->items_field, &c->norm.map,
 			  &a->pagerduty_url, &a->severity, &a->source, &a->ca_file,
-			  &c->sl.fetch.ca_file, &c->sos.fetch.ca_file };
+			  &c->sl.fetch.ca_file, &c->sos.fetch.ca_file, &c->history.dir,
+			  &c->exceptions.file };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
 	for (int t = 0; t < ALERT_N; t++) {

@@ -110,6 +110,8 @@ extern const struct alert_target_info alert_targets[ALERT_N];
 struct alert_target_config {
 	int on;
 	char *secret_env, *secret_file;
+	int post_daily;         /* slack, webhook: post every run, not only when
+	                           the set of findings changed (-1 unset) */
 };
 
 struct alert_config {
@@ -117,6 +119,26 @@ struct alert_config {
 	char *pagerduty_url, *severity, *source;
 	char *ca_file;
 	int allow_insecure_http;        /* -1 unset, 0, 1 */
+};
+
+/* Where runs are kept across days (sosr-publish archive, sosr-track):
+ * without a directory, every run is an island. */
+#define HISTORY_DEFAULT_KEEP_DAYS 400   /* a 12-month audit period, and margin */
+#define HISTORY_DEFAULT_DROP_PERCENT 10.0
+#define HISTORY_DEFAULT_DROP_COUNT 50
+
+struct history_config {
+	char *dir;              /* resolved against the file's directory; NULL: none */
+	long keep_days;         /* -1 unset */
+	double drop_percent;    /* the drop guard: a drop of this share and */
+	long drop_count;        /* this count of a population; -1 unset */
+};
+
+#define EXCEPTIONS_DEFAULT_MAX_DAYS 365
+
+struct exceptions_config {
+	char *file;             /* resolved against the file's directory; NULL: none */
+	long max_days;          /* the longest an exception may run; -1 unset */
 };
 
 struct config {
@@ -128,6 +150,8 @@ struct config {
 	struct diff_config diff;
 	struct thresholds thresholds;   /* the defaults, overridden by the file */
 	struct alert_config alert;
+	struct history_config history;
+	struct exceptions_config exceptions;
 };
 
 /* Set every value to "unset". */

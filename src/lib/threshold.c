@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int parse_count(const char *s, size_t len, long long *out);
+
 void rule_set(struct rule *r, long long count, double percent)
 {
 	r->set_count = count > 0;
@@ -26,6 +28,29 @@ void thresholds_default(struct thresholds *th)
 		rule_set(&th->r[FT_UNIDENTIFIED][k], 5, 1);
 	}
 	rule_set(&th->r[FT_MISSING_IN_SOS][KIND_DEVICE], 1, 0);
+	rule_set(&th->new_findings, 0, 0);
+	th->sla_days = 0;
+}
+
+int threshold_special(struct thresholds *th, const char *name, const char *spec, char *why,
+		      size_t whylen)
+{
+	if (strcmp(name, "new") == 0)
+		return rule_parse_spec(spec, &th->new_findings, why, whylen) < 0 ? -1 : 1;
+	if (strcmp(name, "sla_days") != 0)
+		return 0;
+	if (strcmp(spec, "off") == 0) {
+		th->sla_days = 0;
+		return 1;
+	}
+	long long d;
+	if (parse_count(spec, strlen(spec), &d) < 0 || d > SLA_MAX_DAYS) {
+		snprintf(why, whylen, "'%.40s' is not a whole number of days in 1..%d, or off", spec,
+			 SLA_MAX_DAYS);
+		return -1;
+	}
+	th->sla_days = (long)d;
+	return 1;
 }
 
 int rule_class(const char *name, size_t len, int *type, int *kind)

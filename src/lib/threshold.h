@@ -36,18 +36,33 @@ struct rule {
 
 #define RULE_MAX_COUNT 1000000000LL
 
+/* With history (sosr-track), two more rules: "new" fires on the findings
+ * that are NEW or REOPENED today (off by default; its share is of every
+ * record of the larger side), and "sla_days" on any finding open longer
+ * than that many days ("aged"; 0: off).  Excepted findings count toward
+ * no rule. */
 struct thresholds {
 	struct rule r[FT_NFINDINGS][KIND_N];
+	struct rule new_findings;
+	long sla_days;
 };
+
+#define SLA_MAX_DAYS 3650
 
 void thresholds_default(struct thresholds *th);
 /* A rule from a count (0: none) and a percentage (0: none). */
 void rule_set(struct rule *r, long long count, double percent);
 /* The class of a rule name ("mismatch.device", "mismatch"): 0 with *type
- * and *kind (-1: every kind) set, or -1. */
+ * and *kind (-1: every kind) set, or -1.  "new" and "sla_days" are not
+ * classes: see threshold_special. */
 int rule_class(const char *name, size_t len, int *type, int *kind);
 /* Set the rule of class (TYPE, KIND) in TH; KIND -1 sets every kind. */
 void thresholds_set(struct thresholds *th, int type, int kind, const struct rule *r);
+/* Set the rule NAME that is not a class ("new" with SPEC, "sla_days" with
+ * a whole number of days or off): 1 when NAME is one, 0 when it is not,
+ * -1 with WHY when SPEC is not good for it. */
+int threshold_special(struct thresholds *th, const char *name, const char *spec, char *why,
+		      size_t whylen);
 /* SPEC is COUNT, PERCENT%, COUNT,PERCENT% or off.  0, or -1 with WHY. */
 int rule_parse_spec(const char *spec, struct rule *r, char *why, size_t whylen);
 /* "missing_in_sos.device", or "unidentified". */
@@ -57,6 +72,6 @@ void rule_describe(const struct rule *r, char *buf, size_t size);
 
 /* The words of an unknown rule name, for both callers. */
 #define RULE_NAMES_HINT "rules are missing_in_sos, missing_in_softlayer, mismatch, duplicate " \
-	"(optionally .device or .vlan) and unidentified"
+	"(optionally .device or .vlan), unidentified, new and sla_days"
 
 #endif

@@ -26,11 +26,17 @@ void thresholds_parse(struct thresholds *th, const char *arg)
 	if (!eq || eq == arg || !eq[1])
 		sosr_usage_error("--threshold: '%s' is not RULE=SPEC (like mismatch=25,2%%)", arg);
 	size_t n = (size_t)(eq - arg);
+	char name[32], why[200];
+	snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), arg);
+	int special = n < 31 ? threshold_special(th, name, eq + 1, why, sizeof why) : 0;
+	if (special < 0)
+		sosr_usage_error("--threshold: %s: %s", name, why);
+	if (special)
+		return;
 	int t, k;
 	if (rule_class(arg, n, &t, &k) < 0)
 		sosr_usage_error("--threshold: '%.*s' is not a rule; " RULE_NAMES_HINT, (int)n, arg);
 	struct rule r;
-	char why[200];
 	if (rule_parse_spec(eq + 1, &r, why, sizeof why) < 0)
 		sosr_usage_error("--threshold: %s", why);
 	thresholds_set(th, t, k, &r);
