@@ -26,6 +26,8 @@ enum sosr_exit {
 	SOSR_EXIT_ALERT      = 8,  /* the alert could not be delivered */
 	SOSR_EXIT_IO         = 9,  /* cannot read or write a file (full disk, permissions) */
 	SOSR_EXIT_INTERNAL   = 10, /* out of memory or a bug */
+	SOSR_EXIT_SUSPECT    = 11, /* a population dropped sharply since the last
+	                              complete run: probably a broken source */
 };
 
 /* The meaning of an exit status in a few words, for reports and alerts
