@@ -40,7 +40,7 @@ LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl json-c 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null)
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null) -lz
 MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS   := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
@@ -48,7 +48,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
              $(WARNINGS) $(DEP_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) -MMD -MP
 
 # The stages; a stage whose folder has no source yet is skipped.
-STAGES   := config fetch-softlayer fetch-sos normalize diff render alert manifest fake-api
+STAGES   := config fetch-softlayer fetch-sos normalize diff track render alert manifest publish fake-api
 BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
 PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
 SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo
@@ -109,7 +109,7 @@ stage_objs = $(patsubst src/%.c,build/%.o,$(wildcard src/$(1)/*.c))
 bin/sosr-%: $$(call stage_objs,$$*) $(LIB)
 	@mkdir -p bin
 	$(quiet) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS) -lz) $(DEP_LIBS) -lm -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(filter fake-api,$*),$(MHD_LIBS)) $(DEP_LIBS) -lm -lpthread
 
 # The scripts get the version and the exit codes of src/lib/exitcodes.h, the
 # one place they are defined (@EX_USAGE@ becomes 2, ...).

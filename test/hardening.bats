@@ -83,7 +83,7 @@ unidentified/sos/device/line/5 | field 'private_ip' is an array, not a string or
 	mkdir precious
 	echo keep >precious/thesis.tex
 	run -2 sos-reconcile --config "$FIXTURES/driver/alc.json" --output precious
-	assert_output --partial "sos-reconcile: error: '$PWD/precious' is not empty and not an output directory of sos-reconcile (no .sos-reconcile in it); nothing was removed"
+	assert_output --partial "sosr-publish: error: '$PWD/precious' is not empty and not an output directory of sos-reconcile (no .sos-reconcile in it); nothing was removed"
 	assert_equal "$(ls -A precious)" thesis.tex
 	# also when the config is missing: the directory is checked first
 	run -2 sos-reconcile --config missing.json --output precious
@@ -107,7 +107,7 @@ sim_job() {
 	mkdir real
 	ln -s real linked
 	run -2 sos-reconcile --config alc.json --output linked
-	assert_output --partial "sos-reconcile: error: --output: 'linked' is a symbolic link; give the directory it points to"
+	assert_output --partial "sosr-publish: error: --output: 'linked' is a symbolic link; give the directory it points to"
 	ln -s /tmp/elsewhere ._output.lock
 	run -2 sos-reconcile --config alc.json
 	assert_output --partial "the lock '$PWD/._output.lock' is a symbolic link; remove it"

@@ -88,17 +88,13 @@ check_whole_or_nothing() { # CONTEXT
 
 @test "a manifest that cannot be written publishes nothing, exit 9" {
 	run -1 sos-reconcile --config alc.json --now "$NOW" -o area/out
-	# a directory where the manifest's temporary file goes: the write fails
+	# a manifest whose write fails, as on a full disk: the real program
+	# with its output on /dev/full
 	mkdir -p area/stub
-	run -9 env PATH="$PWD/area/stub:$PATH" bash -c '
-		cat >area/stub/sosr-manifest <<EOF
-#!/bin/bash
-mkdir -p "\${@: -1}/manifest.json.tmp"
-exec "$ROOT/bin/sosr-manifest" "\$@"
-EOF
-		chmod +x area/stub/sosr-manifest
-		sos-reconcile --config alc.json --now '"$NOW"' -o area/out'
-	assert_output --partial "sosr-manifest: error: cannot write the manifest"
+	printf '#!/bin/sh\nexec "%s/sosr-manifest" "$@" >/dev/full\n' "$ROOT/bin" >area/stub/sosr-manifest
+	chmod +x area/stub/sosr-manifest
+	PATH="$PWD/area/stub:$PATH" run -9 sos-reconcile --config alc.json --now "$NOW" -o area/out
+	assert_output --partial "sosr-manifest: error: cannot write standard output"
 	assert_output --partial "sos-reconcile: error: cannot write the manifest or publish the run"
 	check_whole_or_nothing "a failed manifest"
 	[[ ! -e area/out/manifest.json && ! -e area/out/report.txt ]]

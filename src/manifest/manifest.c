@@ -5,8 +5,8 @@
  *     sosr-manifest --status complete ... RUN_DIR > RUN_DIR/manifest.json.tmp
  *
  * The driver calls it last, on the finished files of the work directory,
- * and renames its output into place only when it exited 0: a manifest is
- * whole or absent.  Every file under RUN_DIR is listed (sorted by path in
+ * into WORK/manifest.json, and publishes the run (sosr-publish swap) only
+ * when it exited 0: a manifest is whole or absent.  Every file under RUN_DIR is listed (sorted by path in
  * byte order) except the manifest itself and names starting with '.', so
  * a file cannot be added to a run without appearing here.  Its inputs are
  * files and short flags, never an argument that grows with the estate (a
@@ -59,17 +59,15 @@ static const char usage_text[] =
 "      --alert STATUS      delivered, failed, not-configured or not-needed\n"
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
-"      --publish DIR       write the manifest into RUN_DIR (whole, flushed to\n"
-"                          the disk), then swap RUN_DIR with DIR in one step:\n"
-"                          DIR holds the whole run, or what it held before\n"
+
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
 "Exit status:\n"
-"  0   the manifest was written (and the run published)\n"
+"  0   the manifest was written\n"
 "  2   usage error\n"
 "  7   a stages or failures file that is not in its format\n"
-"  9   cannot read a file of the run, write the manifest or publish\n"
+"  9   cannot read a file of the run or write the manifest\n"
 "  10  internal error\n";
 
 static struct json_object *str_or_null(const char *s)
@@ -287,7 +285,7 @@ int main(int argc, char **argv)
 	err_init(argv[0]);
 	out_init();
 	enum { O_CONFIG = 256, O_C_CODE, O_STARTED, O_FINISHED, O_STATUS, O_VERDICT, O_EXIT,
-	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_PUBLISH };
+	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "c-code", required_argument, NULL, O_C_CODE },
@@ -302,7 +300,6 @@ int main(int argc, char **argv)
 		{ "alert", required_argument, NULL, O_ALERT },
 		{ "alert-detail", required_argument, NULL, O_ALERT_DETAIL },
 		{ "demo", no_argument, NULL, O_DEMO },
-		{ "publish", required_argument, NULL, O_PUBLISH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -310,7 +307,6 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *c_code = NULL, *started = NULL, *finished = NULL;
 	const char *status = "incomplete", *verdict = "incomplete", *stages_path = NULL;
 	const char *failures_path = NULL, *alert = "not-configured", *alert_detail = NULL;
-	const char *publish = NULL;
 	int exit_code = SOSR_EXIT_INTERNAL, demo = 0, sl_complete = 0, sos_complete = 0, ch;
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -344,7 +340,6 @@ int main(int argc, char **argv)
 		case O_ALERT: alert = optarg; break;
 		case O_ALERT_DETAIL: alert_detail = optarg; break;
 		case O_DEMO: demo = 1; break;
-		case O_PUBLISH: publish = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -409,20 +404,7 @@ int main(int argc, char **argv)
 	struct buf out = BUF_INIT(0);
 	if (jsonw_pretty(&out, m) < 0 || buf_addch(&out, '\n') < 0)
 		sosr_die(SOSR_EXIT_INTERNAL, "cannot format the manifest");
-	if (publish) {
-		/* The manifest is the last file of the run; the swap makes the
-		 * whole run visible at once, or nothing of it. */
-		struct buf path = BUF_INIT(0);
-		buf_printf(&path, "%s/manifest.json", root);
-		if (fileio_write_atomic(path.data, out.data, out.len) < 0)
-			sosr_die_errno(SOSR_EXIT_IO, "cannot write the manifest '%s'; check free space", path.data);
-		if (fileio_exchange_dirs(root, publish) < 0)
-			sosr_die_errno(SOSR_EXIT_IO, "cannot publish the run into '%s' (from '%s'); check that both "
-				       "are on one file system and writable", publish, root);
-		buf_free(&path);
-	} else {
-		out_write(stdout, out.data, out.len, "standard output");
-	}
+	out_write(stdout, out.data, out.len, "standard output");
 	out_close_stdout();
 	buf_free(&out);
 	json_object_put(m);
