@@ -46,7 +46,8 @@ bad() {
 	assert_output "$(printf '%s\t%s\n' c_code ALC_WAT accounts 659397,1000001,1000002 \
 		secrets.fetch-softlayer 'SL_API_KEY SL_API_KEY_659397 SL_IAM_TOKEN_1000002' \
 		secrets.fetch-sos 'SOS_TOKEN SOS_TOKEN_ALC' \
-		secrets.alert 'ALC_SLACK SOS_RECONCILE_WEBHOOK_URL' alert 'pagerduty slack webhook')"
+		secrets.alert 'ALC_SLACK SOS_RECONCILE_WEBHOOK_URL' alert 'pagerduty slack webhook' \
+		history '' keep_days 400)"
 	# the minimal job: accounts and a C_Code; no alert
 	jq '{c_code, softlayer: {accounts: [.softlayer.accounts[0]]}}' good.json >min.json
 	run -0 sosr-config check min.json

@@ -132,6 +132,8 @@ static void print_vars(const struct config *c, const char *c_code)
 	printf("alert\t");
 	print_targets(c, " ", "");
 	putchar('\n');
+	printf("history\t%s\n", c->history.dir ? c->history.dir : "");
+	printf("keep_days\t%ld\n", c->history.keep_days > 0 ? c->history.keep_days : HISTORY_DEFAULT_KEEP_DAYS);
 	free(sl.v);
 	free(sos.v);
 	free(alert.v);
