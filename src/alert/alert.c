@@ -124,9 +124,10 @@ static struct json_object *read_report(const char *path)
 		json_object_put(o);
 		sosr_die(SOSR_EXIT_DATA, "the report '%s' is not one JSON object; check that it was written by sosr-render", path);
 	}
-	if (jget_count(o, "format") != 1 || !jget_str(o, "status") || !jget(o, "verdict")) {
+	long long format = jget_count(o, "format");
+	if (format < 1 || format > 2 || !jget_str(o, "status") || !jget(o, "verdict")) {
 		json_object_put(o);
-		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 (no format, status or verdict); "
+		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 or 2 (no format, status or verdict); "
 			 "check that it was written by sosr-render", path);
 	}
 	return o;
@@ -168,7 +169,16 @@ static void failure_text(struct json_object *report, struct buf *b)
 
 /* ---- what is sent -------------------------------------------------------- */
 
-struct target;
+/* A target: its entry in config.h's table, and how it is served (the table
+ * of them, targets[], follows the builders). */
+struct alert;
+struct target {
+	const struct alert_target_info *info;   /* name, secret, default variable */
+	const char *default_url;                /* NULL: the secret is the URL */
+	void (*build)(struct alert *a, const struct target *t);
+	const char *(*hint)(long status);
+};
+
 
 /* One delivery: a body for one target, and how it went. */
 struct delivery {
@@ -185,8 +195,11 @@ struct delivery {
 /* What the run says, for every target's builder. */
 struct alert {
 	struct json_object *report;
+	struct json_object *history;    /* sosr-track's view, when it had history */
 	const char *c_code, *severity, *source;
 	int complete, significant;
+	int changed;                    /* the set of findings changed since the last run */
+	int post_daily[ALERT_N];        /* post even when nothing changed */
 	struct delivery d[MAX_DELIVERIES];
 	size_t n;
 };
@@ -286,9 +299,33 @@ static void build_pagerduty(struct alert *a, const struct target *t)
 		add(a, t, r ? "pagerduty trigger" : "pagerduty resolve", pd_event(a, action, cls, s.data),
 		    "pagerduty %s sos-reconcile/%s/%s", action, a->c_code, cls);
 	}
+	/* with history, the new findings and the aged ones page on their
+	 * own incidents */
+	static const char *const more[][2] = {
+		{ "new", "findings are new or reopened since the last run" },
+		{ "aged", "findings are open longer than the SLA" },
+	};
+	for (size_t i = 0; a->history && i < 2; i++) {
+		struct json_object *r = reason_for(a->report, more[i][0]);
+		buf_reset(&s);
+		buf_printf(&s, "sos-reconcile %s: %lld %s", a->c_code, r ? jget_count(r, "count") : 0LL, more[i][1]);
+		add(a, t, r ? "pagerduty trigger" : "pagerduty resolve",
+		    pd_event(a, r ? "trigger" : "resolve", more[i][0], s.data), "pagerduty %s sos-reconcile/%s/%s",
+		    r ? "trigger" : "resolve", a->c_code, more[i][0]);
+	}
 	add(a, t, "pagerduty resolve", pd_event(a, "resolve", "run-failed", ""),
 	    "pagerduty resolve sos-reconcile/%s/run-failed", a->c_code);
 	buf_free(&s);
+}
+
+/* Slack and the webhook stay quiet on a day like the one before: with
+ * history, a complete run posts only when the set of findings changed
+ * (new, reopened, resolved, newly aged, an exception newly expired), unless
+ * the target is set to post daily. */
+static int quiet_today(const struct alert *a, const struct target *t)
+{
+	int i = (int)(t->info - alert_targets);
+	return a->complete && a->history && !a->changed && !a->post_daily[i];
 }
 
 /* Slack: one short message when the run is significant or incomplete. */
@@ -296,6 +333,10 @@ static void build_slack(struct alert *a, const struct target *t)
 {
 	if (a->complete && !a->significant) {
 		printf("slack: nothing to send (the run is complete and not significant)\n");
+		return;
+	}
+	if (quiet_today(a, t)) {
+		printf("slack: nothing to send (nothing changed since the last run)\n");
 		return;
 	}
 	struct buf b = BUF_INIT(8192);
@@ -323,6 +364,10 @@ static void build_slack(struct alert *a, const struct target *t)
 /* The webhook: the report without its findings, for every run. */
 static void build_webhook(struct alert *a, const struct target *t)
 {
+	if (quiet_today(a, t)) {
+		printf("webhook: nothing to send (nothing changed since the last run)\n");
+		return;
+	}
 	struct json_object *body = copy_of(a->report);
 	json_object_object_del(body, "findings");
 	add(a, t, "webhook report", body, "webhook report summary");
@@ -355,13 +400,6 @@ static const char *hint_webhook(long status)
  * the body and the URL is public; the Slack and webhook URLs are the
  * secret, so their messages name the variable, never the URL.
  */
-struct target {
-	const struct alert_target_info *info;   /* name, secret, default variable */
-	const char *default_url;                /* NULL: the secret is the URL */
-	void (*build)(struct alert *a, const struct target *t);
-	const char *(*hint)(long status);
-};
-
 /* In the order of enum alert_target (config.h). */
 static const struct target targets[ALERT_N] = {
 	{ &alert_targets[ALERT_PAGERDUTY], DEFAULT_PAGERDUTY_URL, build_pagerduty, hint_pagerduty },
@@ -712,6 +750,17 @@ int main(int argc, char **argv)
 	a.complete = strcmp(jget_str(a.report, "status"), "complete") == 0;
 	const char *result = jget_str(jget(a.report, "verdict"), "result");
 	a.significant = a.complete && result && strcmp(result, "significant") == 0;
+	/* what changed since the last run, as sosr-track counted it */
+	struct json_object *h = jget_obj(a.report, "history");
+	if (h && json_object_get_boolean(jget(h, "history")) && jget_str(h, "previous")) {
+		a.history = h;
+		struct json_object *newly = jget_array(jget_obj(h, "exceptions"), "newly_expired");
+		a.changed = jget_count(h, "new") > 0 || jget_count(h, "reopened") > 0 ||
+			    jget_count(h, "resolved") > 0 || jget_count(h, "newly_aged") > 0 ||
+			    (newly && json_object_array_length(newly) > 0);
+	}
+	for (int t = 0; t < ALERT_N; t++)
+		a.post_daily[t] = cfg.alert.target[t].post_daily > 0;
 	a.severity = severity ? severity : "error";
 	char source_buf[160];
 	snprintf(source_buf, sizeof source_buf, "sos-reconcile/%s", a.c_code);

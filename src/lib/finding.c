@@ -7,8 +7,10 @@ const char *const kind_names[KIND_N] = { "device", "vlan", "unidentified" };
 
 const char *const finding_type_names[FT_N] = {
 	"missing_in_sos", "missing_in_softlayer", "mismatch", "duplicate",
-	"unidentified", "pending", "excluded",
+	"unidentified", "pending", "excluded", "resolved",
 };
+
+const char *const finding_status_names[STATUS_N] = { "NEW", "RECURRING", "REOPENED" };
 
 static const char *const titles[FT_N] = {
 	"in SoftLayer, not in SOS: unmonitored",
@@ -18,6 +20,7 @@ static const char *const titles[FT_N] = {
 	"record without an identity: cannot be matched",
 	"in SoftLayer, not yet in SOS, within the grace period: informational",
 	"in SOS as build or available, not in SoftLayer: informational",
+	"open in the last complete run, gone today: informational",
 };
 
 static const char *const phrases[FT_N] = {
@@ -28,6 +31,7 @@ static const char *const phrases[FT_N] = {
 	"that cannot be identified",
 	"in SoftLayer within the grace period",
 	"in SOS as build or available",
+	"resolved since the last run",
 };
 
 static int index_of(const char *const *names, int n, const char *s, size_t len)
@@ -46,6 +50,11 @@ int kind_from_name(const char *s, size_t len)
 int finding_type_from_name(const char *s, size_t len)
 {
 	return index_of(finding_type_names, FT_N, s, len);
+}
+
+int finding_status_from_name(const char *s, size_t len)
+{
+	return index_of(finding_status_names, STATUS_N, s, len);
 }
 
 const char *finding_type_title(enum finding_type t)

@@ -34,9 +34,16 @@ enum finding_type {
 	FT_UNIDENTIFIED,         /* a record without an identity */
 	FT_PENDING,              /* informational: within the grace period */
 	FT_EXCLUDED,             /* informational: SOS build or available */
+	FT_RESOLVED,             /* informational: open last run, gone today
+	                            (sosr-track) */
 	FT_N
 };
 #define FT_NFINDINGS FT_PENDING
+
+/* The lifecycle status of a finding across runs (sosr-track). */
+enum finding_status { STATUS_NEW, STATUS_RECURRING, STATUS_REOPENED, STATUS_N };
+extern const char *const finding_status_names[STATUS_N]; /* "NEW", ... */
+int finding_status_from_name(const char *s, size_t len);
 
 /* "device", "vlan", "unidentified" */
 extern const char *const kind_names[KIND_N];

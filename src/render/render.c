@@ -173,7 +173,7 @@ static void stream_die(struct ndjson_reader *r, struct report *rep, struct json_
 }
 
 /* Read the stream to its summary, spooling every finding. */
-static void read_stream(const char *path, struct run *run, struct report *rep)
+static void read_stream(const char *path, const struct thresholds *th, struct report *rep)
 {
 	struct ndjson_reader r;
 	if (ndjson_open(&r, path, 0) < 0) {
@@ -204,6 +204,7 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 			}
 			rep->summary = o;
 			rep->summary_raw = xstrndup(line, len);
+			rep->track = jget_obj(o, "track");
 			continue;
 		}
 		int kind;
@@ -212,8 +213,7 @@ static void read_stream(const char *path, struct run *run, struct report *rep)
 			r.err_code = SOSR_EXIT_DATA;
 			stream_die(&r, rep, o);
 		}
-		rep->count[t][kind]++;
-		report_spool(rep, run, t, o, line, len);
+		report_spool(rep, th, t, kind, o, line, len);
 		json_object_put(o);
 	}
 	if (rc < 0)
@@ -326,7 +326,7 @@ int main(int argc, char **argv)
 	struct report rep;
 	report_init(&rep, fmt == FMT_JSON);
 	if (!run.nfailures)
-		read_stream(argc == 1 ? argv[0] : "-", &run, &rep);
+		read_stream(argc == 1 ? argv[0] : "-", &th, &rep);
 	struct verdict v;
 	verdict_decide(&v, &th, &rep, run.nfailures > 0);
 

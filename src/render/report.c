@@ -38,10 +38,23 @@ void report_init(struct report *rep, int json)
 	rep->json = json;
 }
 
-void report_spool(struct report *rep, const struct run *run, int type,
+void report_spool(struct report *rep, const struct thresholds *th, int type, int kind,
 		  struct json_object *o, const char *line, size_t len)
 {
-	(void)run;
+	rep->count[type][kind]++;
+	int excepted = type < FT_NFINDINGS && jget_obj(o, "exception") != NULL;
+	if (excepted)
+		rep->excepted[type][kind]++;
+	const char *st = type < FT_NFINDINGS ? jget_str(o, "status") : NULL;
+	int status = st ? finding_status_from_name(st, strlen(st)) : -1;
+	if (status >= 0) {
+		rep->status[status]++;
+		if (!excepted && status != STATUS_RECURRING)
+			rep->fresh++;
+		long long age = jget_count(o, "age_days");
+		if (!excepted && th->sla_days > 0 && age > th->sla_days)
+			rep->aged++;
+	}
 	if (rep->json) {
 		if (!rep->all)
 			rep->all = spool_open();
@@ -49,10 +62,12 @@ void report_spool(struct report *rep, const struct run *run, int type,
 			out_write(rep->all, ",\n", 2, "the spool file");
 		out_write(rep->all, line, len, "the spool file");
 	} else {
-		if (!rep->spool[type])
-			rep->spool[type] = spool_open();
-		text_format_finding(rep->spool[type], type, o);
-		out_check(rep->spool[type], "the spool file");
+		/* an excepted finding is listed in its own section */
+		FILE **sp = excepted ? &rep->excepted_spool : &rep->spool[type];
+		if (!*sp)
+			*sp = spool_open();
+		text_format_finding(*sp, type, o, th);
+		out_check(*sp, "the spool file");
 	}
 	rep->spooled++;
 }
@@ -64,8 +79,10 @@ int report_check_counts(const struct report *rep, const char *name)
 		long long have = 0;
 		for (int k = 0; k < KIND_N; k++)
 			have += rep->count[t][k];
+		/* resolved records are sosr-track's: counted in its member */
 		long long want = t < FT_NFINDINGS ? jget_count(findings, finding_type_names[t])
-					      : jget_count(rep->summary, finding_type_names[t]);
+				 : t == FT_RESOLVED ? (rep->track ? jget_count(rep->track, "resolved") : 0)
+				 : jget_count(rep->summary, finding_type_names[t]);
 		if (want < 0) {
 			sosr_error("%s: the summary line has no count of %s records; check that sosr-diff "
 				   "and sosr-render are the same version", name, finding_type_names[t]);
@@ -105,6 +122,8 @@ void report_free(struct report *rep)
 			fclose(rep->spool[t]);
 	if (rep->all)
 		fclose(rep->all);
+	if (rep->excepted_spool)
+		fclose(rep->excepted_spool);
 	memset(rep, 0, sizeof *rep);
 }
 
@@ -162,7 +181,8 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	char name[64];
 	const char *started = run->started ? run->started : jget_str(rep->summary, "now");
 
-	add(&b, buf_printf(&b, "{\"format\":1,\"report\":\"sos-reconcile\",\"version\":\"%s\"", SOSR_VERSION));
+	add(&b, buf_printf(&b, "{\"format\":%d,\"report\":\"sos-reconcile\",\"version\":\"%s\"",
+			   REPORT_FORMAT, SOSR_VERSION));
 	if (run->c_code)
 		add(&b, jsonw_field_str(&b, 0, "c_code", run->c_code, strlen(run->c_code)));
 	if (run->accounts) {
@@ -197,10 +217,14 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	add(&b, buf_addstr(&b, ",\"reasons\":["));
 	for (int i = 0; i < v->nreasons; i++) {
 		const struct reason *re = &v->reasons[i];
+		const char *cls = re->what == REASON_NEW ? "new" : re->what == REASON_AGED ? "aged"
+			: finding_type_names[re->type];
 		add(&b, buf_printf(&b, "%s{\"rule\":\"%s\",\"class\":\"%s\",\"count\":%lld,\"inventory\":%lld,\"threshold\":",
-				   i ? "," : "", rule_name(re->type, re->kind, name, sizeof name),
-				   finding_type_names[re->type], re->count, re->base));
-		json_rule(&b, &re->rule);
+				   i ? "," : "", reason_rule(re, name, sizeof name), cls, re->count, re->base));
+		if (re->what == REASON_AGED)
+			add(&b, buf_printf(&b, "{\"sla_days\":%ld}", th->sla_days));
+		else
+			json_rule(&b, &re->rule);
 		add(&b, buf_addch(&b, '}'));
 	}
 	add(&b, buf_addstr(&b, "]}"));
@@ -216,7 +240,15 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 			json_rule(&b, &th->r[t][k]);
 			first = 0;
 		}
-	add(&b, buf_addch(&b, '}'));
+	add(&b, buf_addstr(&b, ",\"new\":"));
+	json_rule(&b, &th->new_findings);
+	add(&b, buf_printf(&b, ",\"sla_days\":%ld}", th->sla_days));
+
+	/* what sosr-track said of the run, as it said it; null without it */
+	add(&b, buf_addstr(&b, ",\n\"history\":"));
+	add(&b, buf_addstr(&b, rep->track ? json_object_to_json_string_ext(rep->track, JSON_C_TO_STRING_PLAIN |
+									    JSON_C_TO_STRING_NOSLASHESCAPE)
+					  : "null"));
 
 	if (run->alert_status) {
 		add(&b, buf_addstr(&b, ",\n\"alert\":{"));
@@ -240,7 +272,20 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 			if (t < FT_NFINDINGS)
 				total += sum;
 		}
-		add(&b, buf_printf(&b, ",\"findings\":%lld}", total));
+		add(&b, buf_printf(&b, ",\"findings\":%lld", total));
+		long long exc = 0;
+		add(&b, buf_addstr(&b, ",\"excepted\":{"));
+		for (int t = 0; t < FT_NFINDINGS; t++) {
+			long long sum = 0;
+			for (int k = 0; k < KIND_N; k++)
+				sum += rep->excepted[t][k];
+			add(&b, buf_printf(&b, "\"%s\":%lld,", finding_type_names[t], sum));
+			exc += sum;
+		}
+		add(&b, buf_printf(&b, "\"total\":%lld}", exc));
+		add(&b, buf_printf(&b, ",\"lifecycle\":{\"new\":%lld,\"recurring\":%lld,\"reopened\":%lld,"
+				   "\"aged\":%lld}}", rep->status[STATUS_NEW], rep->status[STATUS_RECURRING],
+				   rep->status[STATUS_REOPENED], rep->aged));
 		add(&b, buf_addstr(&b, ",\n\"summary\":"));
 		add(&b, buf_add(&b, rep->summary_raw, strlen(rep->summary_raw)));
 		add(&b, buf_addstr(&b, ",\n\"findings\":["));

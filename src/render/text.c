@@ -199,7 +199,73 @@ static void side_pairs(struct buf *b, struct json_object *o, const char *side)
 	pairs(b, rec, fields_for(side, rec));
 }
 
-void text_format_finding(FILE *spool, int type, struct json_object *o)
+/* The day of a UTC stamp ("2026-11-20T06:00:00Z" as "2026-11-20"). */
+static void put_day(struct buf *b, const char *stamp)
+{
+	if (stamp)
+		put_text(b, stamp, strlen(stamp) < 10 ? strlen(stamp) : 10, 0);
+	else
+		add(b, buf_addch(b, '?'));
+}
+
+/* The lifecycle of a finding (sosr-track's annotations), one line:
+ * "NEW", "RECURRING, open 34 days since 2026-10-20, 12 runs", the SLA, the
+ * values that changed, and the exception that covers it. */
+static void put_lifecycle(FILE *spool, struct buf *b, struct json_object *o, const struct thresholds *th)
+{
+	const char *st = jget_str(o, "status");
+	if (!st)
+		return;
+	long long age = jget_count(o, "age_days"), runs = jget_count(o, "runs");
+	add(b, buf_addstr(b, "      "));
+	put_plain(b, st);
+	if (strcmp(st, "NEW") != 0) {
+		add(b, buf_printf(b, ", open %lld day%s since ", age, age == 1 ? "" : "s"));
+		put_day(b, jget_str(o, "first_seen"));
+		add(b, buf_printf(b, ", %lld runs", runs));
+	}
+	if (th->sla_days > 0 && age > th->sla_days)
+		add(b, buf_printf(b, "; AGED: open longer than the %ld-day SLA", th->sla_days));
+	emit_buf(spool, b, 10);
+	struct json_object *ch = jget_array(o, "changed");
+	for (size_t i = 0; ch && i < json_object_array_length(ch); i++) {
+		struct json_object *c = json_object_array_get_idx(ch, i), *was = jget_obj(c, "was");
+		add(b, buf_addstr(b, "      changed since the last run: "));
+		put_val(b, jget_str(c, "field") ? jget_str(c, "field") : "?");
+		add(b, buf_addstr(b, " was softlayer="));
+		put_json(b, jget(was, "softlayer"));
+		add(b, buf_addstr(b, " sos="));
+		put_json(b, jget(was, "sos"));
+		emit_buf(spool, b, 10);
+	}
+	struct json_object *ex = jget_obj(o, "exception");
+	if (ex) {
+		add(b, buf_addstr(b, "      excepted by "));
+		put_val(b, jget_str(ex, "id") ? jget_str(ex, "id") : "?");
+		add(b, buf_addstr(b, " (ticket "));
+		put_plain(b, jget_str(ex, "ticket") ? jget_str(ex, "ticket") : "?");
+		add(b, buf_addstr(b, ") until "));
+		put_day(b, jget_str(ex, "expires"));
+		emit_buf(spool, b, 10);
+	}
+}
+
+/* A resolved finding: what it was, for how long, since when. */
+static void put_resolved(struct buf *b, struct json_object *o)
+{
+	struct json_object *v;
+	pair(b, "finding", jget(o, "finding"));
+	if (json_object_object_get_ex(o, "side", &v))
+		pair(b, "side", v);
+	add(b, buf_addstr(b, " first seen "));
+	put_day(b, jget_str(o, "first_seen"));
+	add(b, buf_addstr(b, ", last seen "));
+	put_day(b, jget_str(o, "last_seen"));
+	add(b, buf_printf(b, ", %lld runs; resolved ", jget_count(o, "runs")));
+	put_plain(b, jget_str(o, "resolved") ? jget_str(o, "resolved") : "?");
+}
+
+void text_format_finding(FILE *spool, int type, struct json_object *o, const struct thresholds *th)
 {
 	struct buf b = BUF_INIT(LINE_CAP);
 	struct json_object *v;
@@ -208,8 +274,12 @@ void text_format_finding(FILE *spool, int type, struct json_object *o)
 	add(&b, buf_addstr(&b, "  "));
 	put_val(&b, jget_str(o, "key"));
 	emit_buf(spool, &b, 6);
+	put_lifecycle(spool, &b, o, th);
 	add(&b, buf_addstr(&b, "      "));
 	switch (type) {
+	case FT_RESOLVED:
+		put_resolved(&b, o);
+		break;
 	case FT_MISSING_IN_SOS:
 	case FT_PENDING:
 		if (type == FT_PENDING && json_object_object_get_ex(o, "age_hours", &v))
@@ -327,6 +397,30 @@ static void accounts_line(FILE *out, struct buf *b, const char *accounts)
 	emit_buf(out, b, 11);
 }
 
+/* What the run knows of the days before it (sosr-track's summary). */
+static void history_line(FILE *out, struct buf *b, const struct report *rep)
+{
+	struct json_object *t = rep->track;
+	add(b, buf_printf(b, "%-11s", "History"));
+	if (!t) {
+		add(b, buf_addstr(b, "not tracked: the findings are sosr-diff's, without their lifecycle"));
+	} else if (!json_object_get_boolean(jget(t, "history"))) {
+		add(b, buf_addstr(b, "none: no history directory is configured (history.dir), so every "
+				  "finding is NEW and nothing is resolved"));
+	} else if (!jget_str(t, "previous")) {
+		add(b, buf_addstr(b, "the first run in the history: every finding is NEW"));
+	} else {
+		add(b, buf_addstr(b, "since the run of "));
+		put_plain(b, jget_str(t, "previous"));
+		add(b, buf_printf(b, ": %lld new, %lld recurring, %lld reopened, %lld resolved",
+				  jget_count(t, "new"), jget_count(t, "recurring"), jget_count(t, "reopened"),
+				  jget_count(t, "resolved")));
+	}
+	if (t && jget_count(t, "excepted") > 0)
+		add(b, buf_printf(b, "; %lld excepted", jget_count(t, "excepted")));
+	emit_buf(out, b, 11);
+}
+
 static void write_header(FILE *out, const struct run *run, const struct report *rep,
 			 const struct verdict *v, struct buf *b)
 {
@@ -359,6 +453,8 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 			add(b, buf_printf(b, "%-11sunknown (the summary does not say it)", "Grace"));
 		emit_buf(out, b, 11);
 	}
+	if (v->decided)
+		history_line(out, b, rep);
 	if (run->alert_status) {
 		add(b, buf_printf(b, "%-11s", "Alert"));
 		put_plain(b, strcmp(run->alert_status, "failed") == 0 ? "NOT DELIVERED" : run->alert_status);
@@ -371,8 +467,8 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 	fputc('\n', out);
 }
 
-static void write_verdict(FILE *out, const struct run *run, const struct verdict *v,
-			  struct buf *b)
+static void write_verdict(FILE *out, const struct run *run, const struct thresholds *th,
+			  const struct verdict *v, struct buf *b)
 {
 	char name[64], desc[64];
 	if (!v->decided) {
@@ -396,11 +492,15 @@ static void write_verdict(FILE *out, const struct run *run, const struct verdict
 		for (int i = 0; i < v->nreasons; i++) {
 			const struct reason *re = &v->reasons[i];
 			rule_describe(&re->rule, desc, sizeof desc);
-			add(b, buf_printf(b, "  %s: %lld of %lld (%.1f%%) reached the threshold %s",
-					  rule_name(re->type, re->kind, name, sizeof name),
-					  re->count, re->base,
-					  re->base ? 100.0 * (double)re->count / (double)re->base : 100.0,
-					  desc));
+			if (re->what == REASON_AGED)
+				add(b, buf_printf(b, "  sla_days: %lld finding%s open longer than the %ld-day SLA (aged)",
+						  re->count, re->count == 1 ? "" : "s", th->sla_days));
+			else
+				add(b, buf_printf(b, "  %s: %lld%s of %lld (%.1f%%) reached the threshold %s",
+						  reason_rule(re, name, sizeof name), re->count,
+						  re->what == REASON_NEW ? " new or reopened" : "", re->base,
+						  re->base ? 100.0 * (double)re->count / (double)re->base : 100.0,
+						  desc));
 			emit_buf(out, b, 4);
 		}
 	} else {
@@ -423,13 +523,47 @@ static void write_counts(FILE *out, const struct report *rep)
 	}
 }
 
+/* The exceptions the run saw expire, or that matched nothing, or will
+ * expire soon: so stale acceptances get cleaned up. */
+static void write_exceptions(FILE *out, const struct run *run, const struct report *rep, struct buf *b)
+{
+	struct json_object *ex = jget_obj(rep->track, "exceptions");
+	static const char *const lists[][2] = {
+		{ "expired", "expired exceptions: they hide nothing any more" },
+		{ "unused", "unused exceptions: they covered no finding in this run" },
+		{ "expiring", "exceptions expiring within 14 days" },
+	};
+	for (size_t l = 0; ex && l < 3; l++) {
+		struct json_object *a = jget_array(ex, lists[l][0]);
+		size_t n = a ? json_object_array_length(a) : 0;
+		if (!n)
+			continue;
+		char title[128];
+		snprintf(title, sizeof title, "%s (%zu)", lists[l][1], n);
+		fputc('\n', out);
+		styled(out, run, BOLD, title);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(a, i);
+			const char *id = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+										 : jget_str(e, "id");
+			const char *when = jget_str(e, l == 0 ? "expired" : "expires");
+			add(b, buf_addstr(b, "  "));
+			put_val(b, id ? id : "?");
+			if (when) {
+				add(b, buf_addstr(b, l == 0 ? " expired " : " expires "));
+				put_plain(b, when);
+			}
+			emit_buf(out, b, 4);
+		}
+	}
+}
+
 void report_write_text(FILE *out, const struct run *run, const struct report *rep,
 		       const struct thresholds *th, const struct verdict *v)
 {
-	(void)th;
 	struct buf b = BUF_INIT(LINE_CAP);
 	write_header(out, run, rep, v, &b);
-	write_verdict(out, run, v, &b);
+	write_verdict(out, run, th, v, &b);
 	if (v->decided) {
 		write_counts(out, rep);
 		for (int t = 0; t < FT_N; t++) {
@@ -439,11 +573,23 @@ void report_write_text(FILE *out, const struct run *run, const struct report *re
 			if (!sum)
 				continue;
 			char title[160];
-			snprintf(title, sizeof title, "%s (%lld): %s", finding_type_names[t], sum, finding_type_title((enum finding_type)t));
+			long long exc = 0;
+			for (int k = 0; k < KIND_N; k++)
+				exc += rep->excepted[t][k];
+			if (sum == exc)
+				continue;
+			snprintf(title, sizeof title, "%s (%lld): %s", finding_type_names[t], sum - exc,
+				 finding_type_title((enum finding_type)t));
 			fputc('\n', out);
 			styled(out, run, BOLD, title);
 			report_copy_spool(rep->spool[t], out);
 		}
+		if (rep->excepted_spool) {
+			fputc('\n', out);
+			styled(out, run, BOLD, "excepted: accepted risks, listed and not counted toward any rule");
+			report_copy_spool(rep->excepted_spool, out);
+		}
+		write_exceptions(out, run, rep, &b);
 	}
 	out_check(out, "standard output");
 	buf_free(&b);

@@ -73,7 +73,8 @@ void verdict_decide(struct verdict *v, const struct thresholds *th,
 	for (int t = 0; t < FT_NFINDINGS; t++) {
 		for (int k = 0; k < KIND_N; k++) {
 			const struct rule *r = &th->r[t][k];
-			long long n = rep->count[t][k];
+			/* an excepted finding is an accepted risk: it counts not */
+			long long n = rep->count[t][k] - rep->excepted[t][k];
 			if (n == 0 || (!r->set_count && !r->set_percent))
 				continue;
 			long long base = inventory_base(rep, t, k);
@@ -82,6 +83,7 @@ void verdict_decide(struct verdict *v, const struct thresholds *th,
 			if (!fired)
 				continue;
 			struct reason *re = &v->reasons[v->nreasons++];
+			re->what = REASON_CLASS;
 			re->type = t;
 			re->kind = k;
 			re->count = n;
@@ -90,4 +92,29 @@ void verdict_decide(struct verdict *v, const struct thresholds *th,
 			v->significant = 1;
 		}
 	}
+	/* with history: the new findings, and the ones older than the SLA */
+	const struct rule *r = &th->new_findings;
+	long long all = inventory_base(rep, FT_UNIDENTIFIED, KIND_UNIDENTIFIED);
+	if (rep->fresh && ((r->set_count && rep->fresh >= r->count) ||
+			   (r->set_percent && (double)rep->fresh * 100.0 >= r->percent * (double)all))) {
+		struct reason *re = &v->reasons[v->nreasons++];
+		*re = (struct reason){ .what = REASON_NEW, .count = rep->fresh, .base = all, .rule = *r };
+		v->significant = 1;
+	}
+	if (rep->aged) {
+		struct reason *re = &v->reasons[v->nreasons++];
+		*re = (struct reason){ .what = REASON_AGED, .count = rep->aged, .base = all };
+		v->significant = 1;
+	}
+}
+
+const char *reason_rule(const struct reason *re, char *buf, size_t size)
+{
+	if (re->what == REASON_NEW)
+		snprintf(buf, size, "new");
+	else if (re->what == REASON_AGED)
+		snprintf(buf, size, "sla_days");
+	else
+		rule_name(re->type, re->kind, buf, size);
+	return buf;
 }
