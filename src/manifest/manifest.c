@@ -49,7 +49,7 @@ static const char usage_text[] =
 "      --started TIME      when the run started (UTC)\n"
 "      --finished TIME     when it finished (UTC)\n"
 "      --status STATUS     complete or incomplete\n"
-"      --verdict VERDICT   significant, not_significant or incomplete\n"
+"      --verdict VERDICT   significant, not_significant, incomplete or suspect\n"
 "      --exit N            the run's exit status\n"
 "      --complete SIDE     SIDE (softlayer or sos) was fetched completely;\n"
 "                          repeatable\n"
@@ -321,8 +321,8 @@ int main(int argc, char **argv)
 			break;
 		case O_VERDICT:
 			if (strcmp(optarg, "significant") && strcmp(optarg, "not_significant") &&
-			    strcmp(optarg, "incomplete"))
-				sosr_usage_error("--verdict: '%s' is not significant, not_significant or incomplete",
+			    strcmp(optarg, "incomplete") && strcmp(optarg, "suspect"))
+				sosr_usage_error("--verdict: '%s' is not significant, not_significant, incomplete or suspect",
 						 optarg);
 			verdict = optarg;
 			break;

@@ -110,6 +110,8 @@ static void add_failure(struct run *run, const char *arg)
 	free(code);
 	f->stage = xstrndup(arg, (size_t)(c1 - arg));
 	f->message = xstrdup(c2 + 1);
+	if (f->exit == SOSR_EXIT_SUSPECT)
+		run->suspect = 1;
 }
 
 /* The status of the alert, as the driver reports it after sosr-alert ran. */

@@ -38,6 +38,7 @@ struct run {
 	const char *alert_detail;
 	struct failure failures[MAX_FAILURES];
 	int nfailures;             /* > 0: the run is incomplete */
+	int suspect;               /* a failure is the drop guard's (exit 11) */
 	int colour;
 };
 

@@ -191,7 +191,7 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	}
 	if (started)
 		add(&b, jsonw_field_str(&b, 0, "started", started, strlen(started)));
-	add(&b, buf_printf(&b, ",\"status\":\"%s\"", v->decided ? "complete" : "incomplete"));
+	add(&b, buf_printf(&b, ",\"status\":\"%s\"", v->decided ? "complete" : run->suspect ? "suspect" : "incomplete"));
 	if (run->nfailures) {
 		add(&b, buf_addstr(&b, ",\"failures\":["));
 		for (int i = 0; i < run->nfailures; i++) {
@@ -209,7 +209,7 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 
 	add(&b, buf_addstr(&b, ",\n\"verdict\":{\"result\":"));
 	if (!v->decided)
-		add(&b, buf_addstr(&b, "\"incomplete\",\"significant\":null"));
+		add(&b, buf_printf(&b, "\"%s\",\"significant\":null", run->suspect ? "suspect" : "incomplete"));
 	else
 		add(&b, buf_printf(&b, "\"%s\",\"significant\":%s",
 				   v->significant ? "significant" : "not_significant",

@@ -431,9 +431,9 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 	kv(out, b, "Started", started ? started : "(not given)");
 	if (run->colour)
 		fprintf(out, "%-11s%s%s%s\n", "Status", v->decided ? GREEN : RED,
-			v->decided ? "complete" : "INCOMPLETE", RESET);
+			v->decided ? "complete" : run->suspect ? "SUSPECT" : "INCOMPLETE", RESET);
 	else
-		fprintf(out, "%-11s%s\n", "Status", v->decided ? "complete" : "INCOMPLETE");
+		fprintf(out, "%-11s%s\n", "Status", v->decided ? "complete" : run->suspect ? "SUSPECT" : "INCOMPLETE");
 	if (run->accounts)
 		accounts_line(out, b, run->accounts);
 	if (v->decided) {
@@ -472,7 +472,13 @@ static void write_verdict(FILE *out, const struct run *run, const struct thresho
 {
 	char name[64], desc[64];
 	if (!v->decided) {
-		styled(out, run, RED, "VERDICT: INCOMPLETE - nothing was reconciled; this run is not clean");
+		if (run->suspect) {
+			styled(out, run, RED, "VERDICT: SUSPECT - a population dropped sharply since the last run");
+			emit_str(out, "  A source is probably broken: nothing is reported as missing and the history "
+				 "is kept as it was. If the drop is real (a decommission), rerun with --accept-drop "
+				 "REASON.", 4);
+		} else
+			styled(out, run, RED, "VERDICT: INCOMPLETE - nothing was reconciled; this run is not clean");
 		emit_str(out, "  No finding is reported from partial data. What failed:", 4);
 		for (int i = 0; i < run->nfailures; i++) {
 			const struct failure *f = &run->failures[i];
