@@ -1,6 +1,7 @@
 /* timeutil.c - see timeutil.h */
 #include "timeutil.h"
 
+#include <string.h>
 #include <time.h>
 
 /* Days from 1970-01-01 to Y-M-D (Howard Hinnant's days_from_civil). */
@@ -134,4 +135,30 @@ double tu_monotonic(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tu_format_stamp(int64_t t, char out[TU_STAMP_LEN + 1])
+{
+	char u[TU_UTC_LEN + 1];
+	tu_format_utc(t, u);
+	memcpy(out, u, 13);             /* YYYY-MM-DDTHH */
+	memcpy(out + 13, u + 14, 2);    /* MM */
+	memcpy(out + 15, u + 17, 2);    /* SS */
+	out[17] = 'Z';
+	out[18] = '\0';
+}
+
+int tu_parse_stamp(const char *s, int64_t *t)
+{
+	if (strlen(s) != TU_STAMP_LEN || s[10] != 'T' || s[17] != 'Z')
+		return -1;
+	char full[TU_UTC_LEN + 1];
+	memcpy(full, s, 13);
+	full[13] = ':';
+	memcpy(full + 14, s + 13, 2);
+	full[16] = ':';
+	memcpy(full + 17, s + 15, 2);
+	full[19] = 'Z';
+	full[20] = '\0';
+	return tu_parse_rfc3339(full, TU_UTC_LEN, t);
 }

@@ -29,6 +29,13 @@ int tu_parse_rfc3339(const char *s, size_t len, int64_t *out);
  * bytes).  Years outside 0..9999 are clamped into that range. */
 void tu_format_utc(int64_t t, char out[TU_UTC_LEN + 1]);
 
+/* The archive's name of a run: its UTC start as "YYYY-MM-DDTHHMMSSZ" (no
+ * colons, for every file system; sorted by name is sorted by time). */
+#define TU_STAMP_LEN 18
+void tu_format_stamp(int64_t t, char out[TU_STAMP_LEN + 1]);
+/* 0 with *t, or -1 when S is not a stamp. */
+int tu_parse_stamp(const char *s, int64_t *t);
+
 /* Seconds on the monotonic clock (CLOCK_MONOTONIC): for durations and
  * deadlines, which must not jump when the wall clock is set. */
 double tu_monotonic(void);

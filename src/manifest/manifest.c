@@ -23,17 +23,22 @@
 #include "jsonw.h"
 #include "output.h"
 #include "sha256.h"
+#include "timeutil.h"
 
+#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <json-c/json.h>
 
-#define MANIFEST_FORMAT 2
+#define MANIFEST_FORMAT 3
 #define SIDE_FILE_MAX (1u << 20)
 #define REPORT_MAX (512u << 20)
 
@@ -59,6 +64,9 @@ static const char usage_text[] =
 "      --alert STATUS      delivered, failed, not-configured or not-needed\n"
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
+"      --exceptions FILE   the exceptions file the run used: its sha256\n"
+"      --history DIR       the archive: the previous run's manifest, whose\n"
+"                          sha256 chains this one to it\n"
 
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
@@ -280,12 +288,112 @@ static struct json_object *findings(const char *root)
 	return n;
 }
 
+/* "NAME": sha256 of FILE, with its name; null without one. */
+static struct json_object *file_digest(const char *path)
+{
+	struct json_object *o = json_object_new_object();
+	if (!path) {
+		json_object_put(o);
+		return NULL;
+	}
+	const char *slash = strrchr(path, '/');
+	char hex[SHA256_HEX_LEN + 1];
+	json_object_object_add(o, "file", json_object_new_string(slash ? slash + 1 : path));
+	json_object_object_add(o, "sha256", sha256_file(path, hex) == 0 ? json_object_new_string(hex) : NULL);
+	return o;
+}
+
+/* The run before this one in the archive HISTORY/C_CODE (the newest run
+ * directory whose name sorts before STARTED's stamp, whatever its
+ * status): its stamp and the sha256 of its manifest, the link of the
+ * chain sosr-verify walks.  NULL when there is none (the first run). */
+static struct json_object *previous_run(const char *history, const char *c_code, const char *started)
+{
+	if (!history || !c_code || !started)
+		return NULL;
+	int64_t t;
+	if (tu_parse_rfc3339(started, strlen(started), &t) < 0)
+		return NULL;
+	char mine[TU_STAMP_LEN + 1];
+	tu_format_stamp(t, mine);
+	struct buf dir = BUF_INIT(0);
+	buf_printf(&dir, "%s/%s", history, c_code);
+	DIR *d = opendir(dir.data);
+	char best[64] = "";
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "latest") != 0 && strlen(e->d_name) < sizeof best &&
+		    strcmp(e->d_name, mine) < 0 && strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof best, "%s", e->d_name);
+	if (d)
+		closedir(d);
+	struct json_object *o = NULL;
+	if (*best) {
+		struct buf m = BUF_INIT(0);
+		buf_printf(&m, "%s/%s/manifest.json", dir.data, best);
+		char hex[SHA256_HEX_LEN + 1];
+		if (sha256_file(m.data, hex) < 0)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot read the previous run's manifest '%s'; check the history",
+				       m.data);
+		o = json_object_new_object();
+		json_object_object_add(o, "stamp", json_object_new_string(best));
+		json_object_object_add(o, "sha256", json_object_new_string(hex));
+		buf_free(&m);
+	}
+	buf_free(&dir);
+	return o;
+}
+
+/* The version each stage says it is (a stale program on PATH shows
+ * here), and of the libraries. */
+static struct json_object *versions(void)
+{
+	static const char *const progs[] = { "sos-reconcile", "sosr-config", "sosr-fetch-softlayer",
+					     "sosr-fetch-sos", "sosr-normalize", "sosr-diff", "sosr-track",
+					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish", NULL };
+	struct json_object *v = json_object_new_object();
+	for (const char *const *p = progs; *p; p++) {
+		int fds[2];
+		char out[256] = "";
+		if (pipe(fds) == 0) {
+			posix_spawn_file_actions_t fa;
+			posix_spawn_file_actions_init(&fa);
+			posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+			posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+			posix_spawn_file_actions_addclose(&fa, fds[0]);
+			char *argv[] = { (char *)*p, (char *)"--version", NULL };
+			/* nothing of this process's environment but PATH: it may
+			 * hold secrets, and --version needs none */
+			struct buf path = BUF_INIT(0);
+			buf_printf(&path, "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+			char *envp[] = { path.data, NULL };
+			pid_t pid;
+			int rc = posix_spawnp(&pid, *p, &fa, NULL, argv, envp);
+			buf_free(&path);
+			posix_spawn_file_actions_destroy(&fa);
+			close(fds[1]);
+			ssize_t n = read(fds[0], out, sizeof out - 1);
+			out[n > 0 ? n : 0] = '\0';
+			close(fds[0]);
+			if (rc == 0)
+				waitpid(pid, NULL, 0);
+		}
+		/* "PROG (sos-reconcile) VERSION" */
+		char *ver = strrchr(out, ' ');
+		out[strcspn(out, "\n")] = '\0';
+		json_object_object_add(v, *p, ver && ver[1] ? json_object_new_string(ver + 1) : NULL);
+	}
+	json_object_object_add(v, "libcurl", json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
+	json_object_object_add(v, "json-c", json_object_new_string(json_c_version()));
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	err_init(argv[0]);
 	out_init();
 	enum { O_CONFIG = 256, O_C_CODE, O_STARTED, O_FINISHED, O_STATUS, O_VERDICT, O_EXIT,
-	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO };
+	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_HISTORY, O_EXCEPTIONS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "c-code", required_argument, NULL, O_C_CODE },
@@ -300,6 +408,8 @@ int main(int argc, char **argv)
 		{ "alert", required_argument, NULL, O_ALERT },
 		{ "alert-detail", required_argument, NULL, O_ALERT_DETAIL },
 		{ "demo", no_argument, NULL, O_DEMO },
+		{ "history", required_argument, NULL, O_HISTORY },
+		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -307,6 +417,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *c_code = NULL, *started = NULL, *finished = NULL;
 	const char *status = "incomplete", *verdict = "incomplete", *stages_path = NULL;
 	const char *failures_path = NULL, *alert = "not-configured", *alert_detail = NULL;
+	const char *history = NULL, *exceptions = NULL;
 	int exit_code = SOSR_EXIT_INTERNAL, demo = 0, sl_complete = 0, sos_complete = 0, ch;
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -340,6 +451,8 @@ int main(int argc, char **argv)
 		case O_ALERT: alert = optarg; break;
 		case O_ALERT_DETAIL: alert_detail = optarg; break;
 		case O_DEMO: demo = 1; break;
+		case O_HISTORY: history = optarg; break;
+		case O_EXCEPTIONS: exceptions = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -389,6 +502,12 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "findings", findings(root));
 	json_object_object_add(m, "demo", json_object_new_boolean(demo));
 	json_object_object_add(m, "config", cfg);
+	json_object_object_add(m, "exceptions", file_digest(exceptions));
+	json_object_object_add(m, "previous", previous_run(history, c_code, started));
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	json_object_object_add(m, "host", json_object_new_string(host));
+	json_object_object_add(m, "versions", versions());
 	json_object_object_add(m, "stages", lines(stages_path, "stages", stage_line));
 	struct json_object *src = json_object_new_object();
 	json_object_object_add(src, "softlayer", source(root, "softlayer", sl_complete));

@@ -320,28 +320,14 @@ static struct json_object *read_manifest(const char *dir)
 	return m;
 }
 
-/* "2026-11-26T06:00:00Z" as "2026-11-26T060000Z": a directory name
- * without colons, in time order when sorted. */
-static int stamp_of(const char *started, char out[32])
+/* The archive's name of a run that started at STARTED. */
+static int stamp_of(const char *started, char out[TU_STAMP_LEN + 1])
 {
 	int64_t t;
 	if (!started || tu_parse_rfc3339(started, strlen(started), &t) < 0)
 		return -1;
-	char u[TU_UTC_LEN + 1];
-	tu_format_utc(t, u);
-	snprintf(out, 32, "%.13s%.2s%.2sZ", u, u + 14, u + 17);
+	tu_format_stamp(t, out);
 	return 0;
-}
-
-static int64_t time_of_stamp(const char *s)
-{
-	/* YYYY-MM-DDTHHMMSSZ */
-	if (strlen(s) != 18 || s[10] != 'T' || s[17] != 'Z')
-		return -1;
-	char full[TU_UTC_LEN + 1];
-	snprintf(full, sizeof full, "%.13s:%.2s:%.2sZ", s, s + 13, s + 15);
-	int64_t t;
-	return tu_parse_rfc3339(full, strlen(full), &t) < 0 ? -1 : t;
 }
 
 /* Copy the run's files from SRC (relative REL) into DST, raw/ gzipped. */
@@ -420,8 +406,8 @@ static void prune(const char *cdir, long keep_days, int64_t now)
 	size_t n;
 	char **names = list_dir(cdir, &n);
 	for (size_t i = 0; i < n; i++) {
-		int64_t t = time_of_stamp(names[i]);
-		if (t < 0 || (keep && strcmp(keep, names[i]) == 0) || now - t <= (int64_t)keep_days * 86400)
+		int64_t t;
+		if (tu_parse_stamp(names[i], &t) < 0 || (keep && strcmp(keep, names[i]) == 0) || now - t <= (int64_t)keep_days * 86400)
 			continue;
 		char *p = path_join(cdir, names[i]);
 		if (remove_tree(p) < 0)
@@ -436,7 +422,7 @@ static int cmd_archive(const char *history, const char *run, long keep_days, int
 {
 	struct json_object *m = read_manifest(run);
 	const char *c_code = jget_str(m, "c_code"), *status = jget_str(m, "status");
-	char stamp[32];
+	char stamp[TU_STAMP_LEN + 1];
 	if (!c_code || !config_valid_c_code(c_code))
 		sosr_die(SOSR_EXIT_DATA, "%s/manifest.json: no C_Code; a run that failed before its configuration "
 			 "was read is not archived", run);
