@@ -23,6 +23,7 @@
 #include "jsonw.h"
 #include "output.h"
 #include "sha256.h"
+#include "subproc.h"
 #include "timeutil.h"
 
 #include <curl/curl.h>
@@ -33,9 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
+#include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <json-c/json.h>
 
 #define MANIFEST_FORMAT 3
@@ -350,39 +350,27 @@ static struct json_object *versions(void)
 {
 	static const char *const progs[] = { "sos-reconcile", "sosr-config", "sosr-fetch-softlayer",
 					     "sosr-fetch-sos", "sosr-normalize", "sosr-diff", "sosr-track",
-					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish", NULL };
+					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish",
+					     "sosr-verify", "sosr-locker", NULL };
 	struct json_object *v = json_object_new_object();
+	/* nothing of this process's environment but PATH: it may hold
+	 * secrets, and --version needs none */
+	struct buf path = BUF_INIT(0);
+	buf_printf(&path, "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	const char *envp[] = { path.data, NULL };
 	for (const char *const *p = progs; *p; p++) {
-		int fds[2];
+		const char *argv[] = { *p, "--version", NULL };
+		struct buf said = BUF_INIT(256);
 		char out[256] = "";
-		if (pipe(fds) == 0) {
-			posix_spawn_file_actions_t fa;
-			posix_spawn_file_actions_init(&fa);
-			posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-			posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-			posix_spawn_file_actions_addclose(&fa, fds[0]);
-			char *argv[] = { (char *)*p, (char *)"--version", NULL };
-			/* nothing of this process's environment but PATH: it may
-			 * hold secrets, and --version needs none */
-			struct buf path = BUF_INIT(0);
-			buf_printf(&path, "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-			char *envp[] = { path.data, NULL };
-			pid_t pid;
-			int rc = posix_spawnp(&pid, *p, &fa, NULL, argv, envp);
-			buf_free(&path);
-			posix_spawn_file_actions_destroy(&fa);
-			close(fds[1]);
-			ssize_t n = read(fds[0], out, sizeof out - 1);
-			out[n > 0 ? n : 0] = '\0';
-			close(fds[0]);
-			if (rc == 0)
-				waitpid(pid, NULL, 0);
-		}
+		if (subproc_capture(argv, envp, &said, NULL) == 0 && said.data)
+			snprintf(out, sizeof out, "%s", said.data);
+		buf_free(&said);
 		/* "PROG (sos-reconcile) VERSION" */
 		char *ver = strrchr(out, ' ');
 		out[strcspn(out, "\n")] = '\0';
 		json_object_object_add(v, *p, ver && ver[1] ? json_object_new_string(ver + 1) : NULL);
 	}
+	buf_free(&path);
 	json_object_object_add(v, "libcurl", json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
 	json_object_object_add(v, "json-c", json_object_new_string(json_c_version()));
 	return v;
