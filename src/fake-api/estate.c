@@ -8,6 +8,7 @@
  */
 #include "estate.h"
 #include "api.h"
+#include "rng.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "jsonw.h"
@@ -23,34 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* ---- PRNG ---------------------------------------------------------- */
-
-uint64_t prng_next(struct prng *p)
-{
-	uint64_t z = (p->s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-uint64_t prng_below(struct prng *p, uint64_t n)
-{
-	return n ? prng_next(p) % n : 0;
-}
-
-double prng_unit(struct prng *p)
-{
-	return (double)(prng_next(p) >> 11) / 9007199254740992.0;
-}
-
-/* A stateless 64-bit mix, for values derived from an id. */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 /* ---- string pool --------------------------------------------------- */
 
@@ -317,16 +290,6 @@ static void sos_from_sl(struct estate *e, struct sos_dev *o, const struct sl_dev
 		o->updated = d->created + 600;
 }
 
-static void shuffle_u32(uint32_t *v, size_t n, struct prng *r)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = prng_below(r, i);
-		uint32_t t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
-}
-
 /* Which of N items carry a planted discrepancy: COUNT[k] items of kind k,
  * for k in [FROM, TO), at places chosen by a shuffle; 0 means none.  The
  * caller frees the result. */
@@ -336,7 +299,7 @@ static uint8_t *plant_kinds(size_t n, const size_t *count, int from, int to, str
 	uint32_t *perm = xmalloc((n ? n : 1) * sizeof *perm);
 	for (size_t i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;
-	shuffle_u32(perm, n, r);
+	prng_shuffle(r, perm, n, sizeof *perm);
 	size_t at = 0;
 	for (int k = from; k < to; k++)
 		for (size_t c = 0; c < count[k] && at < n; c++)
@@ -496,12 +459,7 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 		}
 	e->nsos = ns;
 	/* SOS keeps its own order, not SoftLayer's. */
-	for (size_t i = ns; i > 1; i--) {
-		size_t j = prng_below(&r, i);
-		struct sos_dev t = e->sos[i - 1];
-		e->sos[i - 1] = e->sos[j];
-		e->sos[j] = t;
-	}
+	prng_shuffle(&r, e->sos, ns, sizeof *e->sos);
 	free(plant);
 
 	/* VLANs. */

@@ -23,16 +23,6 @@
 
 #include "buf.h"
 
-/* A small seeded PRNG (splitmix64): deterministic, not for secrets. */
-struct prng {
-	uint64_t s;
-};
-uint64_t prng_next(struct prng *p);
-/* Uniform in [0, n). */
-uint64_t prng_below(struct prng *p, uint64_t n);
-/* Uniform in [0, 1). */
-double prng_unit(struct prng *p);
-
 enum sl_type { SL_HARDWARE, SL_GUEST };
 enum sos_status { SOS_LIVE, SOS_BUILD, SOS_AVAILABLE };
 enum space { SPACE_PRIVATE, SPACE_PUBLIC };
