@@ -14,6 +14,7 @@
 #include "jsonw.h"
 #include "ndjson.h"
 #include "secret.h"
+#include "timeutil.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -83,45 +84,6 @@ int parse_ip(const char *s, uint32_t *out)
 	if (inet_pton(AF_INET, s, &a) != 1)
 		return -1;
 	*out = ntohl(a.s_addr);
-	return 0;
-}
-
-void fmt_time(int64_t t, int utc, char out[32])
-{
-	time_t tt = (time_t)(utc ? t : t - 6 * 3600);
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%dT%H:%M:%S-06:00", &tm);
-}
-
-int parse_time(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	int n = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return -1;
-	const char *z = s + 19;
-	long off = 0;
-	if (*z == '.') /* fractional seconds: ignored */
-		while (isdigit((unsigned char)*++z))
-			;
-	if (strcmp(z, "Z") == 0) {
-		off = 0;
-	} else if ((z[0] == '+' || z[0] == '-') && isdigit((unsigned char)z[1]) && isdigit((unsigned char)z[2]) &&
-		   z[3] == ':' && isdigit((unsigned char)z[4]) && isdigit((unsigned char)z[5]) && z[6] == '\0') {
-		off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 + ((z[4] - '0') * 10 + (z[5] - '0')) * 60;
-		if (z[0] == '-')
-			off = -off;
-	} else {
-		return -1;
-	}
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = (int64_t)timegm(&tm) - off;
 	return 0;
 }
 
@@ -772,8 +734,8 @@ static void write_model(const struct estate *e, const char *dir)
 	for (size_t i = 0; i < e->n_other; i++)
 		json_object_array_add(oc, json_object_new_string(e->other_c_codes[i]));
 	json_object_object_add(meta, "other_c_codes", oc);
-	char t[32];
-	fmt_time(e->now, 1, t);
+	char t[TU_UTC_LEN + 1];
+	tu_format_utc(e->now, t);
 	json_object_object_add(meta, "now", json_object_new_string(t));
 	json_object_object_add(meta, "seed", json_object_new_int64((int64_t)e->seed));
 	struct json_object *acs = json_object_new_array();
@@ -815,7 +777,7 @@ static void write_model(const struct estate *e, const char *dir)
 		json_object_object_add(o, "status", json_object_new_string(d->status));
 		if (d->type == SL_GUEST)
 			json_object_object_add(o, "power", json_object_new_string(d->halted ? "HALTED" : "RUNNING"));
-		fmt_time(d->created, 1, t);
+		tu_format_utc(d->created, t);
 		json_object_object_add(o, "created", json_object_new_string(t));
 		put_json_line(fp, "", o, "\n");
 	}
@@ -976,7 +938,7 @@ static int64_t get_time(const struct ndjson_reader *rd, struct json_object *o, c
 {
 	const char *s = get_str(rd, o, k, 1);
 	int64_t t;
-	if (parse_time(s, &t) != 0) {
+	if (tu_parse_rfc3339(s, strlen(s), &t) != 0) {
 		char m[128];
 		snprintf(m, sizeof m, "\"%s\" is not an RFC 3339 time", k);
 		load_fail(rd, m);
@@ -1045,7 +1007,8 @@ void estate_load(struct estate *e, const char *dir)
 	if (get_int(&rd, meta, "format", 1, 1, 1) != 1)
 		load_fail(&rd, "unknown format");
 	e->c_code = xstrdup(get_str(&rd, meta, "c_code", 1));
-	if (parse_time(get_str(&rd, meta, "now", 1), &e->now) != 0)
+	const char *now = get_str(&rd, meta, "now", 1);
+	if (tu_parse_rfc3339(now, strlen(now), &e->now) != 0)
 		load_fail(&rd, "\"now\" is not an RFC 3339 time");
 	e->seed = (uint64_t)get_int(&rd, meta, "seed", 0, INT64_MAX, 0);
 	struct json_object *oc, *acs;

@@ -133,10 +133,6 @@ const char *estate_intern(struct estate *e, const char *s);
 void sl_global_identifier(const struct estate *e, uint32_t id, char out[40]);
 void sl_manufacturer_serial(const struct estate *e, uint32_t id, char out[16]);
 void fmt_ip(uint32_t ip, char out[16]);
-/* RFC 3339 with SoftLayer's -06:00 offset, or UTC "Z" when utc != 0. */
-void fmt_time(int64_t t, int utc, char out[32]);
-/* Parse RFC 3339 (Z or +-HH:MM); 0 or -1. */
-int parse_time(const char *s, int64_t *out);
 int parse_ip(const char *s, uint32_t *out);
 
 /* Write a file atomically (PATH.tmp created with MODE, then renamed);

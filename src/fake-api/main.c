@@ -21,6 +21,7 @@
 #include "exitcodes.h"
 #include "jsonw.h"
 #include "output.h"
+#include "timeutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,20 +194,13 @@ static struct {
 	pthread_t th;
 } T = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void timer_add(struct MHD_Connection *c, double delay)
 {
 	pthread_mutex_lock(&T.mu);
 	if (T.n == T.cap)
 		T.v = xrealloc(T.v, (T.cap = T.cap ? T.cap * 2 : 64) * sizeof *T.v);
 	T.v[T.n].conn = c;
-	T.v[T.n++].wake = mono() + delay;
+	T.v[T.n++].wake = tu_monotonic() + delay;
 	pthread_cond_signal(&T.cv);
 	pthread_mutex_unlock(&T.mu);
 }
@@ -216,7 +210,7 @@ static void *timer_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&T.mu);
 	for (;;) {
-		double now = mono(), next = now + 3600;
+		double now = tu_monotonic(), next = now + 3600;
 		for (size_t i = 0; i < T.n;) {
 			if (T.stop || T.v[i].wake <= now) {
 				MHD_resume_connection(T.v[i].conn);
@@ -232,7 +226,7 @@ static void *timer_main(void *arg)
 		/* CLOCK_MONOTONIC deadline: the condition variable uses it. */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		double d = next - mono();
+		double d = next - tu_monotonic();
 		if (d < 0)
 			d = 0;
 		ts.tv_sec += (time_t)d;
@@ -703,8 +697,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_NOW:
-			if (parse_time(optarg, &gp.now) != 0)
-				sosr_usage_error("--now: '%s' is not an RFC 3339 time (like 2026-11-26T00:00:00Z)", optarg);
+			gp.now = (int64_t)cli_time(optarg, "--now");
 			gen_flag = 1;
 			break;
 		case OPT_ESTATE: estate_dir = optarg; break;

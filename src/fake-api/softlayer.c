@@ -16,6 +16,7 @@
 #include "estate.h"
 #include "err.h"
 #include "secret.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- object masks -------------------------------------------------- */
 
@@ -266,11 +266,14 @@ static void add_ip(struct json_object *o, const struct mask *m, const char *k, u
 	}
 }
 
+/* SoftLayer writes its dates in its own zone, -06:00 all year round:
+ * "2026-11-20T01:51:56-06:00". */
 static void add_time(struct json_object *o, const struct mask *m, const char *k, int64_t t)
 {
-	char s[32];
+	char s[TU_UTC_LEN + 6];
 	if (want_local(m, k)) {
-		fmt_time(t, 0, s);
+		tu_format_utc(t - 6 * 3600, s);
+		memcpy(s + TU_UTC_LEN - 1, "-06:00", 7); /* over the Z */
 		json_object_object_add(o, k, json_object_new_string(s));
 	}
 }
@@ -597,19 +600,12 @@ void softlayer_fini(void)
 	rl.head = rl.count = NULL;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* 1 when account A is over the limit (the request is not counted). */
 static int over_limit(size_t a)
 {
 	if (rl.limit <= 0)
 		return 0;
-	double now = mono_now();
+	double now = tu_monotonic();
 	int over = 0;
 	pthread_mutex_lock(&rl.mu);
 	if (!rl.ring[a])
