@@ -7,7 +7,7 @@
  * request to its API's handler (softlayer.c, sos.c, alerts.c), applies the
  * faults decided by faults.c, delays answers without holding a pool thread
  * (suspend, then a timer thread resumes), and logs each answer (reqlog.c).
- * The estate (estate.c) is built before the daemon starts and is read-only
+ * The estate (estate.h) is built before the daemon starts and is read-only
  * while it runs.  SIGTERM or SIGINT stop it cleanly (exit 0).
  */
 #include "api.h"
@@ -563,48 +563,6 @@ static void write_port_file(const char *path, unsigned port)
 	write_file_atomic(path, s, (size_t)n, 0666, "port file");
 }
 
-static void write_credentials(const char *path, const char *base)
-{
-	struct json_object *o = json_object_new_object(), *sl = json_object_new_object(), *acs = json_object_new_array();
-	char url[256];
-	snprintf(url, sizeof url, "%s/rest/v3.1", base);
-	json_object_object_add(sl, "endpoint", json_object_new_string(url));
-	for (size_t a = 0; a < E.naccounts; a++) {
-		const struct account *ac = &E.accounts[a];
-		struct json_object *j = json_object_new_object();
-		json_object_object_add(j, "id", json_object_new_string(ac->id));
-		json_object_object_add(j, "username", json_object_new_string(ac->username));
-		json_object_object_add(j, "api_key", json_object_new_string(ac->api_key));
-		json_object_object_add(j, "auth", json_object_new_string(ac->auth == AUTH_APIKEY ? "apikey" : "basic"));
-		json_object_object_add(j, "token", json_object_new_string(ac->token));
-		json_object_array_add(acs, j);
-	}
-	json_object_object_add(sl, "accounts", acs);
-	json_object_object_add(o, "softlayer", sl);
-	struct json_object *sos = json_object_new_object();
-	json_object_object_add(sos, "url", json_object_new_string(base));
-	json_object_object_add(sos, "token", json_object_new_string(E.sos_token));
-	json_object_object_add(sos, "c_code", json_object_new_string(E.c_code));
-	json_object_object_add(o, "sos", sos);
-	struct json_object *al = json_object_new_object();
-	snprintf(url, sizeof url, "%s/pagerduty/v2/enqueue", base);
-	json_object_object_add(al, "pagerduty_url", json_object_new_string(url));
-	snprintf(url, sizeof url, "%s/slack/webhook/T0000/B0000/fake", base);
-	json_object_object_add(al, "slack_url", json_object_new_string(url));
-	snprintf(url, sizeof url, "%s/webhook/sosr", base);
-	json_object_object_add(al, "webhook_url", json_object_new_string(url));
-	json_object_object_add(o, "alerts", al);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct buf b = BUF_INIT(0);
-	buf_addstr(&b, s);
-	buf_addch(&b, '\n');
-	json_object_put(o);
-	write_file_atomic(path, b.data, b.len, 0600, "credentials file");
-	/* The buffer held secrets. */
-	memset(b.data, 0, b.len);
-	buf_free(&b);
-}
-
 /* ADDR:PORT with a loopback address; fills SA and says whether it is v6. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
 {
@@ -773,7 +731,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
 	snprintf(base, sizeof base, "http://%s:%u", host, port);
 	if (cred_file)
-		write_credentials(cred_file, base);
+		estate_write_credentials(&E, cred_file, base);
 	/* The port file comes last: a test that sees it may read the rest. */
 	if (port_file)
 		write_port_file(port_file, port);

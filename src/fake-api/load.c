@@ -1,0 +1,284 @@
+/*
+ * load.c - load an estate directory written by write.c (--estate DIR), or
+ * written by hand (test/fixtures/fake-api/edge).
+ *
+ * Every field is checked, and a bad one is named with its file and line
+ * (exit 7); a file that cannot be read is exit 9.  Values that write.c does
+ * not store (globalIdentifier, uuid, ...) are derived again (ids.c), so a
+ * loaded estate serves what the generated one served.
+ */
+#include "estate.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "ndjson.h"
+#include "timeutil.h"
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static SOSR_NORETURN void load_fail(const struct ndjson_reader *rd, const char *what)
+{
+	sosr_die(SOSR_EXIT_DATA, "estate: %s:%lu: %s; check the estate file (see docs/SIMULATOR.md)",
+		 rd->name, rd->lineno, what);
+}
+
+static const char *get_str(const struct ndjson_reader *rd, struct json_object *o, const char *k, int required)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null)) {
+		if (required) {
+			char m[128];
+			snprintf(m, sizeof m, "missing \"%s\"", k);
+			load_fail(rd, m);
+		}
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		char m[128];
+		snprintf(m, sizeof m, "\"%s\" is not a string", k);
+		load_fail(rd, m);
+	}
+	return json_object_get_string(v);
+}
+
+static int64_t get_int(const struct ndjson_reader *rd, struct json_object *o, const char *k, int64_t min, int64_t max, int required)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null)) {
+		if (required) {
+			char m[128];
+			snprintf(m, sizeof m, "missing \"%s\"", k);
+			load_fail(rd, m);
+		}
+		return 0;
+	}
+	int64_t x = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || x < min || x > max) {
+		char m[160];
+		snprintf(m, sizeof m, "\"%s\" is not a whole number in %lld..%lld", k, (long long)min, (long long)max);
+		load_fail(rd, m);
+	}
+	return x;
+}
+
+static uint32_t get_ip(const struct ndjson_reader *rd, struct json_object *o, const char *k)
+{
+	const char *s = get_str(rd, o, k, 0);
+	uint32_t ip = 0;
+	if (s && parse_ip(s, &ip) != 0) {
+		char m[128];
+		snprintf(m, sizeof m, "\"%s\" is not an IPv4 address", k);
+		load_fail(rd, m);
+	}
+	return ip;
+}
+
+static int64_t get_time(const struct ndjson_reader *rd, struct json_object *o, const char *k)
+{
+	const char *s = get_str(rd, o, k, 1);
+	int64_t t;
+	if (tu_parse_rfc3339(s, strlen(s), &t) != 0) {
+		char m[128];
+		snprintf(m, sizeof m, "\"%s\" is not an RFC 3339 time", k);
+		load_fail(rd, m);
+	}
+	return t;
+}
+
+/* The index of the value of K in the NULL-terminated list V (-1 when
+ * absent and optional); anything else is an error naming the values. */
+static const char *const spaces[] = { "PRIVATE", "PUBLIC", NULL };
+static const char *const powers[] = { "RUNNING", "HALTED", NULL };
+static const char *const device_types[] = { "Virtual Server", "Bare Metal", NULL };
+static const char *const statuses[] = { "Live", "Build", "Available", NULL }; /* enum sos_status */
+
+static int get_enum(const struct ndjson_reader *rd, struct json_object *o, const char *k, const char *const *v,
+		    int required)
+{
+	const char *s = get_str(rd, o, k, required);
+	if (!s)
+		return -1;
+	struct buf m = BUF_INIT(0);
+	for (int i = 0; v[i]; i++) {
+		if (strcmp(s, v[i]) == 0) {
+			buf_free(&m);
+			return i;
+		}
+		buf_printf(&m, "%s\"%s\"", i ? ", " : "", v[i]);
+	}
+	char msg[256];
+	snprintf(msg, sizeof msg, "\"%s\" must be one of %s", k, m.data);
+	buf_free(&m);
+	load_fail(rd, msg);
+}
+
+#define GROW(arr, n, cap) do { if ((n) == (cap)) { (cap) = (cap) ? (cap) * 2 : 1024; \
+	(arr) = xrealloc((arr), (cap) * sizeof *(arr)); } } while (0)
+
+static int account_index(const struct estate *e, const char *id)
+{
+	for (size_t a = 0; a < e->naccounts; a++)
+		if (strcmp(e->accounts[a].id, id) == 0)
+			return (int)a;
+	return -1;
+}
+
+void estate_load(struct estate *e, const char *dir)
+{
+	memset(e, 0, sizeof *e);
+	size_t n = strlen(dir) + 32;
+	char *path = xmalloc(n);
+	struct ndjson_reader rd;
+	char *line;
+	size_t len;
+
+	snprintf(path, n, "%s/estate.json", dir);
+	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
+	int rc = ndjson_next(&rd, &line, &len);
+	if (rc < 0)
+		ndjson_die(&rd);
+	if (rc == 0)
+		load_fail(&rd, "empty file");
+	struct json_object *meta = ndjson_parse(&rd, line, len);
+	if (!meta)
+		ndjson_die(&rd);
+	if (get_int(&rd, meta, "format", 1, 1, 1) != 1)
+		load_fail(&rd, "unknown format");
+	e->c_code = xstrdup(get_str(&rd, meta, "c_code", 1));
+	const char *now = get_str(&rd, meta, "now", 1);
+	if (tu_parse_rfc3339(now, strlen(now), &e->now) != 0)
+		load_fail(&rd, "\"now\" is not an RFC 3339 time");
+	e->seed = (uint64_t)get_int(&rd, meta, "seed", 0, INT64_MAX, 0);
+	struct json_object *oc, *acs;
+	if (json_object_object_get_ex(meta, "other_c_codes", &oc) && json_object_is_type(oc, json_type_array)) {
+		e->n_other = json_object_array_length(oc);
+		e->other_c_codes = xcalloc(e->n_other + 1, sizeof *e->other_c_codes);
+		for (size_t i = 0; i < e->n_other; i++)
+			e->other_c_codes[i] = xstrdup(json_object_get_string(json_object_array_get_idx(oc, i)));
+	}
+	if (!json_object_object_get_ex(meta, "accounts", &acs) || !json_object_is_type(acs, json_type_array) ||
+	    json_object_array_length(acs) == 0 || json_object_array_length(acs) > 65535)
+		load_fail(&rd, "\"accounts\" must be an array of 1 to 65535 accounts");
+	e->naccounts = json_object_array_length(acs);
+	e->accounts = xcalloc(e->naccounts, sizeof *e->accounts);
+	for (size_t a = 0; a < e->naccounts; a++) {
+		struct json_object *ac = json_object_array_get_idx(acs, a);
+		if (!json_object_is_type(ac, json_type_object))
+			load_fail(&rd, "an account is not an object");
+		e->accounts[a].id = xstrdup(get_str(&rd, ac, "id", 1));
+		e->accounts[a].username = xstrdup(get_str(&rd, ac, "username", 1));
+		const char *au = get_str(&rd, ac, "auth", 0);
+		e->accounts[a].auth = au && strcmp(au, "apikey") == 0 ? AUTH_APIKEY : AUTH_BASIC;
+		if (account_index(e, e->accounts[a].id) != (int)a)
+			load_fail(&rd, "two accounts have the same id");
+	}
+	json_object_put(meta);
+	ndjson_close(&rd);
+
+	size_t cap_sl = 0, cap_slv = 0, cap_sos = 0, cap_sosv = 0;
+	snprintf(path, n, "%s/softlayer.ndjson", dir);
+	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
+	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
+		struct json_object *o = ndjson_parse(&rd, line, len);
+		if (!o)
+			ndjson_die(&rd);
+		int a = account_index(e, get_str(&rd, o, "account", 1));
+		if (a < 0)
+			load_fail(&rd, "\"account\" is not in estate.json");
+		const char *type = get_str(&rd, o, "type", 1);
+		if (strcmp(type, "vlan") == 0) {
+			GROW(e->slv, e->nslv, cap_slv);
+			struct sl_vlan *v = &e->slv[e->nslv++];
+			memset(v, 0, sizeof *v);
+			v->account = (uint16_t)a;
+			v->id = (uint32_t)get_int(&rd, o, "id", 1, UINT32_MAX, 1);
+			v->number = (uint16_t)get_int(&rd, o, "number", 1, 4095, 1);
+			v->router = estate_intern(e, get_str(&rd, o, "router", 1));
+			v->datacenter = estate_intern(e, get_str(&rd, o, "datacenter", 1));
+			v->space = (uint8_t)get_enum(&rd, o, "space", spaces, 1);
+			const char *nm = get_str(&rd, o, "name", 0);
+			v->name = nm ? xstrdup(nm) : NULL;
+		} else if (strcmp(type, "hardware") == 0 || strcmp(type, "virtual_guest") == 0) {
+			GROW(e->sl, e->nsl, cap_sl);
+			struct sl_dev *d = &e->sl[e->nsl++];
+			memset(d, 0, sizeof *d);
+			d->account = (uint16_t)a;
+			d->type = type[0] == 'h' ? SL_HARDWARE : SL_GUEST;
+			d->id = (uint32_t)get_int(&rd, o, "id", 1, UINT32_MAX, 1);
+			const char *h = get_str(&rd, o, "hostname", 0);
+			d->hostname = h ? xstrdup(h) : NULL;
+			d->domain = estate_intern(e, get_str(&rd, o, "domain", 1));
+			d->private_ip = get_ip(&rd, o, "private_ip");
+			d->public_ip = get_ip(&rd, o, "public_ip");
+			d->datacenter = estate_intern(e, get_str(&rd, o, "datacenter", 1));
+			const char *se = get_str(&rd, o, "serial", 0);
+			d->serial = se ? xstrdup(se) : NULL;
+			d->status = estate_intern(e, get_str(&rd, o, "status", 1));
+			d->halted = get_enum(&rd, o, "power", powers, 0) == 1;
+			d->created = get_time(&rd, o, "created");
+		} else {
+			load_fail(&rd, "\"type\" is not hardware, virtual_guest or vlan");
+		}
+		json_object_put(o);
+	}
+	if (rc < 0)
+		ndjson_die(&rd);
+	ndjson_close(&rd);
+
+	snprintf(path, n, "%s/sos.ndjson", dir);
+	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
+	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
+		struct json_object *o = ndjson_parse(&rd, line, len), *it;
+		if (!o)
+			ndjson_die(&rd);
+		const char *type = get_str(&rd, o, "type", 1);
+		if (!json_object_object_get_ex(o, "item", &it) || !json_object_is_type(it, json_type_object))
+			load_fail(&rd, "missing \"item\" object");
+		if (strcmp(type, "device") == 0) {
+			GROW(e->sos, e->nsos, cap_sos);
+			struct sos_dev *d = &e->sos[e->nsos++];
+			memset(d, 0, sizeof *d);
+			const char *s;
+			d->hostname = (s = get_str(&rd, it, "hostname", 0)) ? xstrdup(s) : NULL;
+			d->domain = (s = get_str(&rd, it, "domain", 0)) ? estate_intern(e, s) : NULL;
+			d->ip_address = get_ip(&rd, it, "ip_address");
+			d->public_ip = get_ip(&rd, it, "public_ip");
+			d->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
+			d->serial = (s = get_str(&rd, it, "serial", 0)) ? xstrdup(s) : NULL;
+			d->softlayer_id = (uint32_t)get_int(&rd, it, "softlayer_id", 1, UINT32_MAX, 0);
+			d->bare_metal = get_enum(&rd, it, "device_type", device_types, 1) == 1;
+			d->application = (s = get_str(&rd, it, "application", 0)) ? estate_intern(e, s) : NULL;
+			d->environment = (s = get_str(&rd, it, "environment", 0)) ? estate_intern(e, s) : NULL;
+			d->status = (uint8_t)get_enum(&rd, it, "status", statuses, 1);
+			d->updated = get_time(&rd, it, "updated");
+		} else if (strcmp(type, "vlan") == 0) {
+			GROW(e->sosv, e->nsosv, cap_sosv);
+			struct sos_vlan *v = &e->sosv[e->nsosv++];
+			memset(v, 0, sizeof *v);
+			const char *s;
+			v->vlan_id = (uint32_t)get_int(&rd, it, "vlan_id", 1, UINT32_MAX, 0);
+			v->vlan_number = (uint16_t)get_int(&rd, it, "vlan_number", 1, 4095, 1);
+			v->router = estate_intern(e, get_str(&rd, it, "router", 1));
+			v->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
+			v->space = (uint8_t)get_enum(&rd, it, "network_space", spaces, 1);
+			v->name = (s = get_str(&rd, it, "name", 0)) ? xstrdup(s) : NULL;
+			v->scan_zone = (s = get_str(&rd, it, "scan_zone", 0)) ? estate_intern(e, s) : NULL;
+		} else {
+			load_fail(&rd, "\"type\" is not device or vlan");
+		}
+		json_object_put(o);
+	}
+	if (rc < 0)
+		ndjson_die(&rd);
+	ndjson_close(&rd);
+	free(path);
+	estate_index(e);
+}
+
