@@ -242,6 +242,29 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	assert_output --partial "nowhere/estate.json"
 }
 
+@test "fake-api: estate.json is a JSON document: written by hand over lines it loads the same; errors name the key path" {
+	sosr-fake-api --no-serve --seed 4 --devices 50 --vlans 9 --now "$NOW" --write-estate a --truth a.truth
+	cp -r a b
+	jq . a/estate.json > b/estate.json
+	sosr-fake-api --no-serve --estate b --write-estate c --truth c.truth
+	for f in estate.json softlayer.ndjson sos.ndjson raw/softlayer.ndjson raw/sos.ndjson; do
+		cmp "a/$f" "c/$f"
+	done
+	cmp a.truth c.truth
+	jq '.accounts[1].id = "1000001"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output "sosr-fake-api: error: estate: b/estate.json: accounts[1].id: the same id as accounts[0]; check the estate file (see docs/SIMULATOR.md)"
+	jq '.accounts[0].auth = "apiKey"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial 'b/estate.json: accounts[0].auth: expected "basic" or "apikey"'
+	jq '.now = "soon"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial "b/estate.json: now: not an RFC 3339 time"
+	printf '{"format":1,' > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial "b/estate.json: (file): not valid JSON"
+}
+
 # --- SoftLayer ----------------------------------------------------------------
 
 @test "softlayer: each method under v3 and v3.1, with and without .json; Pod getAllObjects is []" {

@@ -2,8 +2,11 @@
  * load.c - load an estate directory written by write.c (--estate DIR), or
  * written by hand (test/fixtures/fake-api/edge).
  *
- * Every field is checked, and a bad one is named with its file and line
- * (exit 7); a file that cannot be read is exit 9.  Values that write.c does
+ * Every field is checked, and a bad one is named (exit 7): by its key path
+ * in estate.json, a JSON document read whole (fileio.h, jsondoc.h), and by
+ * file:line in the NDJSON files, read as streams (ndjson.h), since they
+ * hold a record per object and may be a gigabyte.  In both, a null member
+ * is an absent one.  A file that cannot be read is exit 9.  Values that write.c does
  * not store (globalIdentifier, uuid, ...) are derived again (ids.c), so a
  * loaded estate serves what the generated one served.
  */
@@ -11,14 +14,20 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
+#include "jsondoc.h"
 #include "ndjson.h"
 #include "timeutil.h"
 
+#include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- the NDJSON files: a record a line, errors name file:line -------- */
 
 static SOSR_NORETURN void load_fail(const struct ndjson_reader *rd, const char *what)
 {
@@ -28,8 +37,8 @@ static SOSR_NORETURN void load_fail(const struct ndjson_reader *rd, const char *
 
 static const char *get_str(const struct ndjson_reader *rd, struct json_object *o, const char *k, int required)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null)) {
+	struct json_object *v = jget(o, k);
+	if (!v || json_object_is_type(v, json_type_null)) {
 		if (required) {
 			char m[128];
 			snprintf(m, sizeof m, "missing \"%s\"", k);
@@ -47,8 +56,8 @@ static const char *get_str(const struct ndjson_reader *rd, struct json_object *o
 
 static int64_t get_int(const struct ndjson_reader *rd, struct json_object *o, const char *k, int64_t min, int64_t max, int required)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null)) {
+	struct json_object *v = jget(o, k);
+	if (!v || json_object_is_type(v, json_type_null)) {
 		if (required) {
 			char m[128];
 			snprintf(m, sizeof m, "missing \"%s\"", k);
@@ -127,59 +136,110 @@ static int account_index(const struct estate *e, const char *id)
 	return -1;
 }
 
+/* ---- estate.json: one JSON document ---------------------------------- */
+
+#define ESTATE_JSON_MAX (16u << 20) /* 65535 accounts fit in a quarter of it */
+
+/* A string member that must be there. */
+static const char *need_str(const struct jd_ctx *c, struct json_object *o, const char *path, const char *key)
+{
+	const char *s = jd_str(c, o, path, key, 0);
+	if (!s) {
+		char kp[256];
+		jd_fail(c, jd_keypath(kp, sizeof kp, path, key), "missing");
+	}
+	return s;
+}
+
+/*
+ * estate.json, the estate's header: its C_Code, the other C_Codes SOS
+ * knows, its "now", its seed and its accounts.  A document (it may be
+ * written by hand over several lines), so an error names the key path:
+ * "estate: DIR/estate.json: accounts[1].id: expected a string; check ...".
+ */
+static void load_meta(struct estate *e, const char *path)
+{
+	struct buf b = BUF_INIT(ESTATE_JSON_MAX);
+	if (fileio_read_all(path, &b) != 0) {
+		if (errno == EFBIG)
+			sosr_die(SOSR_EXIT_DATA, "estate: %s: larger than %u bytes; check --estate (a directory written by "
+				 "--write-estate)", path, ESTATE_JSON_MAX);
+		sosr_die(SOSR_EXIT_IO, "estate: %s: cannot read: %s; check --estate (a directory written by "
+			 "--write-estate)", path, strerror(errno));
+	}
+	char file[PATH_MAX + 16], why[200];
+	snprintf(file, sizeof file, "estate: %s", path);
+	const struct jd_ctx c = { file, "check the estate file (see docs/SIMULATOR.md)", SOSR_EXIT_DATA };
+	struct json_object *meta = jsondoc_parse(b.data ? b.data : "", b.len, why, sizeof why);
+	buf_free(&b);
+	if (!meta)
+		jd_fail(&c, "(file)", "not valid JSON: %s", why);
+	if (!json_object_is_type(meta, json_type_object))
+		jd_fail(&c, "(top level)", "expected an object");
+
+	long long v;
+	if (!jd_int(&c, meta, "", "format", LLONG_MIN, LLONG_MAX, &v))
+		jd_fail(&c, "format", "missing");
+	if (v != 1)
+		jd_fail(&c, "format", "%lld is unknown; this simulator reads format 1", v);
+	e->c_code = xstrdup(need_str(&c, meta, "", "c_code"));
+	const char *now = need_str(&c, meta, "", "now");
+	if (tu_parse_rfc3339(now, strlen(now), &e->now) != 0)
+		jd_fail(&c, "now", "not an RFC 3339 time");
+	if (jd_int(&c, meta, "", "seed", 0, INT64_MAX, &v))
+		e->seed = (uint64_t)v;
+
+	char kp[64];
+	struct json_object *oc = jd_array(&c, meta, "", "other_c_codes");
+	e->n_other = oc ? json_object_array_length(oc) : 0;
+	e->other_c_codes = xcalloc(e->n_other + 1, sizeof *e->other_c_codes);
+	for (size_t i = 0; i < e->n_other; i++) {
+		struct json_object *s = json_object_array_get_idx(oc, i);
+		snprintf(kp, sizeof kp, "other_c_codes[%zu]", i);
+		if (!json_object_is_type(s, json_type_string))
+			jd_fail(&c, kp, "expected a string");
+		e->other_c_codes[i] = xstrdup(json_object_get_string(s));
+	}
+
+	struct json_object *acs = jd_array(&c, meta, "", "accounts");
+	if (!acs || json_object_array_length(acs) == 0 || json_object_array_length(acs) > 65535)
+		jd_fail(&c, "accounts", "expected an array of 1 to 65535 accounts");
+	e->naccounts = json_object_array_length(acs);
+	e->accounts = xcalloc(e->naccounts, sizeof *e->accounts);
+	for (size_t a = 0; a < e->naccounts; a++) {
+		struct json_object *ac = json_object_array_get_idx(acs, a);
+		snprintf(kp, sizeof kp, "accounts[%zu]", a);
+		if (!json_object_is_type(ac, json_type_object))
+			jd_fail(&c, kp, "expected an object");
+		e->accounts[a].id = xstrdup(need_str(&c, ac, kp, "id"));
+		e->accounts[a].username = xstrdup(need_str(&c, ac, kp, "username"));
+		const char *au = jd_str(&c, ac, kp, "auth", 0);
+		if (au && strcmp(au, "basic") != 0 && strcmp(au, "apikey") != 0) {
+			char akp[80];
+			jd_fail(&c, jd_keypath(akp, sizeof akp, kp, "auth"), "expected \"basic\" or \"apikey\"");
+		}
+		e->accounts[a].auth = au && strcmp(au, "apikey") == 0 ? AUTH_APIKEY : AUTH_BASIC;
+		int first = account_index(e, e->accounts[a].id);
+		if (first != (int)a) {
+			char ikp[80];
+			jd_fail(&c, jd_keypath(ikp, sizeof ikp, kp, "id"), "the same id as accounts[%d]", first);
+		}
+	}
+	json_object_put(meta);
+}
+
 void estate_load(struct estate *e, const char *dir)
 {
 	memset(e, 0, sizeof *e);
 	size_t n = strlen(dir) + 32;
 	char *path = xmalloc(n);
+	snprintf(path, n, "%s/estate.json", dir);
+	load_meta(e, path);
+
 	struct ndjson_reader rd;
 	char *line;
 	size_t len;
-
-	snprintf(path, n, "%s/estate.json", dir);
-	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
-	int rc = ndjson_next(&rd, &line, &len);
-	if (rc < 0)
-		ndjson_die(&rd);
-	if (rc == 0)
-		load_fail(&rd, "empty file");
-	struct json_object *meta = ndjson_parse(&rd, line, len);
-	if (!meta)
-		ndjson_die(&rd);
-	if (get_int(&rd, meta, "format", 1, 1, 1) != 1)
-		load_fail(&rd, "unknown format");
-	e->c_code = xstrdup(get_str(&rd, meta, "c_code", 1));
-	const char *now = get_str(&rd, meta, "now", 1);
-	if (tu_parse_rfc3339(now, strlen(now), &e->now) != 0)
-		load_fail(&rd, "\"now\" is not an RFC 3339 time");
-	e->seed = (uint64_t)get_int(&rd, meta, "seed", 0, INT64_MAX, 0);
-	struct json_object *oc, *acs;
-	if (json_object_object_get_ex(meta, "other_c_codes", &oc) && json_object_is_type(oc, json_type_array)) {
-		e->n_other = json_object_array_length(oc);
-		e->other_c_codes = xcalloc(e->n_other + 1, sizeof *e->other_c_codes);
-		for (size_t i = 0; i < e->n_other; i++)
-			e->other_c_codes[i] = xstrdup(json_object_get_string(json_object_array_get_idx(oc, i)));
-	}
-	if (!json_object_object_get_ex(meta, "accounts", &acs) || !json_object_is_type(acs, json_type_array) ||
-	    json_object_array_length(acs) == 0 || json_object_array_length(acs) > 65535)
-		load_fail(&rd, "\"accounts\" must be an array of 1 to 65535 accounts");
-	e->naccounts = json_object_array_length(acs);
-	e->accounts = xcalloc(e->naccounts, sizeof *e->accounts);
-	for (size_t a = 0; a < e->naccounts; a++) {
-		struct json_object *ac = json_object_array_get_idx(acs, a);
-		if (!json_object_is_type(ac, json_type_object))
-			load_fail(&rd, "an account is not an object");
-		e->accounts[a].id = xstrdup(get_str(&rd, ac, "id", 1));
-		e->accounts[a].username = xstrdup(get_str(&rd, ac, "username", 1));
-		const char *au = get_str(&rd, ac, "auth", 0);
-		e->accounts[a].auth = au && strcmp(au, "apikey") == 0 ? AUTH_APIKEY : AUTH_BASIC;
-		if (account_index(e, e->accounts[a].id) != (int)a)
-			load_fail(&rd, "two accounts have the same id");
-	}
-	json_object_put(meta);
-	ndjson_close(&rd);
-
+	int rc;
 	size_t cap_sl = 0, cap_slv = 0, cap_sos = 0, cap_sosv = 0;
 	snprintf(path, n, "%s/softlayer.ndjson", dir);
 	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
@@ -235,11 +295,12 @@ void estate_load(struct estate *e, const char *dir)
 	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
 		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
 	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
-		struct json_object *o = ndjson_parse(&rd, line, len), *it;
+		struct json_object *o = ndjson_parse(&rd, line, len);
 		if (!o)
 			ndjson_die(&rd);
 		const char *type = get_str(&rd, o, "type", 1);
-		if (!json_object_object_get_ex(o, "item", &it) || !json_object_is_type(it, json_type_object))
+		struct json_object *it = jget_obj(o, "item");
+		if (!it)
 			load_fail(&rd, "missing \"item\" object");
 		if (strcmp(type, "device") == 0) {
 			GROW(e->sos, e->nsos, cap_sos);
