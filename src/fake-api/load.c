@@ -228,118 +228,139 @@ static void load_meta(struct estate *e, const char *path)
 	json_object_put(meta);
 }
 
+/* ---- softlayer.ndjson and sos.ndjson ---------------------------------- */
+
+/* An optional string member, copied (xstrdup) or interned; NULL when absent. */
+static char *opt_dup(const struct ndjson_reader *rd, struct json_object *o, const char *k)
+{
+	const char *s = get_str(rd, o, k, 0);
+	return s ? xstrdup(s) : NULL;
+}
+
+static const char *opt_intern(struct estate *e, const struct ndjson_reader *rd, struct json_object *o, const char *k)
+{
+	const char *s = get_str(rd, o, k, 0);
+	return s ? estate_intern(e, s) : NULL;
+}
+
+/* The capacities of the estate's arrays while they grow. */
+struct caps {
+	size_t sl, slv, sos, sosv;
+};
+
+/* One line of softlayer.ndjson: a device or a VLAN of an account. */
+static void sl_record(struct estate *e, const struct ndjson_reader *rd, struct json_object *o, struct caps *cap)
+{
+	int a = account_index(e, get_str(rd, o, "account", 1));
+	if (a < 0)
+		load_fail(rd, "\"account\" is not in estate.json");
+	const char *type = get_str(rd, o, "type", 1);
+	if (strcmp(type, "vlan") == 0) {
+		GROW(e->slv, e->nslv, cap->slv);
+		struct sl_vlan *v = &e->slv[e->nslv++];
+		memset(v, 0, sizeof *v);
+		v->account = (uint16_t)a;
+		v->id = (uint32_t)get_int(rd, o, "id", 1, UINT32_MAX, 1);
+		v->number = (uint16_t)get_int(rd, o, "number", 1, 4095, 1);
+		v->router = estate_intern(e, get_str(rd, o, "router", 1));
+		v->datacenter = estate_intern(e, get_str(rd, o, "datacenter", 1));
+		v->space = (uint8_t)get_enum(rd, o, "space", spaces, 1);
+		v->name = opt_dup(rd, o, "name");
+	} else if (strcmp(type, "hardware") == 0 || strcmp(type, "virtual_guest") == 0) {
+		GROW(e->sl, e->nsl, cap->sl);
+		struct sl_dev *d = &e->sl[e->nsl++];
+		memset(d, 0, sizeof *d);
+		d->account = (uint16_t)a;
+		d->type = type[0] == 'h' ? SL_HARDWARE : SL_GUEST;
+		d->id = (uint32_t)get_int(rd, o, "id", 1, UINT32_MAX, 1);
+		d->hostname = opt_dup(rd, o, "hostname");
+		d->domain = estate_intern(e, get_str(rd, o, "domain", 1));
+		d->private_ip = get_ip(rd, o, "private_ip");
+		d->public_ip = get_ip(rd, o, "public_ip");
+		d->datacenter = estate_intern(e, get_str(rd, o, "datacenter", 1));
+		d->serial = opt_dup(rd, o, "serial");
+		d->status = estate_intern(e, get_str(rd, o, "status", 1));
+		d->halted = get_enum(rd, o, "power", powers, 0) == 1;
+		d->created = get_time(rd, o, "created");
+	} else {
+		load_fail(rd, "\"type\" is not hardware, virtual_guest or vlan");
+	}
+}
+
+/* One line of sos.ndjson: {"type":"device"|"vlan","item":<the API item>}. */
+static void sos_record(struct estate *e, const struct ndjson_reader *rd, struct json_object *o, struct caps *cap)
+{
+	const char *type = get_str(rd, o, "type", 1);
+	struct json_object *it = jget_obj(o, "item");
+	if (!it)
+		load_fail(rd, "missing \"item\" object");
+	if (strcmp(type, "device") == 0) {
+		GROW(e->sos, e->nsos, cap->sos);
+		struct sos_dev *d = &e->sos[e->nsos++];
+		memset(d, 0, sizeof *d);
+		d->hostname = opt_dup(rd, it, "hostname");
+		d->domain = opt_intern(e, rd, it, "domain");
+		d->ip_address = get_ip(rd, it, "ip_address");
+		d->public_ip = get_ip(rd, it, "public_ip");
+		d->datacenter = opt_intern(e, rd, it, "datacenter");
+		d->serial = opt_dup(rd, it, "serial");
+		d->softlayer_id = (uint32_t)get_int(rd, it, "softlayer_id", 1, UINT32_MAX, 0);
+		d->bare_metal = get_enum(rd, it, "device_type", device_types, 1) == 1;
+		d->application = opt_intern(e, rd, it, "application");
+		d->environment = opt_intern(e, rd, it, "environment");
+		d->status = (uint8_t)get_enum(rd, it, "status", statuses, 1);
+		d->updated = get_time(rd, it, "updated");
+	} else if (strcmp(type, "vlan") == 0) {
+		GROW(e->sosv, e->nsosv, cap->sosv);
+		struct sos_vlan *v = &e->sosv[e->nsosv++];
+		memset(v, 0, sizeof *v);
+		v->vlan_id = (uint32_t)get_int(rd, it, "vlan_id", 1, UINT32_MAX, 0);
+		v->vlan_number = (uint16_t)get_int(rd, it, "vlan_number", 1, 4095, 1);
+		v->router = estate_intern(e, get_str(rd, it, "router", 1));
+		v->datacenter = opt_intern(e, rd, it, "datacenter");
+		v->space = (uint8_t)get_enum(rd, it, "network_space", spaces, 1);
+		v->name = opt_dup(rd, it, "name");
+		v->scan_zone = opt_intern(e, rd, it, "scan_zone");
+	} else {
+		load_fail(rd, "\"type\" is not device or vlan");
+	}
+}
+
+typedef void record_fn(struct estate *e, const struct ndjson_reader *rd, struct json_object *o, struct caps *cap);
+
+/* Every line of the NDJSON file PATH, through RECORD. */
+static void load_records(struct estate *e, const char *path, record_fn *record, struct caps *cap)
+{
+	struct ndjson_reader rd;
+	char *line;
+	size_t len;
+	int rc;
+	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
+		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
+	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
+		struct json_object *o = ndjson_parse(&rd, line, len);
+		if (!o)
+			ndjson_die(&rd);
+		record(e, &rd, o, cap);
+		json_object_put(o);
+	}
+	if (rc < 0)
+		ndjson_die(&rd);
+	ndjson_close(&rd);
+}
+
 void estate_load(struct estate *e, const char *dir)
 {
 	memset(e, 0, sizeof *e);
 	size_t n = strlen(dir) + 32;
 	char *path = xmalloc(n);
+	struct caps cap = { 0, 0, 0, 0 };
 	snprintf(path, n, "%s/estate.json", dir);
 	load_meta(e, path);
-
-	struct ndjson_reader rd;
-	char *line;
-	size_t len;
-	int rc;
-	size_t cap_sl = 0, cap_slv = 0, cap_sos = 0, cap_sosv = 0;
 	snprintf(path, n, "%s/softlayer.ndjson", dir);
-	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
-	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
-		struct json_object *o = ndjson_parse(&rd, line, len);
-		if (!o)
-			ndjson_die(&rd);
-		int a = account_index(e, get_str(&rd, o, "account", 1));
-		if (a < 0)
-			load_fail(&rd, "\"account\" is not in estate.json");
-		const char *type = get_str(&rd, o, "type", 1);
-		if (strcmp(type, "vlan") == 0) {
-			GROW(e->slv, e->nslv, cap_slv);
-			struct sl_vlan *v = &e->slv[e->nslv++];
-			memset(v, 0, sizeof *v);
-			v->account = (uint16_t)a;
-			v->id = (uint32_t)get_int(&rd, o, "id", 1, UINT32_MAX, 1);
-			v->number = (uint16_t)get_int(&rd, o, "number", 1, 4095, 1);
-			v->router = estate_intern(e, get_str(&rd, o, "router", 1));
-			v->datacenter = estate_intern(e, get_str(&rd, o, "datacenter", 1));
-			v->space = (uint8_t)get_enum(&rd, o, "space", spaces, 1);
-			const char *nm = get_str(&rd, o, "name", 0);
-			v->name = nm ? xstrdup(nm) : NULL;
-		} else if (strcmp(type, "hardware") == 0 || strcmp(type, "virtual_guest") == 0) {
-			GROW(e->sl, e->nsl, cap_sl);
-			struct sl_dev *d = &e->sl[e->nsl++];
-			memset(d, 0, sizeof *d);
-			d->account = (uint16_t)a;
-			d->type = type[0] == 'h' ? SL_HARDWARE : SL_GUEST;
-			d->id = (uint32_t)get_int(&rd, o, "id", 1, UINT32_MAX, 1);
-			const char *h = get_str(&rd, o, "hostname", 0);
-			d->hostname = h ? xstrdup(h) : NULL;
-			d->domain = estate_intern(e, get_str(&rd, o, "domain", 1));
-			d->private_ip = get_ip(&rd, o, "private_ip");
-			d->public_ip = get_ip(&rd, o, "public_ip");
-			d->datacenter = estate_intern(e, get_str(&rd, o, "datacenter", 1));
-			const char *se = get_str(&rd, o, "serial", 0);
-			d->serial = se ? xstrdup(se) : NULL;
-			d->status = estate_intern(e, get_str(&rd, o, "status", 1));
-			d->halted = get_enum(&rd, o, "power", powers, 0) == 1;
-			d->created = get_time(&rd, o, "created");
-		} else {
-			load_fail(&rd, "\"type\" is not hardware, virtual_guest or vlan");
-		}
-		json_object_put(o);
-	}
-	if (rc < 0)
-		ndjson_die(&rd);
-	ndjson_close(&rd);
-
+	load_records(e, path, sl_record, &cap);
 	snprintf(path, n, "%s/sos.ndjson", dir);
-	if (ndjson_open(&rd, path, NDJSON_DEFAULT_MAX_LINE) != 0)
-		sosr_die(SOSR_EXIT_IO, "estate: %s: %s; check --estate (a directory written by --write-estate)", path, rd.err);
-	while ((rc = ndjson_next(&rd, &line, &len)) > 0) {
-		struct json_object *o = ndjson_parse(&rd, line, len);
-		if (!o)
-			ndjson_die(&rd);
-		const char *type = get_str(&rd, o, "type", 1);
-		struct json_object *it = jget_obj(o, "item");
-		if (!it)
-			load_fail(&rd, "missing \"item\" object");
-		if (strcmp(type, "device") == 0) {
-			GROW(e->sos, e->nsos, cap_sos);
-			struct sos_dev *d = &e->sos[e->nsos++];
-			memset(d, 0, sizeof *d);
-			const char *s;
-			d->hostname = (s = get_str(&rd, it, "hostname", 0)) ? xstrdup(s) : NULL;
-			d->domain = (s = get_str(&rd, it, "domain", 0)) ? estate_intern(e, s) : NULL;
-			d->ip_address = get_ip(&rd, it, "ip_address");
-			d->public_ip = get_ip(&rd, it, "public_ip");
-			d->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
-			d->serial = (s = get_str(&rd, it, "serial", 0)) ? xstrdup(s) : NULL;
-			d->softlayer_id = (uint32_t)get_int(&rd, it, "softlayer_id", 1, UINT32_MAX, 0);
-			d->bare_metal = get_enum(&rd, it, "device_type", device_types, 1) == 1;
-			d->application = (s = get_str(&rd, it, "application", 0)) ? estate_intern(e, s) : NULL;
-			d->environment = (s = get_str(&rd, it, "environment", 0)) ? estate_intern(e, s) : NULL;
-			d->status = (uint8_t)get_enum(&rd, it, "status", statuses, 1);
-			d->updated = get_time(&rd, it, "updated");
-		} else if (strcmp(type, "vlan") == 0) {
-			GROW(e->sosv, e->nsosv, cap_sosv);
-			struct sos_vlan *v = &e->sosv[e->nsosv++];
-			memset(v, 0, sizeof *v);
-			const char *s;
-			v->vlan_id = (uint32_t)get_int(&rd, it, "vlan_id", 1, UINT32_MAX, 0);
-			v->vlan_number = (uint16_t)get_int(&rd, it, "vlan_number", 1, 4095, 1);
-			v->router = estate_intern(e, get_str(&rd, it, "router", 1));
-			v->datacenter = (s = get_str(&rd, it, "datacenter", 0)) ? estate_intern(e, s) : NULL;
-			v->space = (uint8_t)get_enum(&rd, it, "network_space", spaces, 1);
-			v->name = (s = get_str(&rd, it, "name", 0)) ? xstrdup(s) : NULL;
-			v->scan_zone = (s = get_str(&rd, it, "scan_zone", 0)) ? estate_intern(e, s) : NULL;
-		} else {
-			load_fail(&rd, "\"type\" is not device or vlan");
-		}
-		json_object_put(o);
-	}
-	if (rc < 0)
-		ndjson_die(&rd);
-	ndjson_close(&rd);
+	load_records(e, path, sos_record, &cap);
 	free(path);
 	estate_index(e);
 }
-
