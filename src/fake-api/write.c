@@ -25,50 +25,67 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void write_file_atomic(const char *path, const void *data, size_t len, int mode, const char *what)
-{
-	size_t n = strlen(path) + 8;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (!fp)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create the %s '%s'; check that its directory exists and is writable",
-			       what, tmp);
-	if ((len && fwrite(data, 1, len, fp) != len) | (fclose(fp) != 0))
-		sosr_die_errno(SOSR_EXIT_IO, "cannot write the %s '%s'; check free space", what, tmp);
-	if (rename(tmp, path) != 0)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot rename '%s' to '%s'", tmp, path);
-	free(tmp);
-}
-
-/* An output file written to PATH.tmp and renamed into place when whole. */
+/* A file written to PATH.tmp (created with MODE) and renamed into place
+ * when whole.  Messages name it by its .tmp path, after WHAT when given
+ * ("cannot write the truth file 't.ndjson.tmp'"). */
 struct outfile {
 	FILE *fp;
 	char *tmp, *path;
+	struct buf label;
 };
 
-static void out_open(struct outfile *o, const char *dir, const char *name)
+static void out_open(struct outfile *o, const char *path, int mode, const char *what)
 {
-	size_t n = strlen(dir) + strlen(name) + 8;
-	o->path = xmalloc(n);
-	o->tmp = xmalloc(n + 4);
-	snprintf(o->path, n, "%s/%s", dir, name);
-	snprintf(o->tmp, n + 4, "%s.tmp", o->path);
-	o->fp = fopen(o->tmp, "wb");
+	size_t n = strlen(path) + 8;
+	o->path = xstrdup(path);
+	o->tmp = xmalloc(n);
+	snprintf(o->tmp, n, "%s.tmp", path);
+	buf_init(&o->label, 0);
+	if (what)
+		buf_printf(&o->label, "the %s ", what);
+	buf_printf(&o->label, "'%s'", o->tmp);
+	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	o->fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!o->fp)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check that the directory is writable", o->tmp);
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create %s; check that its directory exists and is writable",
+			       o->label.data);
 	setvbuf(o->fp, NULL, _IOFBF, 1 << 20);
 }
 
 static void out_commit(struct outfile *o)
 {
 	if (ferror(o->fp) | (fclose(o->fp) != 0))
-		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", o->tmp);
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write %s; check free space", o->label.data);
 	if (rename(o->tmp, o->path) != 0)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot rename '%s' to '%s'", o->tmp, o->path);
 	free(o->tmp);
 	free(o->path);
+	buf_free(&o->label);
+}
+
+/* DIR/NAME, one of the estate directory's files (the caller frees it). */
+static char *in_dir(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static void out_open_in(struct outfile *o, const char *dir, const char *name)
+{
+	char *path = in_dir(dir, name);
+	out_open(o, path, 0666, NULL);
+	free(path);
+}
+
+void write_file_atomic(const char *path, const void *data, size_t len, int mode, const char *what)
+{
+	struct outfile o;
+	out_open(&o, path, mode, what);
+	if (len)
+		fwrite(data, 1, len, o.fp);
+	out_commit(&o);
 }
 
 static void put_json_line(FILE *fp, const char *prefix, struct json_object *o, const char *suffix)
@@ -109,11 +126,11 @@ static void write_model(const struct estate *e, const char *dir)
 	}
 	json_object_object_add(meta, "accounts", acs);
 	struct outfile of;
-	out_open(&of, dir, "estate.json");
+	out_open_in(&of, dir, "estate.json");
 	put_json_line(of.fp, "", meta, "\n");
 	out_commit(&of);
 
-	out_open(&of, dir, "softlayer.ndjson");
+	out_open_in(&of, dir, "softlayer.ndjson");
 	FILE *fp = of.fp;
 	char ip[16];
 	for (size_t i = 0; i < e->nsl; i++) {
@@ -158,7 +175,7 @@ static void write_model(const struct estate *e, const char *dir)
 	}
 	out_commit(&of);
 
-	out_open(&of, dir, "sos.ndjson");
+	out_open_in(&of, dir, "sos.ndjson");
 	fp = of.fp;
 	for (size_t i = 0; i < e->nsos; i++)
 		put_json_line(fp, "{\"type\":\"device\",\"item\":", sos_device_json(e, (uint32_t)i), "}\n");
@@ -178,7 +195,7 @@ static void write_raw(const struct estate *e, const char *dir)
 			sosr_die(SOSR_EXIT_INTERNAL, "bug: the full object mask does not parse: %s", err);
 	}
 	struct outfile of;
-	out_open(&of, dir, "softlayer.ndjson");
+	out_open_in(&of, dir, "softlayer.ndjson");
 	FILE *fp = of.fp;
 	struct buf pre = BUF_INIT(0);
 	for (size_t a = 0; a < e->naccounts; a++) {
@@ -199,7 +216,7 @@ static void write_raw(const struct estate *e, const char *dir)
 		}
 	}
 	out_commit(&of);
-	out_open(&of, dir, "sos.ndjson");
+	out_open_in(&of, dir, "sos.ndjson");
 	fp = of.fp;
 	buf_reset(&pre);
 	buf_addstr(&pre, "{\"source\":\"sos\",\"c_code\":");
@@ -222,9 +239,7 @@ static void write_raw(const struct estate *e, const char *dir)
 void estate_write(const struct estate *e, const char *dir)
 {
 	mkdir_p(dir);
-	size_t n = strlen(dir) + 8;
-	char *raw = xmalloc(n);
-	snprintf(raw, n, "%s/raw", dir);
+	char *raw = in_dir(dir, "raw");
 	mkdir_p(raw);
 	write_model(e, dir);
 	write_raw(e, raw);
