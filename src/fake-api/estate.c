@@ -1,7 +1,8 @@
 /*
  * estate.c - the estate in memory: the string pool its records intern
  * into, the per-account indexes by id that paging reads, and its release;
- * and IPv4 addresses, which it stores as numbers, as text.
+ * and the text forms of its values: IPv4 addresses (stored as numbers) and
+ * the DNS form of a C_Code.
  *
  * What generate.c and load.c build ends here: both fill the arrays, then
  * call estate_index, so a generated and a loaded estate are served by the
@@ -13,6 +14,7 @@
 #include "secret.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,14 @@ int parse_ip(const char *s, uint32_t *out)
 		return -1;
 	*out = ntohl(a.s_addr);
 	return 0;
+}
+
+/* ---- names -------------------------------------------------------- */
+
+void c_code_dns(char *s)
+{
+	for (; *s; s++)
+		*s = *s == '_' ? '-' : (char)tolower((unsigned char)*s);
 }
 
 /* ---- per-account indexes ------------------------------------------- */

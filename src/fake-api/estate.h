@@ -149,6 +149,10 @@ const char *estate_intern(struct estate *e, const char *s);
  * Generation and loading call it last. */
 void estate_index(struct estate *e);
 void estate_free(struct estate *e);
+/* A C_Code, or a name made from one, in the form of a DNS name, in place:
+ * lower case, '_' as '-' ("ALC_WAT.example.com" -> "alc-wat.example.com"),
+ * as in the generated domains and the account's e-mail address. */
+void c_code_dns(char *s);
 /* An IPv4 address (host order) as dotted text, and back (0 or -1). */
 void fmt_ip(uint32_t ip, char out[16]);
 int parse_ip(const char *s, uint32_t *out);

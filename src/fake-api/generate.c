@@ -20,14 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *lower_dup(const char *s)
-{
-	char *d = xstrdup(s);
-	for (char *p = d; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return d;
-}
-
 static char *upper_dup(const char *s)
 {
 	char *d = xstrdup(s);
@@ -162,14 +154,10 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	e->other_c_codes[0] = xstrdup(strcmp(p->c_code, "ALC_WAT") == 0 ? "ALC" : "ALC_WAT");
 	e->n_other = 1;
 
-	char *cc = lower_dup(p->c_code);
-	for (char *q = cc; *q; q++)
-		if (*q == '_')
-			*q = '-';
-	char dom0[256], dom1[256];
-	snprintf(dom0, sizeof dom0, "%s.example.com", cc);
-	snprintf(dom1, sizeof dom1, "svc.%s.example.com", cc);
-	free(cc);
+	char dom0[256], dom1[sizeof dom0 + 4];
+	snprintf(dom0, sizeof dom0, "%s.example.com", p->c_code);
+	c_code_dns(dom0);
+	snprintf(dom1, sizeof dom1, "svc.%s", dom0);
 	const char *domains[2] = { estate_intern(e, dom0), estate_intern(e, dom1) };
 
 	e->naccounts = p->accounts;

@@ -459,8 +459,7 @@ struct json_object *sl_account_json(const struct estate *e, size_t a, const stru
 	struct json_object *o = json_object_new_object();
 	char s[160], cc[40];
 	snprintf(cc, sizeof cc, "%s", e->c_code);
-	for (char *p = cc; *p; p++)
-		*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	c_code_dns(cc);
 	add_int(o, m, "id", strtoll(ac->id, NULL, 10));
 	add_int(o, m, "accountStatusId", 1001);
 	add_int(o, m, "brandId", 2);
