@@ -384,6 +384,17 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	sl 0 SoftLayer_Account/getHardware.json -G --data-urlencode "objectFilter=${f/hardware/virtualGuests}" | jq -c '[.[].id]|sort' | cmp - asc
 }
 
+@test "softlayer: a filter with null or mistyped members is ignored (the simulator used to crash on a null name)" {
+	serve --devices 60
+	for f in '{"hardware":{"id":{"operation":"orderBy","options":[{"name":null}]}}}' \
+		'{"hardware":{"id":{"operation":"orderBy","options":[null,{"name":"sort","value":null}]}}}' \
+		'{"hardware":{"id":{"operation":null,"options":null}}}' '{"hardware":null}' 'null' '[1]'; do
+		[[ $(status -u "$(slauth 0)" -G --data-urlencode "objectFilter=$f" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+	done
+	# Still serving.
+	[[ $(status -u "$(slauth 0)" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+}
+
 @test "softlayer: without orderBy the page order varies between calls, a full page still has every item" {
 	serve --devices 200 --seed 5
 	: > orders

@@ -15,6 +15,7 @@
 #include "api.h"
 #include "estate.h"
 #include "err.h"
+#include "jsondoc.h"
 #include "secret.h"
 #include "timeutil.h"
 
@@ -640,17 +641,17 @@ static int filter_order(const char *filter, const char *prop)
 {
 	if (!filter)
 		return 0;
-	struct json_object *f = json_tokener_parse(filter), *p, *id, *op, *opts;
+	struct json_object *f = json_tokener_parse(filter);
+	struct json_object *id = jget_obj(jget_obj(f, prop), "id");
+	const char *op = jget_str(id, "operation");
+	struct json_object *opts = jget_array(id, "options");
 	int order = 0;
-	if (f && json_object_object_get_ex(f, prop, &p) && json_object_object_get_ex(p, "id", &id) &&
-	    json_object_object_get_ex(id, "operation", &op) && json_object_is_type(op, json_type_string) &&
-	    strcmp(json_object_get_string(op), "orderBy") == 0 &&
-	    json_object_object_get_ex(id, "options", &opts) && json_object_is_type(opts, json_type_array)) {
+	if (op && strcmp(op, "orderBy") == 0 && opts) {
 		for (size_t i = 0; i < json_object_array_length(opts); i++) {
-			struct json_object *opt = json_object_array_get_idx(opts, i), *nm, *val;
-			if (json_object_object_get_ex(opt, "name", &nm) && strcmp(json_object_get_string(nm), "sort") == 0 &&
-			    json_object_object_get_ex(opt, "value", &val) && json_object_is_type(val, json_type_array) &&
-			    json_object_array_length(val) > 0) {
+			struct json_object *opt = json_object_array_get_idx(opts, i);
+			const char *name = jget_str(opt, "name");
+			struct json_object *val = jget_array(opt, "value");
+			if (name && strcmp(name, "sort") == 0 && val && json_object_array_length(val) > 0) {
 				const char *v = json_object_get_string(json_object_array_get_idx(val, 0));
 				if (v && strcasecmp(v, "ASC") == 0)
 					order = 1;
