@@ -633,6 +633,21 @@ static void sl_error(struct reply *r, int status, const char *msg, const char *c
 	reply_json(r, status, o);
 }
 
+/* The request's objectMask in *M (NULL: none given), or -1 with the API's
+ * 500 in R when it does not parse. */
+static int request_mask(const struct request *q, struct reply *r, struct mask **m)
+{
+	const char *ms = req_arg(q, "objectMask"), *err = NULL;
+	*m = NULL;
+	if (ms && *ms && !(*m = mask_parse(ms, &err))) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
+		sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+		return -1;
+	}
+	return 0;
+}
+
 /* objectFilter: only {"<prop>":{"id":{"operation":"orderBy","options":
  * [{"name":"sort","value":["ASC"|"DESC"]}]}}} matters; anything else,
  * malformed included, is ignored as the real API often does.
@@ -721,14 +736,9 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 	}
 	const struct account *ac = &e->accounts[a];
 	if (strcmp(path, "SoftLayer_Account/getObject.json") == 0 || strcmp(path, "SoftLayer_Account/getObject") == 0) {
-		const char *ms = req_arg(q, "objectMask"), *err = NULL;
-		struct mask *m = NULL;
-		if (ms && *ms && !(m = mask_parse(ms, &err))) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
-			sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+		struct mask *m;
+		if (request_mask(q, r, &m) != 0)
 			return;
-		}
 		reply_json(r, 200, sl_account_json(e, (size_t)a, m));
 		mask_free(m);
 		return;
@@ -754,14 +764,9 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 		return;
 	}
 
-	const char *ms = req_arg(q, "objectMask"), *err = NULL;
-	struct mask *m = NULL;
-	if (ms && *ms && !(m = mask_parse(ms, &err))) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
-		sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+	struct mask *m;
+	if (request_mask(q, r, &m) != 0)
 		return;
-	}
 	unsigned long long off = 0, lim = n;
 	const char *rls = req_arg(q, "resultLimit");
 	int limited = rls != NULL;
