@@ -35,36 +35,37 @@ static SOSR_NORETURN void load_fail(const struct ndjson_reader *rd, const char *
 		 rd->name, rd->lineno, what);
 }
 
-static const char *get_str(const struct ndjson_reader *rd, struct json_object *o, const char *k, int required)
+/* The member K of O; NULL when absent or null, which is an error when
+ * REQUIRED. */
+static struct json_object *member(const struct ndjson_reader *rd, struct json_object *o, const char *k, int required)
 {
 	struct json_object *v = jget(o, k);
-	if (!v || json_object_is_type(v, json_type_null)) {
-		if (required) {
-			char m[128];
-			snprintf(m, sizeof m, "missing \"%s\"", k);
-			load_fail(rd, m);
-		}
-		return NULL;
+	if (v && !json_object_is_type(v, json_type_null))
+		return v;
+	if (required) {
+		char m[128];
+		snprintf(m, sizeof m, "missing \"%s\"", k);
+		load_fail(rd, m);
 	}
-	if (!json_object_is_type(v, json_type_string)) {
+	return NULL;
+}
+
+static const char *get_str(const struct ndjson_reader *rd, struct json_object *o, const char *k, int required)
+{
+	struct json_object *v = member(rd, o, k, required);
+	if (v && !json_object_is_type(v, json_type_string)) {
 		char m[128];
 		snprintf(m, sizeof m, "\"%s\" is not a string", k);
 		load_fail(rd, m);
 	}
-	return json_object_get_string(v);
+	return v ? json_object_get_string(v) : NULL;
 }
 
 static int64_t get_int(const struct ndjson_reader *rd, struct json_object *o, const char *k, int64_t min, int64_t max, int required)
 {
-	struct json_object *v = jget(o, k);
-	if (!v || json_object_is_type(v, json_type_null)) {
-		if (required) {
-			char m[128];
-			snprintf(m, sizeof m, "missing \"%s\"", k);
-			load_fail(rd, m);
-		}
+	struct json_object *v = member(rd, o, k, required);
+	if (!v)
 		return 0;
-	}
 	int64_t x = json_object_get_int64(v);
 	if (!json_object_is_type(v, json_type_int) || x < min || x > max) {
 		char m[160];
