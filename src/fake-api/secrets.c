@@ -5,8 +5,10 @@
  * them, with the endpoints, to a test (--credentials).
  *
  * Secrets never reach argv, a log or an error message: the key file's
- * errors name the file and the line, never a key, and every buffer that
- * held one is wiped before it is freed (secret.h).
+ * errors name the file and the line, never a key.  The buffers of this
+ * file that held one are wiped before they are freed, and the strings with
+ * secret_free (secret.h); json-c's copies in the credentials file's
+ * objects are not, which is acceptable for a simulator's test secrets.
  */
 #include "estate.h"
 #include "rng.h"
