@@ -196,6 +196,15 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	grep -Eq '\{"type":"unidentified","kind":"unidentified","key":"unidentified/softlayer/hardware/[0-9]+","side":"softlayer"\}' t.ndjson
 }
 
+@test "fake-api: many VLANs: a space drawn over its share gets one more router (it used to loop forever)" {
+	# With seed 1, 285,000 VLANs fill every private router of tok02 before
+	# the last VLAN of that datacenter and space is numbered.
+	run -0 timeout 300 sosr-fake-api --no-serve --devices 0 --vlans 285000 --now "$NOW" --truth t
+	# No (router, number) twice: the truth has no duplicate, only the plants.
+	run -1 grep -c '"type":"duplicate"' t
+	[[ $(wc -l < t) -gt 5000 ]]
+}
+
 @test "fake-api: the planted non-findings are in the estate (short, upper-case, Build/Available)" {
 	sosr-fake-api --no-serve --devices 200 --now "$NOW" --write-estate e
 	ndjq '.type=="device" and (.item.hostname|test("\\.")|not)' 'true' e/sos.ndjson

@@ -303,7 +303,10 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	if (routers_per > 99)
 		sosr_die(SOSR_EXIT_USAGE, "--vlans %zu is more than the simulator can number; use at most %d",
 			 m, 99 * 2 * 3200 * (int)NDC - 1);
-	unsigned *rcount = xcalloc(NDC * 2 * routers_per, sizeof *rcount);
+	/* Then, for each datacenter and space, room for the routers a space
+	 * drawn well over its share needs once its routers_per are full. */
+	size_t nextra = 99 - routers_per;
+	unsigned *rcount = xcalloc(NDC * 2 * (routers_per + nextra), sizeof *rcount);
 	e->nslv = m;
 	e->slv = xcalloc(m ? m : 1, sizeof *e->slv);
 	e->sosv = xcalloc(nvl_total + 1, sizeof *e->sosv);
@@ -314,11 +317,21 @@ void estate_generate(struct estate *e, const struct gen_params *p)
 	for (size_t i = 0; i < nvl_total; i++) {
 		size_t dci = prng_below(&r, NDC);
 		int pub = prng_below(&r, 3) == 0;
-		size_t ri = prng_below(&r, routers_per);
-		unsigned *rc = &rcount[(dci * 2 + (size_t)pub) * routers_per + ri];
+		size_t ri = prng_below(&r, routers_per), slot = dci * 2 + (size_t)pub, tried = 1;
+		unsigned *rc = &rcount[slot * routers_per + ri];
 		while (*rc >= 3200) { /* this router is full: take the next one */
-			ri = (ri + 1) % routers_per;
-			rc = &rcount[(dci * 2 + (size_t)pub) * routers_per + ri];
+			if (tried++ < routers_per) {
+				ri = (ri + 1) % routers_per;
+				rc = &rcount[slot * routers_per + ri];
+			} else {
+				/* All of them are full: one more router (it was an endless
+				 * loop, so this changes no estate that was ever made). */
+				size_t k = tried - 1 - routers_per;
+				if (k >= nextra)
+					sosr_die(SOSR_EXIT_USAGE, "--vlans %zu is more than the simulator can number", m);
+				ri = routers_per + k;
+				rc = &rcount[NDC * 2 * routers_per + slot * nextra + k];
+			}
 		}
 		char router[64];
 		snprintf(router, sizeof router, "%ccr%02zua.%s", pub ? 'f' : 'b', ri + 1, datacenters[dci]);
