@@ -19,7 +19,7 @@
  *   generate.c  build an estate from a seed, with planted discrepancies
  *   load.c      or read one from a directory (--estate DIR)
  *   estate.c    the estate in memory: string pool, per-account indexes,
- *               release; IPv4 addresses as text
+ *               release; IPv4 addresses and C_Codes as text
  *   ids.c       identifiers derived from the seed and an id
  *   secrets.c   API keys and tokens (derived, or from files) and the
  *               credentials file
