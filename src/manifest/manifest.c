@@ -65,6 +65,9 @@ static const char usage_text[] =
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
 "      --exceptions FILE   the exceptions file the run used: its sha256\n"
+"      --now TIME          the reference time the stages were given (the grace\n"
+"                          period, the lifecycle's ages), for a replay\n"
+"      --accept-drop REASON  the drop guard was overridden, and why\n"
 "      --history DIR       the archive: the previous run's manifest, whose\n"
 "                          sha256 chains this one to it\n"
 
@@ -327,15 +330,20 @@ static struct json_object *previous_run(const char *history, const char *c_code,
 			snprintf(best, sizeof best, "%s", e->d_name);
 	if (d)
 		closedir(d);
-	struct json_object *o = NULL;
-	if (*best) {
+	/* with a history and nothing before: said, so that a chain that
+	 * starts here is told from a manifest that lost its link */
+	struct json_object *o = json_object_new_object();
+	if (!*best) {
+		json_object_object_add(o, "stamp", NULL);
+		json_object_object_add(o, "sha256", NULL);
+		json_object_object_add(o, "note", json_object_new_string("the first run of the archive"));
+	} else {
 		struct buf m = BUF_INIT(0);
 		buf_printf(&m, "%s/%s/manifest.json", dir.data, best);
 		char hex[SHA256_HEX_LEN + 1];
 		if (sha256_file(m.data, hex) < 0)
 			sosr_die_errno(SOSR_EXIT_IO, "cannot read the previous run's manifest '%s'; check the history",
 				       m.data);
-		o = json_object_new_object();
 		json_object_object_add(o, "stamp", json_object_new_string(best));
 		json_object_object_add(o, "sha256", json_object_new_string(hex));
 		buf_free(&m);
@@ -381,7 +389,8 @@ int main(int argc, char **argv)
 	err_init(argv[0]);
 	out_init();
 	enum { O_CONFIG = 256, O_C_CODE, O_STARTED, O_FINISHED, O_STATUS, O_VERDICT, O_EXIT,
-	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_HISTORY, O_EXCEPTIONS };
+	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_HISTORY, O_EXCEPTIONS,
+	       O_NOW, O_ACCEPT_DROP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "c-code", required_argument, NULL, O_C_CODE },
@@ -398,6 +407,8 @@ int main(int argc, char **argv)
 		{ "demo", no_argument, NULL, O_DEMO },
 		{ "history", required_argument, NULL, O_HISTORY },
 		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "accept-drop", required_argument, NULL, O_ACCEPT_DROP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -405,7 +416,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *c_code = NULL, *started = NULL, *finished = NULL;
 	const char *status = "incomplete", *verdict = "incomplete", *stages_path = NULL;
 	const char *failures_path = NULL, *alert = "not-configured", *alert_detail = NULL;
-	const char *history = NULL, *exceptions = NULL;
+	const char *history = NULL, *exceptions = NULL, *now = NULL, *accept_drop = NULL;
 	int exit_code = SOSR_EXIT_INTERNAL, demo = 0, sl_complete = 0, sos_complete = 0, ch;
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -441,6 +452,8 @@ int main(int argc, char **argv)
 		case O_DEMO: demo = 1; break;
 		case O_HISTORY: history = optarg; break;
 		case O_EXCEPTIONS: exceptions = optarg; break;
+		case O_NOW: cli_time(optarg, "--now"); now = optarg; break;
+		case O_ACCEPT_DROP: accept_drop = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -484,6 +497,8 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "accounts", accounts);
 	json_object_object_add(m, "started", str_or_null(started));
 	json_object_object_add(m, "finished", str_or_null(finished));
+	json_object_object_add(m, "now", str_or_null(now));
+	json_object_object_add(m, "accept_drop", str_or_null(accept_drop));
 	json_object_object_add(m, "status", json_object_new_string(status));
 	json_object_object_add(m, "verdict", json_object_new_string(verdict));
 	json_object_object_add(m, "exit", json_object_new_int(exit_code));
