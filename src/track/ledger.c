@@ -304,9 +304,8 @@ static void wdie(struct ledger_out *W, const char *what)
 {
 	int e = errno ? errno : EIO;
 	ledger_out_abort(W);
-	errno = e;
-	sosr_die_errno(SOSR_EXIT_IO, "cannot %s the new ledger '%s'; check the history directory "
-		       "and its free space", what, W->tmp);
+	sosr_die(SOSR_EXIT_IO, "cannot %s the new ledger '%s': %s; check the history directory "
+		 "and its free space", what, W->tmp, strerror(e));
 }
 
 void ledger_out_open(struct ledger_out *W, const char *path)

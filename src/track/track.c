@@ -42,6 +42,7 @@
 #include "output.h"
 #include "timeutil.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -134,6 +135,7 @@ struct track_state {
 	int r_open;
 	FILE *spool;
 	unsigned long nlines;           /* the summary's line number */
+	unsigned long first_summary;    /* the first line that looks like one */
 	struct buf summary;             /* the summary line, verbatim */
 	struct pops pop;
 	long long sum_count[FT_N];      /* the summary's counts of each type */
@@ -186,8 +188,8 @@ static FILE *spool_open(void)
 	buf_printf(&b, "%s/sosr-track.XXXXXX", dir);
 	int fd = mkstemp(b.data);
 	if (fd < 0)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create a spool file in '%s'; check TMPDIR and its "
-			       "free space", dir);
+		sosr_die(SOSR_EXIT_IO, "cannot create a spool file in '%s': %s; check TMPDIR and its "
+			 "free space", dir, strerror(errno));
 	unlink(b.data);
 	buf_free(&b);
 	FILE *fp = fdopen(fd, "w+");
@@ -215,9 +217,11 @@ static void read_summary(struct ndjson_reader *r, unsigned long n)
 	const char *type = jget_str(o, "type");
 	if (!type || strcmp(type, "summary") != 0) {
 		char what[100];
-		snprintf(what, sizeof what, type ? "a '%.40s' record" : "a record without a type",
-			 type);
+		snprintf(what, sizeof what, type ? "a '%.40s' record" : "a record without a type", type);
 		json_object_put(o);
+		if (T.first_summary)
+			rdie(T.first_summary + 1, "record after the summary line; the summary must be "
+			     "the last line");
 		rdie(n, "the last line is %s, not the summary: the stream was cut short (or is not "
 		     "sosr-diff output); check that sosr-diff finished and exited 0 or 1", what);
 	}
@@ -274,8 +278,11 @@ static void first_pass(void)
 	int rc;
 	while ((rc = ndjson_next(&r1, &line, &len)) == 1) {
 		if (T.spool && (fwrite(line, 1, len, T.spool) != len || putc('\n', T.spool) == EOF))
-			sosr_die_errno(SOSR_EXIT_IO, "cannot write the spool file; check TMPDIR and "
-				       "its free space");
+			sosr_die(SOSR_EXIT_IO, "cannot write the spool file: %s; check TMPDIR and its "
+				 "free space", strerror(errno));
+		/* a summary before the last line is named by the second pass */
+		if (!T.first_summary && len > 17 && memcmp(line, "{\"type\":\"summary\"", 17) == 0)
+			T.first_summary = r1.lineno;
 		buf_reset(&T.summary);
 		badd(&T.summary, line, len);
 	}
@@ -291,11 +298,12 @@ static void first_pass(void)
 	ndjson_close(&r1);
 	if (T.spool) {
 		if (fflush(T.spool) != 0 || fseeko(T.spool, 0, SEEK_SET) != 0)
-			sosr_die_errno(SOSR_EXIT_IO, "cannot read back the spool file; check TMPDIR");
+			sosr_die(SOSR_EXIT_IO, "cannot read back the spool file: %s; check TMPDIR",
+				 strerror(errno));
 		ndjson_open_fp(&T.r, T.spool, name, 0);
 	} else if (is_stdin) {
 		if (fseeko(stdin, start, SEEK_SET) != 0)
-			sosr_die_errno(SOSR_EXIT_IO, "(stdin): cannot read it again");
+			sosr_die(SOSR_EXIT_IO, "(stdin): cannot read it again: %s", strerror(errno));
 		clearerr(stdin);
 		ndjson_open_fp(&T.r, stdin, name, 0);
 	} else if (ndjson_open(&T.r, path, 0) < 0) {
