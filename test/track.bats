@@ -734,3 +734,27 @@ bad_ex() {
 	assert_output 141
 	[ ! -e big-ledger.ndjson ]
 }
+
+# in_full DIR CMD... - run CMD with DIR full (test/unit/enospc-shim.c, as
+# test/write-failures.bats uses it)
+in_full() {
+	local dir=$1 shim="$BATS_TEST_DIRNAME/../build/test/enospc-shim.so"
+	shift
+	[[ -f $shim ]] || fail "$shim is missing: run make test (it builds the shim)"
+	LD_PRELOAD=$shim ENOSPC_DIR=$dir ENOSPC_SKIP=0 ENOSPC_COUNTER=$BATS_TEST_TMPDIR/enospc.count \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
+@test "a full disk under the ledger or the spool: exit 9 before the summary line, no ledger" {
+	printf 'mis device/a.example.com\n' | mkstream $D1 >s.ndjson
+	mkdir hist tmp
+	run -9 --separate-stderr in_full "$PWD/hist" sosr-track --ledger-out hist/l.ndjson s.ndjson
+	assert_equal "$stderr" "sosr-track: error: cannot write the new ledger 'hist/l.ndjson.tmp': No space left on device; check the history directory and its free space"
+	# the stream went out without its summary: sosr-render refuses it
+	refute_output --partial '"type":"summary"'
+	[ ! -e hist/l.ndjson ] && [ ! -e hist/l.ndjson.tmp ]
+	# a pipe is spooled in TMPDIR
+	TMPDIR=$PWD/tmp run -9 --separate-stderr in_full "$PWD/tmp" sosr-track <(cat s.ndjson)
+	assert_equal "$stderr" "sosr-track: error: cannot write the spool file: No space left on device; check TMPDIR and its free space"
+	[ -z "$output" ]
+}

@@ -388,7 +388,7 @@ void ledger_out_write(struct ledger_out *W, const struct lrec *e)
 	wline(W);
 }
 
-void ledger_out_commit(struct ledger_out *W)
+void ledger_out_finish(struct ledger_out *W)
 {
 	errno = 0;
 	if (fflush(W->fp) != 0 || ferror(W->fp))
@@ -399,6 +399,10 @@ void ledger_out_commit(struct ledger_out *W)
 	W->fp = NULL;
 	if (fclose(fp) != 0)
 		wdie(W, "write");
+}
+
+void ledger_out_commit(struct ledger_out *W)
+{
 	if (rename(W->tmp, W->path) < 0)
 		wdie(W, "rename into place");
 	W->committed = 1;

@@ -297,7 +297,10 @@ static void first_pass(void)
 	int is_stdin = !r1.owns_fp;
 	ndjson_close(&r1);
 	if (T.spool) {
-		if (fflush(T.spool) != 0 || fseeko(T.spool, 0, SEEK_SET) != 0)
+		if (fflush(T.spool) != 0 || ferror(T.spool))
+			sosr_die(SOSR_EXIT_IO, "cannot write the spool file: %s; check TMPDIR and its "
+				 "free space", strerror(errno ? errno : EIO));
+		if (fseeko(T.spool, 0, SEEK_SET) != 0)
 			sosr_die(SOSR_EXIT_IO, "cannot read back the spool file: %s; check TMPDIR",
 				 strerror(errno));
 		ndjson_open_fp(&T.r, T.spool, name, 0);
@@ -965,6 +968,11 @@ int main(int argc, char **argv)
 	}
 
 	second_pass();
+	/* a ledger that cannot be written fails the run before the summary
+	 * line, without which the stream is refused downstream; the rename
+	 * waits until the whole stream is out */
+	if (T.writing)
+		ledger_out_finish(&T.W);
 	write_summary();
 	out_close_stdout();
 	if (T.writing)

@@ -114,8 +114,11 @@ void ledger_out_open(struct ledger_out *W, const char *path);
 void ledger_out_header(struct ledger_out *W, const char *c_code, int64_t run, long keep_days,
 		       const struct pops *p);
 void ledger_out_write(struct ledger_out *W, const struct lrec *e);
-/* Flush, fsync, rename PATH.tmp over PATH; dies (exit 9) on failure. */
+/* Flush, fsync and close PATH.tmp: every write error shows here. */
+void ledger_out_finish(struct ledger_out *W);
+/* Rename PATH.tmp over PATH (after ledger_out_finish). */
 void ledger_out_commit(struct ledger_out *W);
+/* Both die (exit 9, PATH.tmp removed) on failure. */
 /* Remove PATH.tmp (a run that failed writes no ledger). */
 void ledger_out_abort(struct ledger_out *W);
 void ledger_out_free(struct ledger_out *W);
