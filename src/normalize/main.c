@@ -163,8 +163,10 @@ static void layout_init(unsigned long long budget, int nthreads)
 	L.share = rest / (size_t)nthreads;
 	L.block = clamp(L.share / 8, 16u << 10, 16u << 20);
 	L.first_recs = clamp(L.share / 16 / sizeof(struct rec), 256, 65536);
+	/* the merge: what the chunks and the workers' write buffers held,
+	 * less the write buffer of its own first passes */
 	L.rbuf = clamp(fixed / 32, 16u << 10, 256u << 10);
-	L.fan_in = clamp(fixed / L.rbuf, 2, 1024);
+	L.fan_in = clamp((fixed - L.wbuf) / L.rbuf, 2, 1024);
 }
 
 /* Room for N bytes in W's arena; NULL when it would take W past its
@@ -591,10 +593,13 @@ int main(int argc, char **argv)
 	if (read_fail)
 		ndjson_die(&r);
 
-	for (int i = 0; i < nthreads; i++)
+	for (int i = 0; i < nthreads; i++) {
 		if (workers[i].spill.err)
 			spill_die(&workers[i].spill);
-	/* The chunks are done with: their memory is the merge's. */
+		spill_close_writing(&workers[i].spill);
+	}
+	/* The chunks and write buffers are done with: their memory is the
+	 * merge's. */
 	for (size_t i = 0; i < Q.nspare; i++) {
 		free(Q.spare[i]->data);
 		free(Q.spare[i]);

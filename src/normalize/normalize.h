@@ -114,6 +114,9 @@ void spill_free(struct spill *s);
 /* Write the N records of R (sorted) as one run, making the file first if
  * need be.  0, or -1 with s->err set (the spill is then unusable). */
 int spill_run(struct spill *s, const struct rec *r, size_t n);
+/* No more runs will be written to S: release its write buffer (its runs
+ * stay readable). */
+void spill_close_writing(struct spill *s);
 /* Run-by-run writing, for a merge: begin, add each record, end. */
 void spill_begin(struct spill *s);
 int spill_add(struct spill *s, const struct rec *r);

@@ -129,6 +129,13 @@ void spill_free(struct spill *s)
 	s->fd = -1;
 }
 
+void spill_close_writing(struct spill *s)
+{
+	free(s->wbuf);
+	s->wbuf = NULL;
+	s->wcap = 0;
+}
+
 static int spill_fail(struct spill *s, int e, int create)
 {
 	if (!s->err) {
