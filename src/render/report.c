@@ -15,7 +15,9 @@
 #include "exitcodes.h"
 #include "jsonw.h"
 #include "output.h"
+#include "timeutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +34,17 @@ static FILE *spool_open(void)
 	return fp;
 }
 
-void report_init(struct report *rep, int json)
+void report_init(struct report *rep, enum fmt fmt)
 {
 	memset(rep, 0, sizeof *rep);
-	rep->json = json;
+	rep->fmt = fmt;
+}
+
+static void keep_key(struct keylist *l, const char *key)
+{
+	if (l->n < JUNIT_MAX_KEYS)
+		l->key[l->n++] = xstrdup(key);
+	l->total++;
 }
 
 void report_spool(struct report *rep, const struct thresholds *th, int type, int kind,
@@ -47,15 +56,36 @@ void report_spool(struct report *rep, const struct thresholds *th, int type, int
 		rep->excepted[type][kind]++;
 	const char *st = type < FT_NFINDINGS ? jget_str(o, "status") : NULL;
 	int status = st ? finding_status_from_name(st, strlen(st)) : -1;
+	int fresh = 0, aged = 0;
 	if (status >= 0) {
 		rep->status[status]++;
-		if (!excepted && status != STATUS_RECURRING)
-			rep->fresh++;
+		fresh = !excepted && status != STATUS_RECURRING;
+		rep->fresh += fresh;
 		long long age = jget_count(o, "age_days");
-		if (!excepted && th->sla_days > 0 && age > th->sla_days)
-			rep->aged++;
+		aged = !excepted && th->sla_days > 0 && age > th->sla_days;
+		rep->aged += aged;
 	}
-	if (rep->json) {
+	if (rep->fmt == FMT_JUNIT) {
+		/* the keys a rule that fires names: those that count toward it */
+		const char *key = jget_str(o, "key");
+		if (type < FT_NFINDINGS && !excepted) {
+			keep_key(&rep->keys[type][kind], key);
+			keep_key(&rep->class_keys[type], key);
+			if (fresh)
+				keep_key(&rep->fresh_keys, key);
+			if (aged)
+				keep_key(&rep->aged_keys, key);
+		}
+	} else if (rep->fmt == FMT_HTML) {
+		/* every type, its excepted findings included, in one table */
+		if (!rep->spool[type])
+			rep->spool[type] = spool_open();
+		if (!rep->html_rows || rep->listed[type] < rep->html_rows) {
+			html_format_finding(rep->spool[type], type, o, th);
+			out_check(rep->spool[type], "the spool file");
+			rep->listed[type]++;
+		}
+	} else if (rep->fmt == FMT_JSON) {
 		if (!rep->all)
 			rep->all = spool_open();
 		if (rep->spooled)
@@ -124,6 +154,17 @@ void report_free(struct report *rep)
 		fclose(rep->all);
 	if (rep->excepted_spool)
 		fclose(rep->excepted_spool);
+	struct keylist *lists[] = { &rep->fresh_keys, &rep->aged_keys };
+	for (int t = 0; t < FT_NFINDINGS; t++) {
+		for (int k = 0; k < KIND_N; k++)
+			for (int i = 0; i < rep->keys[t][k].n; i++)
+				free(rep->keys[t][k].key[i]);
+		for (int i = 0; i < rep->class_keys[t].n; i++)
+			free(rep->class_keys[t].key[i]);
+	}
+	for (size_t l = 0; l < 2; l++)
+		for (int i = 0; i < lists[l]->n; i++)
+			free(lists[l]->key[i]);
 	memset(rep, 0, sizeof *rep);
 }
 
@@ -172,6 +213,29 @@ static void json_accounts(struct buf *b, const char *list)
 			p++;
 	}
 	add(b, buf_addch(b, ']'));
+}
+
+const char *run_started(const struct run *run, const struct report *rep)
+{
+	return run->started ? run->started : jget_str(rep->summary, "now");
+}
+
+void soc2_location(struct buf *b, const struct run *run, const struct report *rep)
+{
+	const char *started = run_started(run, rep);
+	int64_t t;
+	if (run->soc2->evidence_location) {
+		buf_addstr(b, run->soc2->evidence_location);
+	} else if (run->history && run->c_code && started &&
+		   tu_parse_rfc3339(started, strlen(started), &t) == 0) {
+		/* where sosr-publish archive keeps this run */
+		char stamp[TU_STAMP_LEN + 1];
+		tu_format_stamp(t, stamp);
+		buf_printf(b, "%s/%s/%s/ (this run archived: raw/*.ndjson.gz, manifest.json)", run->history,
+			   run->c_code, stamp);
+	} else {
+		buf_addstr(b, "_output/ of this run (raw/, manifest.json); no archive is configured (history.dir)");
+	}
 }
 
 void report_write_json(FILE *out, const struct run *run, const struct report *rep,
@@ -243,6 +307,31 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	add(&b, buf_addstr(&b, ",\"new\":"));
 	json_rule(&b, &th->new_findings);
 	add(&b, buf_printf(&b, ",\"sla_days\":%ld}", th->sla_days));
+
+	/* the controls this run is evidence for (soc2.h) */
+	add(&b, buf_addstr(&b, ",\n\"soc2\":{\"controls\":["));
+	size_t nc;
+	const struct soc2_control *ctl = soc2_controls(run->soc2, &nc);
+	for (size_t i = 0; i < nc; i++) {
+		add(&b, buf_addstr(&b, i ? ",{" : "{"));
+		add(&b, jsonw_field_str(&b, 1, "id", ctl[i].id, strlen(ctl[i].id)));
+		add(&b, jsonw_field_str(&b, 0, "text", ctl[i].text, strlen(ctl[i].text)));
+		add(&b, buf_addch(&b, '}'));
+	}
+	add(&b, buf_addstr(&b, "],\"period\":"));
+	if (run->soc2->period_start) {
+		add(&b, buf_addch(&b, '{'));
+		add(&b, jsonw_field_str(&b, 1, "start", run->soc2->period_start, strlen(run->soc2->period_start)));
+		add(&b, jsonw_field_str(&b, 0, "end", run->soc2->period_end, strlen(run->soc2->period_end)));
+		add(&b, buf_addch(&b, '}'));
+	} else {
+		add(&b, buf_addstr(&b, "null"));
+	}
+	struct buf loc = BUF_INIT(0);
+	soc2_location(&loc, run, rep);
+	add(&b, jsonw_field_str(&b, 0, "evidence_location", loc.data, loc.len));
+	buf_free(&loc);
+	add(&b, buf_addch(&b, '}'));
 
 	/* what sosr-track said of the run, as it said it; null without it */
 	add(&b, buf_addstr(&b, ",\n\"history\":"));
