@@ -15,6 +15,7 @@
 #include "exitcodes.h"
 #include "jsonw.h"
 #include "output.h"
+#include "summary.h"
 #include "timeutil.h"
 
 #include <stdint.h>
@@ -104,26 +105,16 @@ void report_spool(struct report *rep, const struct thresholds *th, int type, int
 
 int report_check_counts(const struct report *rep, const char *name)
 {
-	struct json_object *findings = jget_obj(rep->summary, "findings");
+	long long count[FT_N];
+	char why[300];
 	for (int t = 0; t < FT_N; t++) {
-		long long have = 0;
+		count[t] = 0;
 		for (int k = 0; k < KIND_N; k++)
-			have += rep->count[t][k];
-		/* resolved records are sosr-track's: counted in its member */
-		long long want = t < FT_NFINDINGS ? jget_count(findings, finding_type_names[t])
-				 : t == FT_RESOLVED ? (rep->track ? jget_count(rep->track, "resolved") : 0)
-				 : jget_count(rep->summary, finding_type_names[t]);
-		if (want < 0) {
-			sosr_error("%s: the summary line has no count of %s records; check that sosr-diff "
-				   "and sosr-render are the same version", name, finding_type_names[t]);
-			return -1;
-		}
-		if (want != have) {
-			sosr_error("%s: the summary counts %lld %s records but the stream has %lld; "
-				   "the stream was cut or edited, check the file", name, want,
-				   finding_type_names[t], have);
-			return -1;
-		}
+			count[t] += rep->count[t][k];
+	}
+	if (summary_check_counts(rep->summary, count, why, sizeof why) < 0) {
+		sosr_error("%s: %s", name, why);
+		return -1;
 	}
 	return 0;
 }
