@@ -167,10 +167,13 @@ test: deps
 
 # The demo's estate has planted findings: sos-reconcile exits 1
 # (significant), which is the expected outcome, not a failure of make.
+# With Chromium, a picture of the demo's report.html beside _output/ (not
+# in it: every file of a run is in its manifest).
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/bin:$$PATH" sos-reconcile --demo; rc=$$?; \
 	echo "sos-reconcile --demo exited with status $$rc$$([ $$rc -eq 1 ] && echo ' (significant findings: the planted ones, as expected)')"; \
+	scripts/screenshot _output/report.html _output.report.png; \
 	[ $$rc -eq 1 ]
 
 bench: deps
