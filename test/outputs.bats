@@ -101,6 +101,9 @@ hostile() {
 	local key
 	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device") | .key' "$DEMO/discrepancies.ndjson" | head -1)
 	grep -qF "<tr id=\"missing_in_sos/$key\" class=\"\"><th scope=\"row\"><a href=\"#missing_in_sos/$key\">$key</a></th><td>device</td>" "$html"
+	# not tracked (no sosr-track): no lifecycle columns, rather than empty ones
+	run -1 grep -F '<th scope="col">Status</th>' "$html"
+	grep -qF '<thead><tr><th scope="col">Key</th><th scope="col">Kind</th><th scope="col">SoftLayer record</th></tr></thead>' "$html"
 	# the mismatch shows both sides' values of each field
 	jq -r 'select(.type=="mismatch") | .fields[0] | "<td>\(.field)</td><td>\(.softlayer // "<span class=\"absent\">absent</span>")</td><td>\(.sos // "<span class=\"absent\">absent</span>")</td>"' \
 		"$DEMO/discrepancies.ndjson" | head -3 >want.txt
@@ -188,6 +191,7 @@ p = P(); p.feed(sys.stdin.read()); print(p.rows, p.scripts, p.styled)' <<<"$html
 	assert_output --partial '<tr id="unidentified/softlayer/unidentified/softlayer/hardware/7007" class="excepted">'
 	assert_output --partial '<span class="exc">EX-7</span> ticket CHG0012345, until <time datetime="2027-01-31T00:00:00Z">2027-01-31</time>'
 	assert_output --partial '<tr id="resolved/missing_in_sos/device/gone01.alc.example.com" class="">'
+	assert_output --partial '<thead><tr><th scope="col">Key</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">First seen</th><th scope="col">Age (days)</th><th scope="col">Runs</th><th scope="col">Exception</th><th scope="col">Field</th>'
 	assert_output --partial '<h2>unidentified (1, 1 excepted)</h2>'
 	assert_output --partial '<h3>Expired exceptions: they hide nothing any more (1)</h3>'
 	# the excluded record's SOS status is not a lifecycle

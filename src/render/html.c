@@ -154,9 +154,12 @@ static void row_start(struct buf *b, int type, struct json_object *o, int rowspa
 
 /* The lifecycle cells of a finding: status, first seen, age, runs, and the
  * exception; ROWSPAN for a mismatch of several fields. */
-static void lifecycle(struct buf *b, struct json_object *o, const struct thresholds *th, int rowspan)
+static void lifecycle(struct buf *b, struct json_object *o, const struct thresholds *th, int rowspan,
+		      int life)
 {
 	char rs[32] = "";
+	if (!life)
+		return;
 	if (rowspan > 1)
 		snprintf(rs, sizeof rs, " rowspan=\"%d\"", rowspan);
 	const char *st = jget_str(o, "status");
@@ -234,7 +237,8 @@ static void mismatch_cells(struct buf *b, struct json_object *o, struct json_obj
 	}
 }
 
-void html_format_finding(FILE *spool, int type, struct json_object *o, const struct thresholds *th)
+void html_format_finding(FILE *spool, int type, struct json_object *o, const struct thresholds *th,
+			 int life)
 {
 	struct buf b = BUF_INIT(CHUNK_CAP);
 	struct json_object *v;
@@ -248,7 +252,7 @@ void html_format_finding(FILE *spool, int type, struct json_object *o, const str
 		put(&b, "<td>");
 		esc(&b, jget_str(o, "kind"));
 		put(&b, "</td>");
-		lifecycle(&b, o, th, 1);
+		lifecycle(&b, o, th, 1, life);
 		record(&b, jget_obj(o, side), side);
 		put(&b, "</tr>\n");
 		break;
@@ -263,7 +267,7 @@ void html_format_finding(FILE *spool, int type, struct json_object *o, const str
 			put(&b, "<td>");
 		esc(&b, jget_str(o, "kind"));
 		put(&b, "</td>");
-		lifecycle(&b, o, th, n);
+		lifecycle(&b, o, th, n, life);
 		if (n == 0)
 			put(&b, "<td></td><td></td><td></td>");
 		for (int i = 0; i < n; i++) {
@@ -282,7 +286,7 @@ void html_format_finding(FILE *spool, int type, struct json_object *o, const str
 		put(&b, "<td>");
 		esc(&b, jget_str(o, "kind"));
 		put(&b, "</td>");
-		lifecycle(&b, o, th, 1);
+		lifecycle(&b, o, th, 1, life);
 		put(&b, "<td>");
 		esc(&b, side);
 		put(&b, "</td>");
@@ -315,7 +319,7 @@ void html_format_finding(FILE *spool, int type, struct json_object *o, const str
 		put(&b, "<td>");
 		esc(&b, jget_str(o, "kind"));
 		put(&b, "</td>");
-		lifecycle(&b, o, th, 1);
+		lifecycle(&b, o, th, 1, life);
 		put(&b, "<td>");
 		esc(&b, jget_str(o, "side"));
 		put(&b, "</td><td>");
@@ -368,18 +372,20 @@ void html_format_finding(FILE *spool, int type, struct json_object *o, const str
 	buf_free(&b);
 }
 
-/* The column headers of each type's table, after the key. */
-#define LIFE "<th scope=\"col\">Kind</th><th scope=\"col\">Status</th><th scope=\"col\">First seen</th>" \
+/* The column headers of each type's table, after the key (and, for the
+ * five finding types, Kind and the lifecycle columns of a tracked stream). */
+#define KIND_COL "<th scope=\"col\">Kind</th>"
+#define LIFE_COLS "<th scope=\"col\">Status</th><th scope=\"col\">First seen</th>" \
 	"<th scope=\"col\">Age (days)</th><th scope=\"col\">Runs</th><th scope=\"col\">Exception</th>"
 static const char *const heads[FT_N] = {
-	LIFE "<th scope=\"col\">SoftLayer record</th>",
-	LIFE "<th scope=\"col\">SOS record</th>",
-	LIFE "<th scope=\"col\">Field</th><th scope=\"col\">SoftLayer</th><th scope=\"col\">SOS</th>",
-	LIFE "<th scope=\"col\">Side</th><th scope=\"col\">Records</th><th scope=\"col\">Other side</th>"
-	     "<th scope=\"col\">Records</th>",
-	LIFE "<th scope=\"col\">Side</th><th scope=\"col\">Reason</th><th scope=\"col\">Record</th>",
-	"<th scope=\"col\">Kind</th><th scope=\"col\">Age (hours)</th><th scope=\"col\">SoftLayer record</th>",
-	"<th scope=\"col\">Kind</th><th scope=\"col\">SOS status</th><th scope=\"col\">SOS record</th>",
+	"<th scope=\"col\">SoftLayer record</th>",
+	"<th scope=\"col\">SOS record</th>",
+	"<th scope=\"col\">Field</th><th scope=\"col\">SoftLayer</th><th scope=\"col\">SOS</th>",
+	"<th scope=\"col\">Side</th><th scope=\"col\">Records</th><th scope=\"col\">Other side</th>"
+	"<th scope=\"col\">Records</th>",
+	"<th scope=\"col\">Side</th><th scope=\"col\">Reason</th><th scope=\"col\">Record</th>",
+	KIND_COL "<th scope=\"col\">Age (hours)</th><th scope=\"col\">SoftLayer record</th>",
+	KIND_COL "<th scope=\"col\">SOS status</th><th scope=\"col\">SOS record</th>",
 	"<th scope=\"col\">Finding</th><th scope=\"col\">Kind</th><th scope=\"col\">Side</th>"
 	"<th scope=\"col\">First seen</th><th scope=\"col\">Last seen</th><th scope=\"col\">Runs</th>"
 	"<th scope=\"col\">Resolved</th>",
@@ -818,6 +824,11 @@ void report_write_html(FILE *out, const struct run *run, const struct report *re
 					   "csv/findings.csv</a> and <a href=\"report.json\">report.json</a>)",
 					   rep->listed[t]));
 		put(&b, "</caption>\n<thead><tr><th scope=\"col\">Key</th>");
+		if (t < FT_NFINDINGS) {
+			put(&b, KIND_COL);
+			if (rep->life > 0)
+				put(&b, LIFE_COLS);
+		}
 		put(&b, heads[t]);
 		put(&b, "</tr></thead>\n<tbody>\n");
 		flush(out, &b);

@@ -86,6 +86,9 @@ struct report {
 	FILE *spool[FT_N];          /* text, html: formatted lines per type */
 	long long listed[FT_N];     /* html: rows spooled per type */
 	long long html_rows;        /* html: at most this many of a type; 0: all */
+	int life;                   /* html: finding rows have the lifecycle columns
+	                               (decided by the first finding: tracked or not),
+	                               -1 before it */
 	FILE *all;                    /* json: raw lines in stream order */
 	long long spooled;
 	/* junit: keys of the findings that count (not excepted) */
@@ -156,7 +159,8 @@ void soc2_location(struct buf *b, const struct run *run, const struct report *re
 
 /* HTML (html.c): one finding's rows into the spool, the page, the
  * stylesheet. */
-void html_format_finding(FILE *spool, int type, struct json_object *o, const struct thresholds *th);
+void html_format_finding(FILE *spool, int type, struct json_object *o, const struct thresholds *th,
+			 int life);
 void report_write_html(FILE *out, const struct run *run, const struct report *rep,
 		       const struct thresholds *th, const struct verdict *v);
 void report_write_css(FILE *out);

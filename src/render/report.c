@@ -39,6 +39,7 @@ void report_init(struct report *rep, enum fmt fmt)
 {
 	memset(rep, 0, sizeof *rep);
 	rep->fmt = fmt;
+	rep->life = -1;
 }
 
 static void keep_key(struct keylist *l, const char *key)
@@ -81,8 +82,12 @@ void report_spool(struct report *rep, const struct thresholds *th, int type, int
 		/* every type, its excepted findings included, in one table */
 		if (!rep->spool[type])
 			rep->spool[type] = spool_open();
+		/* a stream is tracked (sosr-track) or not: its first finding says
+		 * which columns every table of findings has */
+		if (rep->life < 0 && type < FT_NFINDINGS)
+			rep->life = st != NULL;
 		if (!rep->html_rows || rep->listed[type] < rep->html_rows) {
-			html_format_finding(rep->spool[type], type, o, th);
+			html_format_finding(rep->spool[type], type, o, th, rep->life > 0);
 			out_check(rep->spool[type], "the spool file");
 			rep->listed[type]++;
 		}
