@@ -48,10 +48,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
              $(WARNINGS) $(DEP_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) -MMD -MP
 
 # The stages; a stage whose folder has no source yet is skipped.
-STAGES   := config fetch-softlayer fetch-sos normalize diff track render csv alert manifest publish verify fake-api
+STAGES   := config fetch-softlayer fetch-sos normalize diff track render csv alert manifest publish verify locker fake-api
 BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
 PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
-SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo
+SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo bin/sos-reconcile-replay
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)

@@ -196,6 +196,15 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	grep -Eq '\{"type":"unidentified","kind":"unidentified","key":"unidentified/softlayer/hardware/[0-9]+","side":"softlayer"\}' t.ndjson
 }
 
+@test "fake-api: many VLANs: a space drawn over its share gets one more router (it used to loop forever)" {
+	# With seed 1, 285,000 VLANs fill every private router of tok02 before
+	# the last VLAN of that datacenter and space is numbered.
+	run -0 timeout 300 sosr-fake-api --no-serve --devices 0 --vlans 285000 --now "$NOW" --truth t
+	# No (router, number) twice: the truth has no duplicate, only the plants.
+	run -1 grep -c '"type":"duplicate"' t
+	[[ $(wc -l < t) -gt 5000 ]]
+}
+
 @test "fake-api: the planted non-findings are in the estate (short, upper-case, Build/Available)" {
 	sosr-fake-api --no-serve --devices 200 --now "$NOW" --write-estate e
 	ndjq '.type=="device" and (.item.hostname|test("\\.")|not)' 'true' e/sos.ndjson
@@ -240,6 +249,29 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	assert_output --partial 'f/sos.ndjson:1: "status" must be one of "Live", "Build", "Available"'
 	run -9 sosr-fake-api --no-serve --estate nowhere --truth t
 	assert_output --partial "nowhere/estate.json"
+}
+
+@test "fake-api: estate.json is a JSON document: written by hand over lines it loads the same; errors name the key path" {
+	sosr-fake-api --no-serve --seed 4 --devices 50 --vlans 9 --now "$NOW" --write-estate a --truth a.truth
+	cp -r a b
+	jq . a/estate.json > b/estate.json
+	sosr-fake-api --no-serve --estate b --write-estate c --truth c.truth
+	for f in estate.json softlayer.ndjson sos.ndjson raw/softlayer.ndjson raw/sos.ndjson; do
+		cmp "a/$f" "c/$f"
+	done
+	cmp a.truth c.truth
+	jq '.accounts[1].id = "1000001"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output "sosr-fake-api: error: estate: b/estate.json: accounts[1].id: the same id as accounts[0]; check the estate file (see docs/SIMULATOR.md)"
+	jq '.accounts[0].auth = "apiKey"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial 'b/estate.json: accounts[0].auth: expected "basic" or "apikey"'
+	jq '.now = "soon"' a/estate.json > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial "b/estate.json: now: not an RFC 3339 time"
+	printf '{"format":1,' > b/estate.json
+	run -7 sosr-fake-api --no-serve --estate b --truth t
+	assert_output --partial "b/estate.json: (file): not valid JSON"
 }
 
 # --- SoftLayer ----------------------------------------------------------------
@@ -359,6 +391,17 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	[[ $(status -u "$(slauth 0)" -G --data-urlencode 'objectFilter={"hardware":' "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
 	# A filter rooted at another property does not sort this method.
 	sl 0 SoftLayer_Account/getHardware.json -G --data-urlencode "objectFilter=${f/hardware/virtualGuests}" | jq -c '[.[].id]|sort' | cmp - asc
+}
+
+@test "softlayer: a filter with null or mistyped members is ignored (the simulator used to crash on a null name)" {
+	serve --devices 60
+	for f in '{"hardware":{"id":{"operation":"orderBy","options":[{"name":null}]}}}' \
+		'{"hardware":{"id":{"operation":"orderBy","options":[null,{"name":"sort","value":null}]}}}' \
+		'{"hardware":{"id":{"operation":null,"options":null}}}' '{"hardware":null}' 'null' '[1]'; do
+		[[ $(status -u "$(slauth 0)" -G --data-urlencode "objectFilter=$f" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
+	done
+	# Still serving.
+	[[ $(status -u "$(slauth 0)" "$SL/SoftLayer_Account/getHardware.json") == 200 ]]
 }
 
 @test "softlayer: without orderBy the page order varies between calls, a full page still has every item" {

@@ -242,18 +242,22 @@ archived_run() {
 	sosr-render --format json --c-code ALC --started 2026-11-20T06:00:00Z --failure 'fetch-sos:4:down' >hist/ALC/2026-11-20T060000Z/report.json
 	echo '{"format":3,' >hist/ALC/2026-11-21T060000Z/report.json
 	archived_run hist 2026-11-27T060000Z 99
+	# a rerun of the same reference time is named -02 (src/lib/archive.h): a run of the trend
+	archived_run hist 2026-11-22T060000Z-02 3
 	ln -s 2026-11-27T060000Z hist/ALC/latest
 	run -1 sosr-render --format html --history hist --c-code ALC --started "$NOW" "$TRACKED"
 	assert_output --partial 'sosr-render: warning: hist/ALC/2026-11-21T060000Z/report.json: '
 	assert_output --partial 'the trend shows a gap for this run'
 	assert_output --partial 'Open findings per type over the last 30 runs'
-	# 30 points: 27 archived complete runs, the incomplete, the unreadable, today
+	# 30 points: 27 archived complete runs (10-08 to 11-02, 11-22-02), the
+	# incomplete, the unreadable, today
 	assert_equal "$(grep -c '<circle ' <<<"$output")" $((28 * 5))
 	assert_output --partial '<title>2026-11-20T060000Z: incomplete</title>'
 	assert_output --partial '<title>2026-11-21T060000Z: unreadable</title>'
 	refute_output --partial '2026-11-27T060000Z'
-	refute_output --partial '>2026-10-06T060000Z<'
-	assert_output --partial '<th scope="row">2026-10-07T060000Z</th><td class="num">7</td>'
+	refute_output --partial '>2026-10-07T060000Z<'
+	assert_output --partial '<th scope="row">2026-10-08T060000Z</th><td class="num">8</td>'
+	assert_output --partial '<th scope="row">2026-11-22T060000Z-02</th><td class="num">3</td>'
 	assert_output --partial '<circle cx="'
 	# lines are broken at the runs that were not complete: two segments a type
 	assert_equal "$(grep -c '<polyline ' <<<"$output")" 10
@@ -527,10 +531,10 @@ print("\n".join(bad) or "ok", len(rows))'
 	assert_line '           A1.2 Capacity & monitoring'
 	assert_line 'Period     audit period 2026-01-01 to 2026-12-31; this run is evidence of 2026-11-26T06:00:00Z'
 	# folded at 100 columns, as every line of report.txt
-	assert_line 'Evidence   /var/lib/sos-reconcile/ALC/2026-11-26T060000Z/ (this run archived: raw/*.ndjson.gz,'
+	assert_line 'Evidence   /var/lib/sos-reconcile/ALC/2026-11-26T000000Z/ (this run archived: raw/*.ndjson.gz,'
 	assert_line '           manifest.json)'
 	run -1 sosr-render --format json --config job.json --started "$NOW" "$TRACKED"
-	assert_equal "$(jq -c .soc2 <<<"$output")" '{"controls":[{"id":"CC6.1","text":"Asset inventory <reconciled> daily"},{"id":"A1.2","text":"Capacity & monitoring"}],"period":{"start":"2026-01-01","end":"2026-12-31"},"evidence_location":"/var/lib/sos-reconcile/ALC/2026-11-26T060000Z/ (this run archived: raw/*.ndjson.gz, manifest.json)"}'
+	assert_equal "$(jq -c .soc2 <<<"$output")" '{"controls":[{"id":"CC6.1","text":"Asset inventory <reconciled> daily"},{"id":"A1.2","text":"Capacity & monitoring"}],"period":{"start":"2026-01-01","end":"2026-12-31"},"evidence_location":"/var/lib/sos-reconcile/ALC/2026-11-26T000000Z/ (this run archived: raw/*.ndjson.gz, manifest.json)"}'
 	run -1 sosr-render --format html --config job.json --started "$NOW" "$TRACKED"
 	assert_output --partial '<dt>CC6.1</dt><dd>Asset inventory &lt;reconciled&gt; daily</dd>'
 	assert_output --partial '<dt>Audit period</dt><dd>2026-01-01 to 2026-12-31</dd>'

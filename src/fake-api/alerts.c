@@ -10,9 +10,9 @@
  */
 #include "api.h"
 #include "buf.h"
-#include "err.h"
-#include "exitcodes.h"
+#include "jsondoc.h"
 #include "jsonw.h"
+#include "linelog.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -20,31 +20,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static FILE *alf;
-static char *al_path;
+static struct linelog alog = LINELOG_INIT("alerts log");
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER; /* dedup_seq */
 static unsigned long dedup_seq;
 
 void alerts_open(const char *path)
 {
-	alf = fopen(path, "w");
-	if (!alf)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create the alerts log '%s'; check that its directory is writable", path);
-	al_path = xstrdup(path);
+	linelog_open(&alog, path);
 }
 
 void alerts_close(void)
 {
-	if (alf && fclose(alf) != 0)
-		sosr_error_errno("cannot write the alerts log '%s'", al_path);
-	alf = NULL;
-	free(al_path);
-	al_path = NULL;
+	linelog_close(&alog);
 }
 
 static void record(const char *endpoint, const char *path, struct json_object *body, const char *text)
 {
-	if (!alf)
+	if (!alog.fp)
 		return;
 	struct buf b = BUF_INIT(0);
 	buf_addstr(&b, "{\"endpoint\":");
@@ -58,20 +50,15 @@ static void record(const char *endpoint, const char *path, struct json_object *b
 		jsonw_str(&b, text, strlen(text));
 	}
 	buf_addstr(&b, "}\n");
-	pthread_mutex_lock(&mu);
-	if (fwrite(b.data, 1, b.len, alf) != b.len || fflush(alf) != 0)
-		sosr_error_errno("cannot write the alerts log '%s'; check free space", al_path);
-	pthread_mutex_unlock(&mu);
+	linelog_write(&alog, b.data, b.len);
 	buf_free(&b);
 }
 
+/* A string member that is not blank (PagerDuty refuses ""), or NULL. */
 static const char *str_member(struct json_object *o, const char *k)
 {
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	return *s ? s : NULL;
+	const char *s = jget_str(o, k);
+	return s && *s ? s : NULL;
 }
 
 static void pd_invalid(struct reply *r, const char *why)
@@ -107,8 +94,8 @@ static void pagerduty(struct json_object *ev, struct reply *r)
 		return;
 	}
 	if (strcmp(action, "trigger") == 0) {
-		struct json_object *pl;
-		if (!json_object_object_get_ex(ev, "payload", &pl) || !json_object_is_type(pl, json_type_object)) {
+		struct json_object *pl = jget_obj(ev, "payload");
+		if (!pl) {
 			pd_invalid(r, "'payload' is missing or not an object.");
 			return;
 		}

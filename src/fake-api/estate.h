@@ -1,6 +1,7 @@
 /*
  * estate.h - the simulated estate: SoftLayer accounts with their hardware,
- * virtual guests and VLANs, and the SOS inventory of one C_Code.
+ * virtual guests and VLANs, and the SOS inventory of one C_Code; and the
+ * manual of the files that make, keep and write it.
  *
  * An estate is built once at startup (generated from a seed, or loaded from
  * a directory written by estate_write) and is read-only afterwards, so the
@@ -12,7 +13,20 @@
  * sorted by id, so a page at any offset costs the same (no scan).
  *
  * Values derived from an id (globalIdentifier, uuid, manufacturer serial,
- * fullyQualifiedName, podName) are not stored: see the sl_* helpers.
+ * fullyQualifiedName, podName) are not stored: see ids.c and softlayer.c.
+ *
+ * One job a file, in the order of a run:
+ *   generate.c  build an estate from a seed, with planted discrepancies
+ *   load.c      or read one from a directory (--estate DIR)
+ *   estate.c    the estate in memory: string pool, per-account indexes,
+ *               release; IPv4 addresses and C_Codes as text
+ *   ids.c       identifiers derived from the seed and an id
+ *   secrets.c   API keys and tokens (derived, or from files) and the
+ *               credentials file
+ *   write.c     the estate directory and its raw streams (--write-estate);
+ *               atomic file writes
+ *   truth.c     the findings a correct reconciliation reports (--truth)
+ * The seeded randomness they draw from is rng.h; serving is api.h.
  */
 #ifndef SOSR_FAKE_ESTATE_H
 #define SOSR_FAKE_ESTATE_H
@@ -22,16 +36,6 @@
 #include <time.h>
 
 #include "buf.h"
-
-/* A small seeded PRNG (splitmix64): deterministic, not for secrets. */
-struct prng {
-	uint64_t s;
-};
-uint64_t prng_next(struct prng *p);
-/* Uniform in [0, n). */
-uint64_t prng_below(struct prng *p, uint64_t n);
-/* Uniform in [0, 1). */
-double prng_unit(struct prng *p);
 
 enum sl_type { SL_HARDWARE, SL_GUEST };
 enum sos_status { SOS_LIVE, SOS_BUILD, SOS_AVAILABLE };
@@ -116,6 +120,8 @@ struct estate {
 	struct strpool *pool;
 };
 
+/* ---- generate.c ---- */
+
 struct gen_params {
 	uint64_t seed;
 	size_t accounts, devices, vlans;
@@ -126,31 +132,64 @@ struct gen_params {
 
 /* Generate an estate; dies on a usage problem (too many VLANs, ...). */
 void estate_generate(struct estate *e, const struct gen_params *p);
-/* Load DIR (the layout of estate_write); dies with file:line on bad data. */
+
+/* ---- load.c ---- */
+
+/* Load DIR (the layout of estate_write); dies with file:line on bad data
+ * (exit 7), or when a file cannot be read (exit 9). */
 void estate_load(struct estate *e, const char *dir);
+
+/* ---- estate.c ---- */
+
+/* S's copy in the estate's pool (added on first use): owned by the
+ * estate, valid until estate_free. */
+const char *estate_intern(struct estate *e, const char *s);
+/* Build the per-account indexes, sorted by id, from the arrays; dies
+ * (exit 7) when an account has two objects of one type with the same id.
+ * Generation and loading call it last. */
+void estate_index(struct estate *e);
+void estate_free(struct estate *e);
+/* A C_Code, or a name made from one, in the form of a DNS name, in place:
+ * lower case, '_' as '-' ("ALC_WAT.example.com" -> "alc-wat.example.com"),
+ * as in the generated domains and the account's e-mail address. */
+void c_code_dns(char *s);
+/* An IPv4 address (host order) as dotted text, and back (0 or -1). */
+void fmt_ip(uint32_t ip, char out[16]);
+int parse_ip(const char *s, uint32_t *out);
+
+/* ---- ids.c ---- */
+
+/* globalIdentifier of object ID (and, with a mixed id, a guest's uuid):
+ * a version-4-shaped UUID. */
+void sl_global_identifier(const struct estate *e, uint32_t id, char out[40]);
+/* manufacturerSerialNumber: "MXQ" and 7 characters. */
+void sl_manufacturer_serial(const struct estate *e, uint32_t id, char out[16]);
+/* A hardware serialNumber ("SL0" and 5 characters), the caller's to free;
+ * assigned at generation, stored from then on. */
+char *sl_serial_number(uint64_t seed, uint32_t id);
+
+/* ---- secrets.c ---- */
+
+/* Set the secrets: from the files when given (NULL: derived from the
+ * seed).  A bad file is a usage error (exit 2) naming the file, never a
+ * secret. */
+void estate_set_secrets(struct estate *e, const char *api_key_file, const char *sos_token_file);
+/* Write the credentials file (docs/SIMULATOR.md, "Credentials file"), mode
+ * 0600, for a server answering at BASE ("http://127.0.0.1:PORT"). */
+void estate_write_credentials(const struct estate *e, const char *path, const char *base);
+
+/* ---- write.c ---- */
+
 /* Write DIR: estate.json, softlayer.ndjson, sos.ndjson, raw/softlayer.ndjson,
  * raw/sos.ndjson.  Dies on I/O errors. */
 void estate_write(const struct estate *e, const char *dir);
-/* Write the truth file (docs/FORMATS.md section 4). */
-void estate_write_truth(const struct estate *e, const char *path);
-/* Set the secrets: from the files when given (NULL: derived from the seed). */
-void estate_set_secrets(struct estate *e, const char *api_key_file, const char *sos_token_file);
-void estate_free(struct estate *e);
-
-const char *estate_intern(struct estate *e, const char *s);
-
-/* Derived values. */
-void sl_global_identifier(const struct estate *e, uint32_t id, char out[40]);
-void sl_manufacturer_serial(const struct estate *e, uint32_t id, char out[16]);
-void fmt_ip(uint32_t ip, char out[16]);
-/* RFC 3339 with SoftLayer's -06:00 offset, or UTC "Z" when utc != 0. */
-void fmt_time(int64_t t, int utc, char out[32]);
-/* Parse RFC 3339 (Z or +-HH:MM); 0 or -1. */
-int parse_time(const char *s, int64_t *out);
-int parse_ip(const char *s, uint32_t *out);
-
 /* Write a file atomically (PATH.tmp created with MODE, then renamed);
  * dies on error naming WHAT. */
 void write_file_atomic(const char *path, const void *data, size_t len, int mode, const char *what);
+
+/* ---- truth.c ---- */
+
+/* Write the truth file (docs/FORMATS.md section 4). */
+void estate_write_truth(const struct estate *e, const char *path);
 
 #endif

@@ -6,7 +6,7 @@
  * every request); count caps how many times it fires in all.
  */
 #include "faults.h"
-#include "estate.h"
+#include "rng.h"
 #include "err.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
  * request to its API's handler (softlayer.c, sos.c, alerts.c), applies the
  * faults decided by faults.c, delays answers without holding a pool thread
  * (suspend, then a timer thread resumes), and logs each answer (reqlog.c).
- * The estate (estate.c) is built before the daemon starts and is read-only
+ * The estate (estate.h) is built before the daemon starts and is read-only
  * while it runs.  SIGTERM or SIGINT stop it cleanly (exit 0).
  */
 #include "api.h"
@@ -21,6 +21,7 @@
 #include "exitcodes.h"
 #include "jsonw.h"
 #include "output.h"
+#include "timeutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,20 +194,13 @@ static struct {
 	pthread_t th;
 } T = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void timer_add(struct MHD_Connection *c, double delay)
 {
 	pthread_mutex_lock(&T.mu);
 	if (T.n == T.cap)
 		T.v = xrealloc(T.v, (T.cap = T.cap ? T.cap * 2 : 64) * sizeof *T.v);
 	T.v[T.n].conn = c;
-	T.v[T.n++].wake = mono() + delay;
+	T.v[T.n++].wake = tu_monotonic() + delay;
 	pthread_cond_signal(&T.cv);
 	pthread_mutex_unlock(&T.mu);
 }
@@ -216,7 +210,7 @@ static void *timer_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&T.mu);
 	for (;;) {
-		double now = mono(), next = now + 3600;
+		double now = tu_monotonic(), next = now + 3600;
 		for (size_t i = 0; i < T.n;) {
 			if (T.stop || T.v[i].wake <= now) {
 				MHD_resume_connection(T.v[i].conn);
@@ -232,7 +226,7 @@ static void *timer_main(void *arg)
 		/* CLOCK_MONOTONIC deadline: the condition variable uses it. */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		double d = next - mono();
+		double d = next - tu_monotonic();
 		if (d < 0)
 			d = 0;
 		ts.tv_sec += (time_t)d;
@@ -573,48 +567,6 @@ static void write_port_file(const char *path, unsigned port)
 	write_file_atomic(path, s, (size_t)n, 0666, "port file");
 }
 
-static void write_credentials(const char *path, const char *base)
-{
-	struct json_object *o = json_object_new_object(), *sl = json_object_new_object(), *acs = json_object_new_array();
-	char url[256];
-	snprintf(url, sizeof url, "%s/rest/v3.1", base);
-	json_object_object_add(sl, "endpoint", json_object_new_string(url));
-	for (size_t a = 0; a < E.naccounts; a++) {
-		const struct account *ac = &E.accounts[a];
-		struct json_object *j = json_object_new_object();
-		json_object_object_add(j, "id", json_object_new_string(ac->id));
-		json_object_object_add(j, "username", json_object_new_string(ac->username));
-		json_object_object_add(j, "api_key", json_object_new_string(ac->api_key));
-		json_object_object_add(j, "auth", json_object_new_string(ac->auth == AUTH_APIKEY ? "apikey" : "basic"));
-		json_object_object_add(j, "token", json_object_new_string(ac->token));
-		json_object_array_add(acs, j);
-	}
-	json_object_object_add(sl, "accounts", acs);
-	json_object_object_add(o, "softlayer", sl);
-	struct json_object *sos = json_object_new_object();
-	json_object_object_add(sos, "url", json_object_new_string(base));
-	json_object_object_add(sos, "token", json_object_new_string(E.sos_token));
-	json_object_object_add(sos, "c_code", json_object_new_string(E.c_code));
-	json_object_object_add(o, "sos", sos);
-	struct json_object *al = json_object_new_object();
-	snprintf(url, sizeof url, "%s/pagerduty/v2/enqueue", base);
-	json_object_object_add(al, "pagerduty_url", json_object_new_string(url));
-	snprintf(url, sizeof url, "%s/slack/webhook/T0000/B0000/fake", base);
-	json_object_object_add(al, "slack_url", json_object_new_string(url));
-	snprintf(url, sizeof url, "%s/webhook/sosr", base);
-	json_object_object_add(al, "webhook_url", json_object_new_string(url));
-	json_object_object_add(o, "alerts", al);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct buf b = BUF_INIT(0);
-	buf_addstr(&b, s);
-	buf_addch(&b, '\n');
-	json_object_put(o);
-	write_file_atomic(path, b.data, b.len, 0600, "credentials file");
-	/* The buffer held secrets. */
-	memset(b.data, 0, b.len);
-	buf_free(&b);
-}
-
 /* ADDR:PORT with a loopback address; fills SA and says whether it is v6. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
 {
@@ -707,8 +659,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_NOW:
-			if (parse_time(optarg, &gp.now) != 0)
-				sosr_usage_error("--now: '%s' is not an RFC 3339 time (like 2026-11-26T00:00:00Z)", optarg);
+			gp.now = (int64_t)cli_time(optarg, "--now");
 			gen_flag = 1;
 			break;
 		case OPT_ESTATE: estate_dir = optarg; break;
@@ -784,7 +735,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
 	snprintf(base, sizeof base, "http://%s:%u", host, port);
 	if (cred_file)
-		write_credentials(cred_file, base);
+		estate_write_credentials(&E, cred_file, base);
 	/* The port file comes last: a test that sees it may read the rest. */
 	if (port_file)
 		write_port_file(port_file, port);

@@ -2,35 +2,23 @@
 #include "reqlog.h"
 #include "api.h"
 #include "buf.h"
-#include "err.h"
-#include "exitcodes.h"
 #include "jsonw.h"
+#include "linelog.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static FILE *log_fp;
-static char *log_path;
+static struct linelog rlog = LINELOG_INIT("request log");
 
 void reqlog_open(const char *path)
 {
-	log_fp = fopen(path, "w");
-	if (!log_fp)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create the request log '%s'; check that its directory is writable", path);
-	log_path = xstrdup(path);
+	linelog_open(&rlog, path);
 }
 
 void reqlog_close(void)
 {
-	if (log_fp && fclose(log_fp) != 0)
-		sosr_error_errno("cannot write the request log '%s'", log_path);
-	log_fp = NULL;
-	free(log_path);
-	log_path = NULL;
+	linelog_close(&rlog);
 }
 
 static long long ms_of(clockid_t c)
@@ -62,7 +50,7 @@ static void add_path(struct buf *b, const char *path)
 void reqlog_write(const char *api, const struct request *q, const struct reply *r, size_t bytes,
 		  const char *encoding, const char *fault)
 {
-	if (!log_fp)
+	if (!rlog.fp)
 		return;
 	struct buf b = BUF_INIT(1 << 20), qs = BUF_INIT(1 << 20);
 	buf_printf(&b, "{\"wall_ms\":%lld,\"mono_ms\":%lld", ms_of(CLOCK_REALTIME), ms_of(CLOCK_MONOTONIC));
@@ -86,10 +74,7 @@ void reqlog_write(const char *api, const struct request *q, const struct reply *
 	else
 		buf_addstr(&b, ",\"fault\":null");
 	buf_addstr(&b, "}\n");
-	pthread_mutex_lock(&mu);
-	if (fwrite(b.data, 1, b.len, log_fp) != b.len || fflush(log_fp) != 0)
-		sosr_error_errno("cannot write the request log '%s'; check free space", log_path);
-	pthread_mutex_unlock(&mu);
+	linelog_write(&rlog, b.data, b.len);
 	buf_free(&b);
 	buf_free(&qs);
 }

@@ -15,7 +15,9 @@
 #include "api.h"
 #include "estate.h"
 #include "err.h"
+#include "jsondoc.h"
 #include "secret.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -23,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- object masks -------------------------------------------------- */
 
@@ -266,11 +267,14 @@ static void add_ip(struct json_object *o, const struct mask *m, const char *k, u
 	}
 }
 
+/* SoftLayer writes its dates in its own zone, -06:00 all year round:
+ * "2026-11-20T01:51:56-06:00". */
 static void add_time(struct json_object *o, const struct mask *m, const char *k, int64_t t)
 {
-	char s[32];
+	char s[TU_UTC_LEN + 6];
 	if (want_local(m, k)) {
-		fmt_time(t, 0, s);
+		tu_format_utc(t - 6 * 3600, s);
+		memcpy(s + TU_UTC_LEN - 1, "-06:00", 7); /* over the Z */
 		json_object_object_add(o, k, json_object_new_string(s));
 	}
 }
@@ -456,8 +460,7 @@ struct json_object *sl_account_json(const struct estate *e, size_t a, const stru
 	struct json_object *o = json_object_new_object();
 	char s[160], cc[40];
 	snprintf(cc, sizeof cc, "%s", e->c_code);
-	for (char *p = cc; *p; p++)
-		*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	c_code_dns(cc);
 	add_int(o, m, "id", strtoll(ac->id, NULL, 10));
 	add_int(o, m, "accountStatusId", 1001);
 	add_int(o, m, "brandId", 2);
@@ -597,19 +600,12 @@ void softlayer_fini(void)
 	rl.head = rl.count = NULL;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* 1 when account A is over the limit (the request is not counted). */
 static int over_limit(size_t a)
 {
 	if (rl.limit <= 0)
 		return 0;
-	double now = mono_now();
+	double now = tu_monotonic();
 	int over = 0;
 	pthread_mutex_lock(&rl.mu);
 	if (!rl.ring[a])
@@ -637,6 +633,21 @@ static void sl_error(struct reply *r, int status, const char *msg, const char *c
 	reply_json(r, status, o);
 }
 
+/* The request's objectMask in *M (NULL: none given), or -1 with the API's
+ * 500 in R when it does not parse. */
+static int request_mask(const struct request *q, struct reply *r, struct mask **m)
+{
+	const char *ms = req_arg(q, "objectMask"), *err = NULL;
+	*m = NULL;
+	if (ms && *ms && !(*m = mask_parse(ms, &err))) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
+		sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+		return -1;
+	}
+	return 0;
+}
+
 /* objectFilter: only {"<prop>":{"id":{"operation":"orderBy","options":
  * [{"name":"sort","value":["ASC"|"DESC"]}]}}} matters; anything else,
  * malformed included, is ignored as the real API often does.
@@ -645,17 +656,17 @@ static int filter_order(const char *filter, const char *prop)
 {
 	if (!filter)
 		return 0;
-	struct json_object *f = json_tokener_parse(filter), *p, *id, *op, *opts;
+	struct json_object *f = json_tokener_parse(filter);
+	struct json_object *id = jget_obj(jget_obj(f, prop), "id");
+	const char *op = jget_str(id, "operation");
+	struct json_object *opts = jget_array(id, "options");
 	int order = 0;
-	if (f && json_object_object_get_ex(f, prop, &p) && json_object_object_get_ex(p, "id", &id) &&
-	    json_object_object_get_ex(id, "operation", &op) && json_object_is_type(op, json_type_string) &&
-	    strcmp(json_object_get_string(op), "orderBy") == 0 &&
-	    json_object_object_get_ex(id, "options", &opts) && json_object_is_type(opts, json_type_array)) {
+	if (op && strcmp(op, "orderBy") == 0 && opts) {
 		for (size_t i = 0; i < json_object_array_length(opts); i++) {
-			struct json_object *opt = json_object_array_get_idx(opts, i), *nm, *val;
-			if (json_object_object_get_ex(opt, "name", &nm) && strcmp(json_object_get_string(nm), "sort") == 0 &&
-			    json_object_object_get_ex(opt, "value", &val) && json_object_is_type(val, json_type_array) &&
-			    json_object_array_length(val) > 0) {
+			struct json_object *opt = json_object_array_get_idx(opts, i);
+			const char *name = jget_str(opt, "name");
+			struct json_object *val = jget_array(opt, "value");
+			if (name && strcmp(name, "sort") == 0 && val && json_object_array_length(val) > 0) {
 				const char *v = json_object_get_string(json_object_array_get_idx(val, 0));
 				if (v && strcasecmp(v, "ASC") == 0)
 					order = 1;
@@ -725,14 +736,9 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 	}
 	const struct account *ac = &e->accounts[a];
 	if (strcmp(path, "SoftLayer_Account/getObject.json") == 0 || strcmp(path, "SoftLayer_Account/getObject") == 0) {
-		const char *ms = req_arg(q, "objectMask"), *err = NULL;
-		struct mask *m = NULL;
-		if (ms && *ms && !(m = mask_parse(ms, &err))) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
-			sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+		struct mask *m;
+		if (request_mask(q, r, &m) != 0)
 			return;
-		}
 		reply_json(r, 200, sl_account_json(e, (size_t)a, m));
 		mask_free(m);
 		return;
@@ -758,14 +764,9 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 		return;
 	}
 
-	const char *ms = req_arg(q, "objectMask"), *err = NULL;
-	struct mask *m = NULL;
-	if (ms && *ms && !(m = mask_parse(ms, &err))) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "Unable to parse object mask: %s", err);
-		sl_error(r, 500, msg, "SoftLayer_Exception_Public");
+	struct mask *m;
+	if (request_mask(q, r, &m) != 0)
 		return;
-	}
 	unsigned long long off = 0, lim = n;
 	const char *rls = req_arg(q, "resultLimit");
 	int limited = rls != NULL;

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "estate.h"
 #include "err.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -53,7 +54,7 @@ struct json_object *sos_device_json(const struct estate *e, uint32_t idx)
 	static const char *const status[] = { "Live", "Build", "Available" };
 	const struct sos_dev *d = &e->sos[idx];
 	struct json_object *o = json_object_new_object();
-	char t[32];
+	char t[TU_UTC_LEN + 1];
 	opt_str(o, "hostname", d->hostname);
 	opt_str(o, "domain", d->domain);
 	opt_ip(o, "ip_address", d->ip_address);
@@ -67,7 +68,7 @@ struct json_object *sos_device_json(const struct estate *e, uint32_t idx)
 	opt_str(o, "application", d->application);
 	opt_str(o, "environment", d->environment);
 	json_object_object_add(o, "status", json_object_new_string(status[d->status % 3]));
-	fmt_time(d->updated, 1, t);
+	tu_format_utc(d->updated, t);
 	json_object_object_add(o, "updated", json_object_new_string(t));
 	return o;
 }

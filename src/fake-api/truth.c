@@ -195,8 +195,7 @@ void estate_write_truth(const struct estate *e, const char *path)
 	struct buf b = BUF_INIT(0);
 	char fallback[256];
 	snprintf(fallback, sizeof fallback, "%s.example.com", e->c_code);
-	for (char *p = fallback; *p; p++)
-		*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+	c_code_dns(fallback);
 
 	struct ent *sl = xmalloc((e->nsl + 1) * sizeof *sl), *so = xmalloc((e->nsos + 1) * sizeof *so);
 	size_t nsl = 0, nso = 0;

@@ -56,6 +56,8 @@ void config_init(struct config *c)
 	c->history.keep_days = c->history.drop_count = -1;
 	c->history.drop_percent = -1;
 	c->exceptions.max_days = -1;
+	c->locker.push = -1;
+	c->locker.push_retries = -1;
 	c->norm.key_by_id = -1;
 	c->diff.grace = -1;
 	thresholds_default(&c->thresholds);
@@ -491,10 +493,10 @@ static void load_history(const struct jd_ctx *x, struct json_object *o, struct h
 	static const char *const keys[] = { "dir", "keep_days", "drop_guard", NULL };
 	static const char *const guard_keys[] = { "percent", "count", NULL };
 	jd_only_keys(x, o, "history", keys);
+	/* with a locker, the archive is the locker's working tree (checked
+	 * in config_load, which sees both sections) */
 	const char *dir = jd_str(x, o, "history", "dir", 0);
-	if (!dir)
-		jd_fail(x, "history.dir", "missing; the directory where runs are kept");
-	h->dir = beside(x->file, dir);
+	h->dir = dir ? beside(x->file, dir) : NULL;
 	long long n;
 	if (jd_int(x, o, "history", "keep_days", 1, 36500, &n))
 		h->keep_days = (long)n;
@@ -522,6 +524,81 @@ static void load_exceptions(const struct jd_ctx *x, struct json_object *o, struc
 		e->max_days = (long)n;
 }
 
+static void load_locker(const struct jd_ctx *x, struct json_object *o, struct locker_config *l)
+{
+	static const char *const keys[] = { "repo", "push", "remote", "push_retries", NULL };
+	jd_only_keys(x, o, "locker", keys);
+	const char *repo = jd_str(x, o, "locker", "repo", 0);
+	if (!repo)
+		jd_fail(x, "locker.repo", "missing; the git working tree that keeps the evidence");
+	l->repo = beside(x->file, repo);
+	int b;
+	if (jd_bool(x, o, "locker", "push", &b))
+		l->push = b;
+	const char *remote = jd_str(x, o, "locker", "remote", 0);
+	/* a remote's name, never a URL: git's configuration holds the URL and
+	 * its credentials, which the job must not see */
+	if (remote && (!*remote || strpbrk(remote, ":/@ \t\r\n") || remote[0] == '-'))
+		jd_fail(x, "locker.remote", "expected the name of a remote of the working tree (like "
+			"origin), not a URL: git's configuration holds the URL");
+	l->remote = remote ? xstrdup(remote) : NULL;
+	long long n;
+	if (jd_int(x, o, "locker", "push_retries", 0, 20, &n))
+		l->push_retries = (long)n;
+}
+
+/* PATH with "." segments, repeated and trailing slashes removed and "x/.."
+ * folded (path.Clean's rules), so that two ways of writing a directory
+ * compare equal; the caller frees it. */
+static char *path_clean(const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+	const char **seg = xcalloc(strlen(path) / 2 + 2, sizeof *seg);
+	size_t n = 0;
+	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(t, "."))
+			continue;
+		if (!strcmp(t, "..") && n && strcmp(seg[n - 1], ".."))
+			n--;
+		else if (!(strcmp(t, "..") == 0 && path[0] == '/' && n == 0))
+			seg[n++] = t;
+	}
+	struct buf b = BUF_INIT(0);
+	if (path[0] == '/')
+		buf_addch(&b, '/');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? "/" : "", seg[i]);
+	if (!b.len)
+		buf_addch(&b, '.');
+	free(seg);
+	free(copy);
+	return buf_detach(&b, NULL);
+}
+
+/* The archive inside the locker: history.dir is the working tree, or a
+ * directory under it, compared as written (both resolved the same way). */
+static void check_history_in_locker(const struct jd_ctx *x, struct config *c, int has_history)
+{
+	if (!c->locker.repo) {
+		if (has_history && !c->history.dir)
+			jd_fail(x, "history.dir", "missing; the directory where runs are kept");
+		return;
+	}
+	if (!c->history.dir) {
+		c->history.dir = xstrdup(c->locker.repo);
+		return;
+	}
+	char *repo = path_clean(c->locker.repo), *dir = path_clean(c->history.dir);
+	size_t n = strlen(repo);
+	int inside = strcmp(repo, ".") == 0 ? dir[0] != '/' && strncmp(dir, "../", 3) && strcmp(dir, "..")
+		     : strncmp(dir, repo, n) == 0 && (dir[n] == '\0' || dir[n] == '/' || repo[n - 1] == '/');
+	free(repo);
+	free(dir);
+	if (!inside)
+		jd_fail(x, "history.dir", "outside locker.repo; the archive must be in the locker's working "
+			"tree (leave history.dir out to use the tree itself)");
+}
+
 /* ---- the file ---- */
 
 #define HINT "check the configuration file (docs/CONFIG.md)"
@@ -533,7 +610,7 @@ void config_load(const char *path, struct config *c)
 	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
 	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
-					    "thresholds", "alert", "history", "exceptions", "soc2",
+					    "thresholds", "alert", "history", "exceptions", "locker", "soc2",
 					    NULL };
 	jd_only_keys(&x, root, "", keys);
 	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
@@ -553,10 +630,14 @@ void config_load(const char *path, struct config *c)
 		load_thresholds(&x, v, &c->thresholds);
 	if ((v = jd_obj(&x, root, "", "alert")))
 		load_alert(&x, v, &c->alert);
-	if ((v = jd_obj(&x, root, "", "history")))
+	int has_history = (v = jd_obj(&x, root, "", "history")) != NULL;
+	if (has_history)
 		load_history(&x, v, &c->history);
 	if ((v = jd_obj(&x, root, "", "exceptions")))
 		load_exceptions(&x, v, &c->exceptions);
+	if ((v = jd_obj(&x, root, "", "locker")))
+		load_locker(&x, v, &c->locker);
+	check_history_in_locker(&x, c, has_history);
 	if ((v = jd_obj(&x, root, "", "soc2")))
 		soc2_load(&x, v, &c->soc2);
 	json_object_put(root);
@@ -591,7 +672,7 @@ void config_free(struct config *c)
 			  &s->limit_param, &s->total_field, &s->items_field, &c->norm.map,
 			  &a->pagerduty_url, &a->severity, &a->source, &a->ca_file,
 			  &c->sl.fetch.ca_file, &c->sos.fetch.ca_file, &c->history.dir,
-			  &c->exceptions.file };
+			  &c->exceptions.file, &c->locker.repo, &c->locker.remote };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
 	for (int t = 0; t < ALERT_N; t++) {

@@ -143,6 +143,21 @@ struct exceptions_config {
 	long max_days;          /* the longest an exception may run; -1 unset */
 };
 
+/* The evidence locker: the archive as a git working tree, one commit a
+ * run (sosr-locker).  Git's own configuration decides signing and
+ * credentials; the project never handles either. */
+#define LOCKER_DEFAULT_REMOTE "origin"
+#define LOCKER_DEFAULT_PUSH_RETRIES 3
+
+struct locker_config {
+	char *repo;             /* the working tree, resolved against the file's
+	                           directory; NULL: no locker */
+	int push;               /* push each run's commit; -1 unset (no) */
+	char *remote;           /* the remote pushed to; NULL: "origin" */
+	long push_retries;      /* fetch, rebase and push again after a rejected
+	                           push; -1 unset */
+};
+
 struct config {
 	char *path;             /* for messages */
 	char *c_code;
@@ -154,6 +169,7 @@ struct config {
 	struct alert_config alert;
 	struct history_config history;
 	struct exceptions_config exceptions;
+	struct locker_config locker;
 	struct soc2_config soc2;          /* the reports' SOC 2 mapping (soc2.h) */
 };
 

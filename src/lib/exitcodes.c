@@ -16,6 +16,7 @@ const char *exit_meaning(int code)
 	case SOSR_EXIT_IO: return "file I/O error";
 	case SOSR_EXIT_INTERNAL: return "internal error";
 	case SOSR_EXIT_SUSPECT: return "suspect drop of a population";
+	case SOSR_EXIT_LOCKER: return "evidence not pushed";
 	case 128 + 13: return "killed by SIGPIPE";
 	default: return code > 128 ? "killed by a signal" : "unknown exit status";
 	}

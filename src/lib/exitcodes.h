@@ -28,6 +28,8 @@ enum sosr_exit {
 	SOSR_EXIT_INTERNAL   = 10, /* out of memory or a bug */
 	SOSR_EXIT_SUSPECT    = 11, /* a population dropped sharply since the last
 	                              complete run: probably a broken source */
+	SOSR_EXIT_LOCKER     = 12, /* the run is archived and committed in the
+	                              evidence locker, but the push failed */
 };
 
 /* The meaning of an exit status in a few words, for reports and alerts

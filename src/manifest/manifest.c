@@ -13,6 +13,7 @@
  * job with thousands of accounts once exceeded the kernel's limit on one
  * argument).
  */
+#include "archive.h"
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
@@ -23,6 +24,7 @@
 #include "jsonw.h"
 #include "output.h"
 #include "sha256.h"
+#include "subproc.h"
 #include "timeutil.h"
 
 #include <curl/curl.h>
@@ -33,9 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
+#include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <json-c/json.h>
 
 #define MANIFEST_FORMAT 3
@@ -65,6 +66,9 @@ static const char usage_text[] =
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
 "      --exceptions FILE   the exceptions file the run used: its sha256\n"
+"      --now TIME          the reference time the stages were given (the grace\n"
+"                          period, the lifecycle's ages), for a replay\n"
+"      --accept-drop REASON  the drop guard was overridden, and why\n"
 "      --history DIR       the archive: the previous run's manifest, whose\n"
 "                          sha256 chains this one to it\n"
 
@@ -304,38 +308,33 @@ static struct json_object *file_digest(const char *path)
 }
 
 /* The run before this one in the archive HISTORY/C_CODE (the newest run
- * directory whose name sorts before STARTED's stamp, whatever its
- * status): its stamp and the sha256 of its manifest, the link of the
- * chain sosr-verify walks.  NULL when there is none (the first run). */
-static struct json_object *previous_run(const char *history, const char *c_code, const char *started)
+ * whose name sorts before the name this run will get, whatever its
+ * status, archive.h): its stamp and the sha256 of its manifest, the link
+ * of the chain sosr-verify walks.  NULL without a history. */
+static struct json_object *previous_run(const char *history, const char *c_code, const char *when)
 {
-	if (!history || !c_code || !started)
+	if (!history || !c_code || !when)
 		return NULL;
 	int64_t t;
-	if (tu_parse_rfc3339(started, strlen(started), &t) < 0)
+	if (tu_parse_rfc3339(when, strlen(when), &t) < 0)
 		return NULL;
-	char mine[TU_STAMP_LEN + 1];
-	tu_format_stamp(t, mine);
 	struct buf dir = BUF_INIT(0);
 	buf_printf(&dir, "%s/%s", history, c_code);
-	DIR *d = opendir(dir.data);
-	char best[64] = "";
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "latest") != 0 && strlen(e->d_name) < sizeof best &&
-		    strcmp(e->d_name, mine) < 0 && strcmp(e->d_name, best) > 0)
-			snprintf(best, sizeof best, "%s", e->d_name);
-	if (d)
-		closedir(d);
-	struct json_object *o = NULL;
-	if (*best) {
+	char mine[ARCHIVE_NAME_MAX], best[ARCHIVE_NAME_MAX] = "";
+	if (archive_run_name(dir.data, t, mine) == 0)
+		archive_previous(dir.data, mine, best);
+	struct json_object *o = json_object_new_object();
+	if (!*best) {
+		json_object_object_add(o, "stamp", NULL);
+		json_object_object_add(o, "sha256", NULL);
+		json_object_object_add(o, "note", json_object_new_string("the first run of the archive"));
+	} else {
 		struct buf m = BUF_INIT(0);
 		buf_printf(&m, "%s/%s/manifest.json", dir.data, best);
 		char hex[SHA256_HEX_LEN + 1];
 		if (sha256_file(m.data, hex) < 0)
 			sosr_die_errno(SOSR_EXIT_IO, "cannot read the previous run's manifest '%s'; check the history",
 				       m.data);
-		o = json_object_new_object();
 		json_object_object_add(o, "stamp", json_object_new_string(best));
 		json_object_object_add(o, "sha256", json_object_new_string(hex));
 		buf_free(&m);
@@ -350,39 +349,27 @@ static struct json_object *versions(void)
 {
 	static const char *const progs[] = { "sos-reconcile", "sosr-config", "sosr-fetch-softlayer",
 					     "sosr-fetch-sos", "sosr-normalize", "sosr-diff", "sosr-track",
-					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish", NULL };
+					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish",
+					     "sosr-verify", "sosr-locker", NULL };
 	struct json_object *v = json_object_new_object();
+	/* nothing of this process's environment but PATH: it may hold
+	 * secrets, and --version needs none */
+	struct buf path = BUF_INIT(0);
+	buf_printf(&path, "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	const char *envp[] = { path.data, NULL };
 	for (const char *const *p = progs; *p; p++) {
-		int fds[2];
+		const char *argv[] = { *p, "--version", NULL };
+		struct buf said = BUF_INIT(256);
 		char out[256] = "";
-		if (pipe(fds) == 0) {
-			posix_spawn_file_actions_t fa;
-			posix_spawn_file_actions_init(&fa);
-			posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-			posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-			posix_spawn_file_actions_addclose(&fa, fds[0]);
-			char *argv[] = { (char *)*p, (char *)"--version", NULL };
-			/* nothing of this process's environment but PATH: it may
-			 * hold secrets, and --version needs none */
-			struct buf path = BUF_INIT(0);
-			buf_printf(&path, "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-			char *envp[] = { path.data, NULL };
-			pid_t pid;
-			int rc = posix_spawnp(&pid, *p, &fa, NULL, argv, envp);
-			buf_free(&path);
-			posix_spawn_file_actions_destroy(&fa);
-			close(fds[1]);
-			ssize_t n = read(fds[0], out, sizeof out - 1);
-			out[n > 0 ? n : 0] = '\0';
-			close(fds[0]);
-			if (rc == 0)
-				waitpid(pid, NULL, 0);
-		}
+		if (subproc_capture(argv, envp, &said, NULL) == 0 && said.data)
+			snprintf(out, sizeof out, "%s", said.data);
+		buf_free(&said);
 		/* "PROG (sos-reconcile) VERSION" */
 		char *ver = strrchr(out, ' ');
 		out[strcspn(out, "\n")] = '\0';
 		json_object_object_add(v, *p, ver && ver[1] ? json_object_new_string(ver + 1) : NULL);
 	}
+	buf_free(&path);
 	json_object_object_add(v, "libcurl", json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
 	json_object_object_add(v, "json-c", json_object_new_string(json_c_version()));
 	return v;
@@ -393,7 +380,8 @@ int main(int argc, char **argv)
 	err_init(argv[0]);
 	out_init();
 	enum { O_CONFIG = 256, O_C_CODE, O_STARTED, O_FINISHED, O_STATUS, O_VERDICT, O_EXIT,
-	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_HISTORY, O_EXCEPTIONS };
+	       O_COMPLETE, O_STAGES, O_FAILURES, O_ALERT, O_ALERT_DETAIL, O_DEMO, O_HISTORY, O_EXCEPTIONS,
+	       O_NOW, O_ACCEPT_DROP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "c-code", required_argument, NULL, O_C_CODE },
@@ -410,6 +398,8 @@ int main(int argc, char **argv)
 		{ "demo", no_argument, NULL, O_DEMO },
 		{ "history", required_argument, NULL, O_HISTORY },
 		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "accept-drop", required_argument, NULL, O_ACCEPT_DROP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -417,7 +407,7 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *c_code = NULL, *started = NULL, *finished = NULL;
 	const char *status = "incomplete", *verdict = "incomplete", *stages_path = NULL;
 	const char *failures_path = NULL, *alert = "not-configured", *alert_detail = NULL;
-	const char *history = NULL, *exceptions = NULL;
+	const char *history = NULL, *exceptions = NULL, *now = NULL, *accept_drop = NULL;
 	int exit_code = SOSR_EXIT_INTERNAL, demo = 0, sl_complete = 0, sos_complete = 0, ch;
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -453,6 +443,8 @@ int main(int argc, char **argv)
 		case O_DEMO: demo = 1; break;
 		case O_HISTORY: history = optarg; break;
 		case O_EXCEPTIONS: exceptions = optarg; break;
+		case O_NOW: cli_time(optarg, "--now"); now = optarg; break;
+		case O_ACCEPT_DROP: accept_drop = optarg; break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -496,6 +488,8 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "accounts", accounts);
 	json_object_object_add(m, "started", str_or_null(started));
 	json_object_object_add(m, "finished", str_or_null(finished));
+	json_object_object_add(m, "now", str_or_null(now));
+	json_object_object_add(m, "accept_drop", str_or_null(accept_drop));
 	json_object_object_add(m, "status", json_object_new_string(status));
 	json_object_object_add(m, "verdict", json_object_new_string(verdict));
 	json_object_object_add(m, "exit", json_object_new_int(exit_code));
@@ -503,7 +497,7 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "demo", json_object_new_boolean(demo));
 	json_object_object_add(m, "config", cfg);
 	json_object_object_add(m, "exceptions", file_digest(exceptions));
-	json_object_object_add(m, "previous", previous_run(history, c_code, started));
+	json_object_object_add(m, "previous", previous_run(history, c_code, now ? now : started));
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
 	json_object_object_add(m, "host", json_object_new_string(host));

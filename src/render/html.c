@@ -660,7 +660,7 @@ static void write_trend(struct buf *b, const struct run *run, const struct repor
 {
 	put(b, "<section id=\"trend\">\n<h2>Trend</h2>\n");
 	char stamp[TU_STAMP_LEN + 1];
-	stamp_of(run_started(run, rep), stamp);
+	stamp_of(run_reference(run, rep), stamp);
 	if (!run->history || !run->c_code || !stamp[0]) {
 		put(b, run->history ? "<p>No trend: the run's C_Code or start time is not known.</p>\n"
 				    : "<p>No trend: no archive of runs is configured (<code>history.dir</code>).</p>\n");

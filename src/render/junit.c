@@ -72,7 +72,8 @@ const char *runbook_section(int code)
 	case SOSR_EXIT_DATA: return "Exit 7: invalid data";
 	case SOSR_EXIT_ALERT: return "Exit 8: the alert was not delivered";
 	case SOSR_EXIT_IO: return "Exit 9: files";
-	case SOSR_EXIT_SUSPECT: return "Exit 11: a population dropped (SUSPECT)";
+	case SOSR_EXIT_SUSPECT: return "Exit 11: a suspect drop (SUSPECT)";
+	case SOSR_EXIT_LOCKER: return "Exit 12: the evidence was not pushed";
 	case 130:
 	case 143: return "Exit 130 or 143: interrupted";
 	default: return "Exit 10: internal error";

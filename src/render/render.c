@@ -61,6 +61,9 @@ static const char usage_text[] =
 	"      --accounts LIST       the SoftLayer account ids, comma-separated\n"
 	"      --started TIME        when the run started (UTC); default: the\n"
 	"                            summary's \"now\"\n"
+	"      --now TIME            the run's reference time, which names it in the\n"
+	"                            archive; default: the summary's \"now\", else\n"
+	"                            --started\n"
 	"      --failure STAGE:CODE:MESSAGE\n"
 	"                            the run is incomplete: STAGE exited with CODE,\n"
 	"                            MESSAGE is its error; no stream is read;\n"
@@ -91,6 +94,7 @@ static const struct option longopts[] = {
 	{ "c-code", required_argument, NULL, 'c' },
 	{ "accounts", required_argument, NULL, 'a' },
 	{ "started", required_argument, NULL, 's' },
+	{ "now", required_argument, NULL, 'N' },
 	{ "failure", required_argument, NULL, 'F' },
 	{ "alert", required_argument, NULL, 'A' },
 	{ "alert-detail", required_argument, NULL, 'D' },
@@ -292,6 +296,10 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			run.started = optarg;
+			break;
+		case 'N':
+			cli_time(optarg, "--now");
+			run.now = optarg;
 			break;
 		case 'F':
 			add_failure(&run, optarg);

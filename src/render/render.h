@@ -53,6 +53,8 @@ struct run {
 	const char *c_code;        /* NULL: not given */
 	const char *accounts;      /* comma-separated, NULL: not given */
 	const char *started;       /* NULL: the summary's "now" */
+	const char *now;           /* the reference time (--now); NULL: the
+	                              summary's "now", else started */
 	const char *alert_status;  /* NULL: not reported */
 	const char *alert_detail;
 	struct failure failures[MAX_FAILURES];
@@ -153,6 +155,9 @@ const char *runbook_section(int code);
 
 /* The run's start: --started, else the summary's "now"; NULL. */
 const char *run_started(const struct run *run, const struct report *rep);
+/* The run's reference time, by which the archive names it: --now, else
+ * the summary's "now", else the start; NULL. */
+const char *run_reference(const struct run *run, const struct report *rep);
 /* Where the raw evidence of this run is (soc2.evidence_location, else
  * the archived run's directory, else _output/), into B. */
 void soc2_location(struct buf *b, const struct run *run, const struct report *rep);

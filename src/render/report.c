@@ -216,9 +216,18 @@ const char *run_started(const struct run *run, const struct report *rep)
 	return run->started ? run->started : jget_str(rep->summary, "now");
 }
 
+const char *run_reference(const struct run *run, const struct report *rep)
+{
+	if (run->now)
+		return run->now;
+	if (jget_str(rep->summary, "now"))
+		return jget_str(rep->summary, "now");
+	return run->started;
+}
+
 void soc2_location(struct buf *b, const struct run *run, const struct report *rep)
 {
-	const char *started = run_started(run, rep);
+	const char *started = run_reference(run, rep);
 	int64_t t;
 	if (run->soc2->evidence_location) {
 		buf_addstr(b, run->soc2->evidence_location);

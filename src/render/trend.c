@@ -21,6 +21,7 @@
  */
 #include "render.h"
 
+#include "archive.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -131,9 +132,11 @@ int trend_load(const char *history, const char *c_code, const char *before, stru
 	char **names = NULL;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		int64_t t;
-		/* runs are named by their stamp; latest, .tmp.* and the rest are not runs */
-		if (tu_parse_stamp(e->d_name, &t) < 0 || strcmp(e->d_name, before) >= 0)
+		/* runs are named by their reference time (archive.h); latest,
+		 * .tmp.* and the rest are not runs, and a run at or after this
+		 * one's time is not before it (a report rendered again later
+		 * draws the same picture) */
+		if (!archive_is_run_name(e->d_name, NULL) || strcmp(e->d_name, before) >= 0)
 			continue;
 		if (n == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
@@ -196,7 +199,7 @@ static double x_of(int i, int n)
 	return n > 1 ? LEFT + plot * i / (n - 1) : LEFT + plot / 2;
 }
 
-/* "2026-11-26T060000Z" as "11-26" for an axis label. */
+/* "2026-11-26T060000Z" (or "...Z-02") as "11-26" for an axis label. */
 static void short_day(const char *stamp, char out[8])
 {
 	snprintf(out, 8, "%.5s", strlen(stamp) >= 10 ? stamp + 5 : stamp);
