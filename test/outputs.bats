@@ -231,7 +231,7 @@ archived_run() {
 	assert_output --partial 'No trend: no archive of runs is configured (<code>history.dir</code>).'
 	mkdir hist
 	run -1 sosr-render --format html --history hist --c-code ALC --started "$NOW" "$TRACKED"
-	assert_output --partial 'No earlier run of this C_Code in the archive <code>hist</code> yet'
+	assert_output --partial 'No earlier run of this C_Code in the archive (<code>history.dir</code>) yet'
 	# 33 earlier runs from 2026-10-01, one incomplete, one unreadable, one
 	# after this run, and "latest" (not runs of the trend)
 	local i
@@ -531,10 +531,10 @@ print("\n".join(bad) or "ok", len(rows))'
 	assert_line '           A1.2 Capacity & monitoring'
 	assert_line 'Period     audit period 2026-01-01 to 2026-12-31; this run is evidence of 2026-11-26T06:00:00Z'
 	# folded at 100 columns, as every line of report.txt
-	assert_line 'Evidence   /var/lib/sos-reconcile/ALC/2026-11-26T000000Z/ (this run archived: raw/*.ndjson.gz,'
+	assert_line 'Evidence   the archive (history.dir): ALC/2026-11-26T000000Z/ (this run: raw/*.ndjson.gz,'
 	assert_line '           manifest.json)'
 	run -1 sosr-render --format json --config job.json --started "$NOW" "$TRACKED"
-	assert_equal "$(jq -c .soc2 <<<"$output")" '{"controls":[{"id":"CC6.1","text":"Asset inventory <reconciled> daily"},{"id":"A1.2","text":"Capacity & monitoring"}],"period":{"start":"2026-01-01","end":"2026-12-31"},"evidence_location":"/var/lib/sos-reconcile/ALC/2026-11-26T000000Z/ (this run archived: raw/*.ndjson.gz, manifest.json)"}'
+	assert_equal "$(jq -c .soc2 <<<"$output")" '{"controls":[{"id":"CC6.1","text":"Asset inventory <reconciled> daily"},{"id":"A1.2","text":"Capacity & monitoring"}],"period":{"start":"2026-01-01","end":"2026-12-31"},"evidence_location":"the archive (history.dir): ALC/2026-11-26T000000Z/ (this run: raw/*.ndjson.gz, manifest.json)"}'
 	run -1 sosr-render --format html --config job.json --started "$NOW" "$TRACKED"
 	assert_output --partial '<dt>CC6.1</dt><dd>Asset inventory &lt;reconciled&gt; daily</dd>'
 	assert_output --partial '<dt>Audit period</dt><dd>2026-01-01 to 2026-12-31</dd>'

@@ -676,9 +676,10 @@ static void write_trend(struct buf *b, const struct run *run, const struct repor
 	for (int t = 0; v->decided && t < FT_NFINDINGS; t++)
 		today->count[t] = type_total(rep, t, rep->count);
 	if (n < 2) {
-		put(b, "<p>No earlier run of this C_Code in the archive <code>");
-		esc(b, run->history);
-		put(b, "</code> yet: the trend starts with the next run.</p>\n</section>\n");
+		/* the archive by its name, not its path: the page must be the
+		 * same bytes when a replay reads a copy of the archive */
+		put(b, "<p>No earlier run of this C_Code in the archive (<code>history.dir</code>) yet: the trend "
+		       "starts with the next run.</p>\n</section>\n");
 		return;
 	}
 	add(b, buf_printf(b, "<p>Open findings per type over the last %d runs (the archive's, and this one "

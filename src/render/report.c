@@ -236,7 +236,9 @@ void soc2_location(struct buf *b, const struct run *run, const struct report *re
 		/* where sosr-publish archive keeps this run */
 		char stamp[TU_STAMP_LEN + 1];
 		tu_format_stamp(t, stamp);
-		buf_printf(b, "%s/%s/%s/ (this run archived: raw/*.ndjson.gz, manifest.json)", run->history,
+		/* named within the archive, not by its path: a replay on another
+		 * machine (a clone of the locker) must write the same words */
+		buf_printf(b, "the archive (history.dir): %s/%s/ (this run: raw/*.ndjson.gz, manifest.json)",
 			   run->c_code, stamp);
 	} else {
 		buf_addstr(b, "_output/ of this run (raw/, manifest.json); no archive is configured (history.dir)");
