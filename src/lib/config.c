@@ -59,6 +59,7 @@ void config_init(struct config *c)
 	c->locker.push = -1;
 	c->locker.push_retries = -1;
 	c->norm.key_by_id = -1;
+	c->norm.memory = -1;
 	c->diff.grace = -1;
 	thresholds_default(&c->thresholds);
 }
@@ -268,7 +269,7 @@ static void load_sos(const struct jd_ctx *x, struct json_object *o, struct sos_c
 
 static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct normalize_config *n)
 {
-	static const char *const keys[] = { "default_domains", "device_key", "map", NULL };
+	static const char *const keys[] = { "default_domains", "device_key", "map", "memory", NULL };
 	jd_only_keys(x, o, "normalize", keys);
 	struct json_object *dd = jget(o, "default_domains");
 	if (dd) {
@@ -302,6 +303,20 @@ static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct
 	const char *map = jd_str(x, o, "normalize", "map", 0);
 	if (map)
 		n->map = beside(x->file, map);
+	const char *mem = jd_str(x, o, "normalize", "memory", 0);
+	if (mem) {
+		unsigned long long v;
+		char lim[24];
+		if (cli_parse_size(mem, &v) < 0)
+			jd_fail(x, "normalize.memory", "expected a size like \"256M\" or \"1G\"");
+		if (v < (unsigned long long)CONFIG_MIN_MEMORY)
+			jd_fail(x, "normalize.memory", "less than %s, the least it takes",
+				cli_format_size((unsigned long long)CONFIG_MIN_MEMORY, lim, sizeof lim));
+		if (v > (unsigned long long)CONFIG_MAX_MEMORY)
+			jd_fail(x, "normalize.memory", "more than %s, the most it takes",
+				cli_format_size((unsigned long long)CONFIG_MAX_MEMORY, lim, sizeof lim));
+		n->memory = (long long)v;
+	}
 }
 
 /* ---- diff ---- */

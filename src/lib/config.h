@@ -84,7 +84,14 @@ struct normalize_config {
 	size_t n_default_domains;
 	int key_by_id;          /* -1 unset, 0 fqdn, 1 id */
 	char *map;              /* resolved against the file's directory */
+	long long memory;       /* bytes, -1 unset (a size like "256M") */
 };
+
+/* sosr-normalize's memory budget (--memory, normalize.memory): above it,
+ * sorted runs are spilled to TMPDIR.  Bounded below so that the fixed
+ * buffers fit, above so that a typo is not silently "no limit". */
+#define CONFIG_MIN_MEMORY (1LL << 20)   /* 1M */
+#define CONFIG_MAX_MEMORY (1LL << 40)   /* 1T */
 
 /* A device younger than the grace is pending, not missing: bounded, so a
  * typo cannot hide a missing machine for a year. */
