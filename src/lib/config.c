@@ -625,7 +625,7 @@ void config_load(const char *path, struct config *c)
 	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
 	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
-					    "thresholds", "alert", "history", "exceptions", "locker",
+					    "thresholds", "alert", "history", "exceptions", "locker", "soc2",
 					    NULL };
 	jd_only_keys(&x, root, "", keys);
 	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
@@ -653,6 +653,8 @@ void config_load(const char *path, struct config *c)
 	if ((v = jd_obj(&x, root, "", "locker")))
 		load_locker(&x, v, &c->locker);
 	check_history_in_locker(&x, c, has_history);
+	if ((v = jd_obj(&x, root, "", "soc2")))
+		soc2_load(&x, v, &c->soc2);
 	json_object_put(root);
 }
 
@@ -696,6 +698,7 @@ void config_free(struct config *c)
 		free(c->norm.default_domains[i]);
 	for (int k = 0; k < KIND_N; k++)
 		free(c->diff.compare[k]);
+	soc2_free(&c->soc2);
 	config_init(c);
 }
 

@@ -3,7 +3,8 @@
  * and slcli's ~/.softlayer, as the stages read them.
  *
  * One loader for every section: the top level ("c_code"), "softlayer" and
- * "sos" (the fetchers), "normalize", "diff", "thresholds" and "alert".
+ * "sos" (the fetchers), "normalize", "diff", "thresholds", "alert",
+ * "history", "exceptions" and "soc2" (the reports, soc2.h).
  * Every stage that has settings takes --config FILE and reads its section
  * from a struct config; flags win over the file, the file over the
  * defaults.  `sosr-config check` loads the whole file the same way, so a
@@ -29,6 +30,7 @@
 
 #include <stddef.h>
 #include "finding.h"
+#include "soc2.h"
 #include "threshold.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -175,6 +177,7 @@ struct config {
 	struct history_config history;
 	struct exceptions_config exceptions;
 	struct locker_config locker;
+	struct soc2_config soc2;          /* the reports' SOC 2 mapping (soc2.h) */
 };
 
 /* Set every value to "unset". */

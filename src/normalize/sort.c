@@ -73,6 +73,9 @@ int rec_cmp(const struct rec *x, const struct rec *y)
  * Most comparisons are then two integer compares that touch no line. */
 static void sort_depth(struct rec *r, size_t n, size_t depth)
 {
+	/* nothing to sort, and qsort must not be given a NULL base (UBSan) */
+	if (n < 2)
+		return;
 	if (depth > 0)
 		for (size_t i = 0; i < n; i++) {
 			const char *k = r[i].line + 8 + depth;
