@@ -27,6 +27,9 @@ struct request {
 	const char *body;           /* POST body, NUL-terminated (may be "") */
 	size_t body_len;
 	long long total_delta;      /* fault "total": add to the advertised total */
+	size_t amplify;             /* fault "amplify": bytes of "{}" values a page is
+	                               made of (0: none) */
+	int amplify_record;         /* ... in one record (amplify:SIZE:record) */
 	uint64_t shuffle;           /* random value for unordered SoftLayer paging */
 };
 

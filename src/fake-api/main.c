@@ -67,6 +67,7 @@ static const char usage_text[] =
 	"                          KIND: latency[:D] stall[:D] 500 502 503 504\n"
 	"                          429[:S] ratelimit truncate[:length|json]\n"
 	"                          errorbody total[:DELTA] expire:N\n"
+	"                          amplify:SIZE[:record]\n"
 	"  --no-serve              write the files asked for and exit\n"
 	"\n"
 	"Estate:\n"
@@ -477,6 +478,8 @@ static void route(struct conn_ctx *c, const char *url)
 	if (target)
 		faults_decide(target, &c->plan);
 	c->q.total_delta = c->plan.total_delta;
+	c->q.amplify = c->plan.amplify;
+	c->q.amplify_record = c->plan.amplify_record;
 	c->q.shuffle = target == T_SOFTLAYER ? faults_random() : 0;
 	struct reply *r = &c->reply;
 	r->total = -1;
