@@ -466,16 +466,20 @@ void jscan_iter(struct jiter *it, struct jspan c)
 }
 
 /* The next element's start, past the comma after the previous one; NULL
- * at the end. */
+ * at the end, the walk then standing at the closing bracket (or at the
+ * span's end). */
 static const char *next_start(struct jiter *it)
 {
 	const char *p = skip_ws(it->p, it->end);
 	if (it->started) {
 		if (p >= it->end || *p != ',') {
-			it->p = it->end;
+			it->p = p;
 			return NULL;
 		}
 		p = skip_ws(p + 1, it->end);
+	} else if (p < it->end && (*p == '}' || *p == ']')) {
+		it->p = p;      /* empty, in a span that runs on */
+		return NULL;
 	}
 	if (p >= it->end) {
 		it->p = it->end;
@@ -497,7 +501,7 @@ int jscan_next_item(struct jiter *it, struct jspan *item)
 	return q > p;
 }
 
-int jscan_next_member(struct jiter *it, struct jspan *name, struct jspan *value)
+int jscan_next_name(struct jiter *it, struct jspan *name)
 {
 	const char *p = next_start(it);
 	if (!p || *p != '"') {
@@ -512,12 +516,29 @@ int jscan_next_member(struct jiter *it, struct jspan *name, struct jspan *value)
 		it->p = it->end;
 		return 0;
 	}
-	q = skip_ws(q + 1, it->end);
-	const char *r = skip_value(q, it->end);
-	value->p = q;
-	value->len = (size_t)(r - q);
+	it->p = skip_ws(q + 1, it->end);
+	return 1;
+}
+
+void jscan_skip_value(struct jiter *it, struct jspan *value)
+{
+	const char *r = skip_value(it->p, it->end);
+	value->p = it->p;
+	value->len = (size_t)(r - it->p);
 	it->p = r;
-	return r > q;
+}
+
+int jscan_next_member(struct jiter *it, struct jspan *name, struct jspan *value)
+{
+	if (!jscan_next_name(it, name))
+		return 0;
+	jscan_skip_value(it, value);
+	return value->len > 0;
+}
+
+const char *jscan_iter_stop(const struct jiter *it)
+{
+	return it->p;
 }
 
 static unsigned hex4(const char *p)

@@ -102,6 +102,17 @@ int jscan_next_item(struct jiter *it, struct jspan *item);
 /* 1 with *NAME (the raw string, quotes included) and *VALUE set, 0 after
  * the last. */
 int jscan_next_member(struct jiter *it, struct jspan *name, struct jspan *value);
+/* The same in two steps, for a caller that descends into a value instead
+ * of skipping it: jscan_next_name leaves the walk at the value (it->p),
+ * which the caller then skips with jscan_skip_value or walks itself,
+ * moving it->p past it. */
+int jscan_next_name(struct jiter *it, struct jspan *name);
+void jscan_skip_value(struct jiter *it, struct jspan *value);
+/* Where a walk stopped: after the last item or member, the container's
+ * closing bracket.  A container given with a span that runs on past its
+ * end (its start known, its end not) is walked correctly up to that
+ * bracket: its length is then jscan_iter_stop(it) + 1 - start. */
+const char *jscan_iter_stop(const struct jiter *it);
 /* Is the string NAME, decoded, the KEYLEN bytes of KEY? */
 int jscan_name_is(struct jspan name, const char *key, size_t keylen);
 /* How many members of the object OBJ are named KEY (0, 1, or more: JSON
