@@ -233,6 +233,61 @@ unidentified/softlayer/vlan/line/4 | field 'router' is named 2 times in the reco
 {"source":"softlayer","account":"7","type":"hardware","data":{"id":2}}'
 }
 
+BOM=$'\xef\xbb\xbf'
+
+@test "BOM and CRLF in NDJSON: sosr-normalize and sosr-diff read a stream with them as the stream without; a BOM on another line is named" {
+	local bom=$BOM
+	# NDJSON: sosr-normalize and sosr-diff read a stream with a BOM and
+	# CRLF line ends as the same stream without
+	printf '%s\n' '{"source":"sos","c_code":"ALC","type":"device","data":{"hostname":"a","domain":"x.com"}}' \
+		'{"source":"sos","c_code":"ALC","type":"device","data":{"hostname":"b","domain":"x.com"}}' >raw.ndjson
+	printf '%s\n' '{"source":"softlayer","account":"1","type":"hardware","data":{"id":1,"hostname":"a","domain":"x.com"}}' >sl.ndjson
+	{ printf '%s' "$bom"; sed 's/$/\r/' raw.ndjson; } >raw-bom-crlf.ndjson
+	sosr-normalize raw.ndjson >want.ndjson
+	sosr-normalize sl.ndjson >sl-canon.ndjson
+	run -0 --separate-stderr sosr-normalize raw-bom-crlf.ndjson
+	diff <(printf '%s\n' "$output") want.ndjson
+	{ printf '%s' "$bom"; sed 's/$/\r/' want.ndjson; } >canon-bom-crlf.ndjson
+	{ printf '%s' "$bom"; sed 's/$/\r/' sl-canon.ndjson; } >sl-bom-crlf.ndjson
+	run -1 sosr-diff --now 2026-11-26T00:00:00Z sl-canon.ndjson want.ndjson
+	printf '%s\n' "$output" >want.diff
+	run -1 --separate-stderr sosr-diff --now 2026-11-26T00:00:00Z sl-bom-crlf.ndjson canon-bom-crlf.ndjson
+	diff <(printf '%s\n' "$output") want.diff
+	# a BOM at the start of another line: refused, named
+	{ head -1 raw.ndjson; printf '%s' "$bom"; tail -1 raw.ndjson; } >bom2.ndjson
+	run -7 --separate-stderr sosr-normalize bom2.ndjson
+	assert_equal "$stderr" "sosr-normalize: error: bom2.ndjson:2: a byte order mark (BOM) at the start of the line: only the start of a stream may have one; check how the stream was put together"
+}
+
+@test "BOM and CRLF in a JSON document: the configuration and a mapping are read" {
+	local bom=$BOM
+	printf '%s\n' '{"source":"sos","c_code":"ALC","type":"device","data":{"hostname":"a","domain":"x.com"}}' >raw.ndjson
+	sim_start --seed 2 --accounts 1 --devices 10 --vlans 2
+	{ printf '%s' "$bom"; jq . "$CFG" | sed 's/$/\r/'; } >cfg-bom.json
+	run -0 --separate-stderr sosr-fetch-softlayer --config cfg-bom.json -q
+	cmp <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+	printf '%s{"sos":{"device":{"hostname":"hostname"}}}\r\n' "$bom" >map.json
+	run -0 sosr-normalize --map map.json raw.ndjson
+}
+
+@test "BOM and CRLF in a secret file: no part of the token" {
+	local bom=$BOM
+	sim_start --seed 2 --accounts 1 --devices 10 --vlans 2
+	printf '%s%s\r\n' "$bom" "$SOS_TOKEN" >token
+	unset SOS_TOKEN
+	SOS_TOKEN_FILE=token run -0 --separate-stderr sosr-fetch-sos -C ALC -q
+	cmp <(printf '%s\n' "$output") "$ESTATE/raw/sos.ndjson"
+}
+
+@test "BOM and CRLF in ~/.softlayer, as a Windows editor saves it: read as slcli reads it" {
+	local bom=$BOM
+	sim_start --seed 2 --accounts 1 --devices 10 --vlans 2
+	printf '%s[softlayer]\r\nusername = SL1000001\r\napi_key = %s\r\nendpoint_url = %s\r\n' \
+		"$bom" "$SL_KEY_1000001" "$SL_ENDPOINT" >"$HOME/.softlayer"
+	run -0 --separate-stderr sosr-fetch-softlayer -q
+	cmp <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
+}
+
 # ---- the simulator's amplify fault itself ---------------------------------
 
 @test "sosr-fake-api: amplify:SIZE makes a page of {} values, amplify:SIZE:record one record of them, the total true" {
