@@ -46,12 +46,15 @@ struct reply {
 void reply_set(struct reply *r, int status, const char *content_type, const char *body);
 /* Take ownership of the json-c object: serialize (plain, no '/' escape), put it. */
 void reply_json(struct reply *r, int status, struct json_object *o);
+struct buf;
+/* Take B's contents as a JSON body (B is left empty): for a body too large
+ * to copy, or not built by json-c. */
+void reply_buf(struct reply *r, int status, struct buf *b);
 
 /* Request helpers over MHD. */
 const char *req_arg(const struct request *q, const char *name);
 const char *req_header(const struct request *q, const char *name);
 /* The query as "k=v&k=v" (decoded values, in arrival order), appended to B. */
-struct buf;
 void req_query(const struct request *q, struct buf *b);
 
 /* softlayer.c */

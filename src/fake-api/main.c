@@ -142,6 +142,14 @@ void reply_set(struct reply *r, int status, const char *content_type, const char
 	r->body = xstrdup(body);
 }
 
+void reply_buf(struct reply *r, int status, struct buf *b)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = "application/json";
+	r->body = buf_detach(b, &r->len);
+}
+
 void reply_json(struct reply *r, int status, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -809,10 +809,7 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 		buf_addstr(&b, q->amplify_record ? "[{\"id\":1,\"x\":[" : "[");
 		faults_amplify(&b, q->amplify);
 		buf_addstr(&b, q->amplify_record ? "]}]" : "]");
-		free(r->body);
-		r->status = 200;
-		r->content_type = "application/json";
-		r->body = buf_detach(&b, &r->len);
+		reply_buf(r, 200, &b);
 		return;
 	}
 	if (limited && lim == 1 && got == 1) {

@@ -189,10 +189,7 @@ void sos_handle(const struct estate *e, const struct request *q, struct reply *r
 			   q->amplify_record ? "{\"hostname\":\"amplified\",\"x\":[" : "");
 		faults_amplify(&b, q->amplify);
 		buf_addstr(&b, q->amplify_record ? "]}]}" : "]}");
-		free(r->body);
-		r->status = 200;
-		r->content_type = "application/json";
-		r->body = buf_detach(&b, &r->len);
+		reply_buf(r, 200, &b);
 		return;
 	}
 	struct json_object *o = json_object_new_object(), *items = json_object_new_array();

@@ -218,23 +218,19 @@ value:
 	res->values++;
 	switch (s[i]) {
 	case '{':
-		stack[sc->open++] = 1;
+	case '[': {
+		int obj = s[i] == '{';
+		stack[sc->open++] = (unsigned char)obj;
 		i = skip_blanks(sc, i + 1);
-		if (i < len && s[i] == '}') {
+		if (i < len && s[i] == (obj ? '}' : ']')) {
 			sc->open--;
 			i++;
 			goto after;
 		}
-		goto key;
-	case '[':
-		stack[sc->open++] = 0;
-		i = skip_blanks(sc, i + 1);
-		if (i < len && s[i] == ']') {
-			sc->open--;
-			i++;
-			goto after;
-		}
+		if (obj)
+			goto key;
 		goto value;
+	}
 	case '"':
 		if (scan_string(sc, &i) < 0)
 			return -1;
@@ -245,15 +241,9 @@ value:
 			return -1;
 		goto after;
 	case 't':
-		if (scan_word(sc, &i, "true") < 0)
-			return -1;
-		goto after;
 	case 'f':
-		if (scan_word(sc, &i, "false") < 0)
-			return -1;
-		goto after;
 	case 'n':
-		if (scan_word(sc, &i, "null") < 0)
+		if (scan_word(sc, &i, s[i] == 't' ? "true" : s[i] == 'f' ? "false" : "null") < 0)
 			return -1;
 		goto after;
 	case 'N':
@@ -294,28 +284,20 @@ after:
 	i = skip_blanks(sc, i);
 	if (i >= len)
 		return fail(sc, JE_TRUNCATED, len, "");
-	if (stack[sc->open - 1]) {
-		if (s[i] == ',') {
-			i = skip_blanks(sc, i + 1);
-			goto key;
-		}
-		if (s[i] == '}') {
-			sc->open--;
-			i++;
-			goto after;
-		}
-		return fail(sc, JE_SYNTAX, i, "object value separator ',' expected");
-	}
+	int obj = stack[sc->open - 1];
 	if (s[i] == ',') {
 		i = skip_blanks(sc, i + 1);
+		if (obj)
+			goto key;
 		goto value;
 	}
-	if (s[i] == ']') {
+	if (s[i] == (obj ? '}' : ']')) {
 		sc->open--;
 		i++;
 		goto after;
 	}
-	return fail(sc, JE_SYNTAX, i, "array value separator ',' expected");
+	return fail(sc, JE_SYNTAX, i, obj ? "object value separator ',' expected"
+				     : "array value separator ',' expected");
 }
 
 static void start(struct scan *sc, const char *text, size_t len, int max_depth,
