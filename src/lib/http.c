@@ -898,6 +898,10 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		     honoured ? " (Retry-After)" : "", r->resp.detail);
 		free(u);
 	}
+	/* The body is not wanted while the request waits: a request waiting
+	 * for its retry holds no memory of its last answer, so that the
+	 * bodies held are those of the transfers in flight (http.h). */
+	buf_free(&r->resp.body);
 	requeue(e, r, now + wait);
 	return 0;
 }

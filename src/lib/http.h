@@ -65,6 +65,11 @@
  * successes, up to `rate_limit`.  A server whose real limit is below the
  * configured one is fetched completely, only slower.
  *
+ * Memory.  A body is held only while its transfer is in flight and during
+ * its completion callback (a request waiting for a retry holds none), so
+ * the bodies in memory are at most concurrency x max_response, whatever
+ * the servers send.
+ *
  * Not thread-safe: one engine per thread, driven by http_run().
  */
 #ifndef SOSR_HTTP_H
