@@ -38,6 +38,9 @@ day() {
 }
 
 @test "evidence: three daily runs are committed and pushed; the clone verifies and replays to the same bytes" {
+	# what git and its hooks see of the job's environment
+	printf '#!/bin/sh\nenv >>"%s/git-env"\n' "$BATS_TEST_TMPDIR" >ev/.git/hooks/pre-commit
+	chmod +x ev/.git/hooks/pre-commit
 	for d in 6 7 8; do
 		run -1 day "$d"
 		assert_equal "$(grep -c 'pushed main to origin' "day$d.err")" 1
@@ -58,6 +61,10 @@ day() {
 	assert_output "the first run of the archive"
 	run -0 jq -r '.previous.stamp' audit/ALC/2026-11-28T060000Z/manifest.json
 	assert_output "2026-11-27T060000Z"
+	[[ -s git-env ]]
+	for canary in "$SL_KEY_1000001" "$SL_KEY_1000002" "$SOS_TOKEN"; do
+		run -1 grep -qF -- "$canary" git-env
+	done
 	# the inputs a replay reads are recorded: the config, the previous ledger
 	cmp alc.json audit/ALC/2026-11-27T060000Z/inputs/config.json
 	[[ -f audit/ALC/2026-11-27T060000Z/inputs/ledger.ndjson ]]
