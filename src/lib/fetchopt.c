@@ -38,6 +38,7 @@ void fetchopt_init(struct fetchopt *o)
 	o->allow_insecure_http = -1;
 	o->ca_file = NULL;
 	o->request_log = NULL;
+	o->progress = FETCHOPT_DEFAULT_PROGRESS;
 	o->quiet = 0;
 	o->verbose = 0;
 }
@@ -66,6 +67,7 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 	case FETCHOPT_ALLOW_EMPTY: o->allow_empty = 1; break;
 	case FETCHOPT_ALLOW_INSECURE: o->allow_insecure_http = 1; break;
 	case FETCHOPT_CA_FILE: o->ca_file = arg; break;
+	case FETCHOPT_PROGRESS: o->progress = cli_duration(arg, 86400.0, "--progress"); break;
 	case FETCHOPT_REQUEST_LOG:
 		if (!*arg)
 			sosr_usage_error("--request-log: empty file name");
@@ -136,5 +138,6 @@ void fetchopt_pager(const struct fetchopt *o, long page_size, struct pager_optio
 	po->allow_empty = o->allow_empty > 0;
 	po->max_rereads = 2;
 	po->quiet = o->quiet;
+	po->progress = o->progress;
 	po->verbose = o->verbose;
 }

@@ -24,6 +24,8 @@ struct http_options;
 struct pager_options;
 struct fetch_config;
 
+#define FETCHOPT_DEFAULT_PROGRESS 30.0   /* seconds between progress lines */
+
 /* Upper bounds of the durations, seconds. */
 #define FETCHOPT_MAX_TIMEOUT 3600.0     /* one request */
 #define FETCHOPT_MAX_RETRY_WAIT 300.0   /* the first wait before a retry */
@@ -42,6 +44,7 @@ struct fetchopt {
 	int allow_insecure_http;/* -1: not given, 1 */
 	const char *ca_file;    /* NULL: not given */
 	const char *request_log;/* NULL: none */
+	double progress;        /* seconds between progress lines off a terminal */
 	int quiet, verbose;
 };
 
@@ -50,7 +53,7 @@ struct fetchopt {
 enum {
 	FETCHOPT_RETRIES = 1, FETCHOPT_RETRY_WAIT, FETCHOPT_MAX_RESPONSE, FETCHOPT_BUDGET,
 	FETCHOPT_ALLOW_EMPTY, FETCHOPT_ALLOW_INSECURE, FETCHOPT_CA_FILE, FETCHOPT_REQUEST_LOG,
-	FETCHOPT_OWN
+	FETCHOPT_PROGRESS, FETCHOPT_OWN
 };
 
 #define FETCHOPT_SHORTOPTS "p:j:r:T:qv"
@@ -68,6 +71,7 @@ enum {
 	{ "allow-insecure-http", no_argument, NULL, FETCHOPT_ALLOW_INSECURE }, \
 	{ "ca-file", required_argument, NULL, FETCHOPT_CA_FILE }, \
 	{ "request-log", required_argument, NULL, FETCHOPT_REQUEST_LOG }, \
+	{ "progress", required_argument, NULL, FETCHOPT_PROGRESS }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -92,6 +96,8 @@ enum {
 "                           (docs/FORMATS.md; no header, no secret)\n" \
 "      --allow-insecure-http  plain http:// to a host other than this one\n" \
 "                           (the credential crosses the network unencrypted)\n" \
+"      --progress S         off a terminal, a progress line every S while\n" \
+"                           pages come (default 30s; 0: none)\n" \
 "  -q, --quiet              no progress lines\n" \
 "  -v, --verbose            log every request and retry (no secrets)\n" \
 "  -h, --help               show this help\n" \

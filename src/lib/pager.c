@@ -52,6 +52,8 @@ struct pager {
 	int exit_code;
 	int tty;
 	double last_progress;
+	double last_line;       /* off a terminal: the last progress line */
+	unsigned long last_requests;
 	unsigned long pages_total;
 	unsigned long long records_total;
 	struct buf line;        /* a record being written to the spool */
@@ -75,10 +77,29 @@ static void clear_live(struct pager *p)
 		fputs("\r\033[K", stderr);
 }
 
+/* Off a terminal (Jenkins' console, run.log), where a live line cannot
+ * stay, one line every o.progress seconds while pages come: a long fetch
+ * shows it moves, not only when a collection is done. */
+static void progress_line(struct pager *p)
+{
+	double t = tu_monotonic();
+	if (p->o.quiet || p->o.progress <= 0 || t - p->last_line < p->o.progress)
+		return;
+	unsigned long req = http_requests(p->e);
+	sosr_info("progress: %llu records, %lu pages, %.1f requests a second, %lu retries, %zu of %zu "
+		  "collections done, %.0fs", p->records_total, p->pages_total,
+		  (double)(req - p->last_requests) / (t - p->last_line), http_retries(p->e), p->done_jobs,
+		  p->n_jobs, http_elapsed(p->e));
+	p->last_line = t;
+	p->last_requests = req;
+}
+
 static void live(struct pager *p, int force)
 {
-	if (!p->tty)
+	if (!p->tty) {
+		progress_line(p);
 		return;
+	}
 	double t = tu_monotonic();
 	if (!force && t - p->last_progress < 0.2)
 		return;
@@ -621,6 +642,8 @@ struct pager_job *pager_add_job(struct pager *p, const char *label, const char *
 int pager_run(struct pager *p)
 {
 	double t0 = tu_monotonic();
+	p->last_line = t0;
+	p->last_requests = http_requests(p->e);
 	for (size_t i = 0; i < p->n_jobs; i++) {
 		p->jobs[i]->st->t_start = t0;
 		submit_page(p, i, 0);

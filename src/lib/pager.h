@@ -124,6 +124,8 @@ struct pager_options {
 	int allow_empty;
 	int max_rereads;        /* default 2 */
 	int quiet, verbose;
+	double progress;        /* off a terminal, a progress line at most every
+	                           this many seconds while pages come; 0: none */
 	const char *total_name; /* "SoftLayer-Total-Items", "total": for messages */
 	const char *empty_hint; /* what to say when a group is empty */
 };
