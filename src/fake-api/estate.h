@@ -26,6 +26,10 @@
  *   write.c     the estate directory and its raw streams (--write-estate);
  *               atomic file writes
  *   truth.c     the findings a correct reconciliation reports (--truth)
+ *   days.c      the days after day 0: the estate changing day by day (--day,
+ *               --drop-day)
+ *   lifecycle.c what sosr-track must make of the runs of days 0..N
+ *               (--lifecycle-truth)
  * The seeded randomness they draw from is rng.h; serving is api.h.
  *
  * While days are played (days.c) a record that leaves the estate is only
@@ -158,6 +162,42 @@ uint32_t gen_public_ip(struct prng *r);
 char *gen_upper(const char *s);
 /* SOS's scan zone of a VLAN: "<C_CODE>-<DC>-PUBLIC|PRIVATE", interned. */
 const char *gen_scan_zone(struct estate *e, const char *datacenter, int space);
+
+/* ---- days.c ---- */
+
+enum drop_side { DROP_BOTH, DROP_SOFTLAYER, DROP_SOS };
+enum drop_kind { DROP_DEVICE, DROP_VLAN };
+
+struct day_params {
+	int day;                    /* the day served: 0 is the generated estate */
+	int drop_day;               /* the day of the mass drop; -1: none */
+	int drop_side;              /* enum drop_side */
+	int drop_kind;              /* enum drop_kind */
+	double drop_percent;        /* of the side's population of that kind */
+	const unsigned char *incomplete; /* [day]: that day's run did not complete
+	                               (for the lifecycle truth); NULL: none */
+	const char *lifecycle_path; /* --lifecycle-truth FILE, or NULL */
+};
+
+/* Play days 1..P->day on E, generated for day 0 at E->now - day x 24 h
+ * (each day's E->now a day later, the last one the time asked for); then
+ * compact and index E.  With P->lifecycle_path, the lifecycle of the days'
+ * runs, for lifecycle_write (else NULL).  Day 0 with no lifecycle truth
+ * does not need it: day 0 is the generated estate, byte for byte. */
+struct lifecycle *estate_play_days(struct estate *e, const struct gen_params *g, const struct day_params *p);
+
+/* ---- lifecycle.c ---- */
+
+struct lifecycle;
+struct truth;
+/* The model of sosr-track's ledger, fed one day at a time. */
+struct lifecycle *lifecycle_new(void);
+/* Day DAY's findings (TRUTH, of E at E->now) and populations;
+ * COMPLETE: its run completed, so it moves the ledger. */
+void lifecycle_day(struct lifecycle *lc, const struct estate *e, const struct truth *t, int day, int complete);
+/* Write the lifecycle truth of the last day fed (docs/FORMATS.md 4). */
+void lifecycle_write(struct lifecycle *lc, const char *path);
+void lifecycle_free(struct lifecycle *lc);
 
 /* ---- load.c ---- */
 
