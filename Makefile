@@ -51,7 +51,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
 STAGES   := config fetch-softlayer fetch-sos normalize diff track render alert manifest publish verify locker fake-api
 BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
 PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
-SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo
+SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo bin/sos-reconcile-replay
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)

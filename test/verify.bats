@@ -139,3 +139,18 @@ three_runs() {
 	run -7 sosr-verify H
 	[[ $output == "$first" ]]
 }
+
+@test "verify: a rerun of the same time is archived beside the first (-02), chained to it; archiving a run again changes nothing" {
+	three_runs
+	local again
+	again=$(make_run 2026-11-03T06:00:00Z)
+	[[ $again == H/ALC/2026-11-03T060000Z-02 ]]
+	run -0 jq -r .previous.stamp "$again/manifest.json"
+	assert_output 2026-11-03T060000Z
+	run -0 sosr-verify H
+	assert_output "ALC: 4 runs and their chain verify, from 2026-11-01T060000Z"
+	# the same run archived twice keeps its name
+	run -0 sosr-publish archive --history H --now 2026-11-03T06:00:00Z "$BATS_TEST_TMPDIR"/run.2026-11-02T06:00:00Z
+	assert_output H/ALC/2026-11-02T060000Z
+	run -0 sosr-verify H
+}

@@ -136,6 +136,7 @@ static void print_vars(const struct config *c, const char *c_code)
 	printf("keep_days\t%ld\n", c->history.keep_days > 0 ? c->history.keep_days : HISTORY_DEFAULT_KEEP_DAYS);
 	printf("exceptions\t%s\n", c->exceptions.file ? c->exceptions.file : "");
 	printf("locker\t%s\n", c->locker.repo ? c->locker.repo : "");
+	printf("map\t%s\n", c->norm.map ? c->norm.map : "");
 	free(sl.v);
 	free(sos.v);
 	free(alert.v);

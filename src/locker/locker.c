@@ -270,7 +270,10 @@ static void commit_message(struct buf *msg, const char *run, const char *stamp)
 	struct jd_ctx c = { path.data, "check that RUN is a run that sosr-publish archive stored",
 			    SOSR_EXIT_DATA };
 	struct json_object *m = jd_load(&c, path.data, 64u << 20);
-	const char *code = jget_str(m, "c_code"), *started = jget_str(m, "started");
+	/* the day the run is for: its reference time (the start, unless the
+	 * job was given --now) */
+	const char *code = jget_str(m, "c_code"), *started = jget_str(m, "now") ? jget_str(m, "now")
+								      : jget_str(m, "started");
 	const char *status = jget_str(m, "status"), *verdict = jget_str(m, "verdict");
 	if (!code || !started || strlen(started) < 10 || !status)
 		sosr_die(SOSR_EXIT_DATA, "%s: no c_code, started or status; check that RUN is a run of "

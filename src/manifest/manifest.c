@@ -13,6 +13,7 @@
  * job with thousands of accounts once exceeded the kernel's limit on one
  * argument).
  */
+#include "archive.h"
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
@@ -307,31 +308,21 @@ static struct json_object *file_digest(const char *path)
 }
 
 /* The run before this one in the archive HISTORY/C_CODE (the newest run
- * directory whose name sorts before STARTED's stamp, whatever its
- * status): its stamp and the sha256 of its manifest, the link of the
- * chain sosr-verify walks.  NULL when there is none (the first run). */
-static struct json_object *previous_run(const char *history, const char *c_code, const char *started)
+ * whose name sorts before the name this run will get, whatever its
+ * status, archive.h): its stamp and the sha256 of its manifest, the link
+ * of the chain sosr-verify walks.  NULL without a history. */
+static struct json_object *previous_run(const char *history, const char *c_code, const char *when)
 {
-	if (!history || !c_code || !started)
+	if (!history || !c_code || !when)
 		return NULL;
 	int64_t t;
-	if (tu_parse_rfc3339(started, strlen(started), &t) < 0)
+	if (tu_parse_rfc3339(when, strlen(when), &t) < 0)
 		return NULL;
-	char mine[TU_STAMP_LEN + 1];
-	tu_format_stamp(t, mine);
 	struct buf dir = BUF_INIT(0);
 	buf_printf(&dir, "%s/%s", history, c_code);
-	DIR *d = opendir(dir.data);
-	char best[64] = "";
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "latest") != 0 && strlen(e->d_name) < sizeof best &&
-		    strcmp(e->d_name, mine) < 0 && strcmp(e->d_name, best) > 0)
-			snprintf(best, sizeof best, "%s", e->d_name);
-	if (d)
-		closedir(d);
-	/* with a history and nothing before: said, so that a chain that
-	 * starts here is told from a manifest that lost its link */
+	char mine[ARCHIVE_NAME_MAX], best[ARCHIVE_NAME_MAX] = "";
+	if (archive_run_name(dir.data, t, mine) == 0)
+		archive_previous(dir.data, mine, best);
 	struct json_object *o = json_object_new_object();
 	if (!*best) {
 		json_object_object_add(o, "stamp", NULL);
@@ -506,7 +497,7 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "demo", json_object_new_boolean(demo));
 	json_object_object_add(m, "config", cfg);
 	json_object_object_add(m, "exceptions", file_digest(exceptions));
-	json_object_object_add(m, "previous", previous_run(history, c_code, started));
+	json_object_object_add(m, "previous", previous_run(history, c_code, now ? now : started));
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
 	json_object_object_add(m, "host", json_object_new_string(host));

@@ -16,6 +16,7 @@
  * no run (docs/FORMATS.md section 5); what a reader of the archive sees is
  * a whole run directory, and `latest` names a complete one (section 8).
  */
+#include "archive.h"
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
@@ -25,6 +26,7 @@
 #include "gz.h"
 #include "jsondoc.h"
 #include "output.h"
+#include "sha256.h"
 #include "timeutil.h"
 
 #include <dirent.h>
@@ -320,14 +322,39 @@ static struct json_object *read_manifest(const char *dir)
 	return m;
 }
 
-/* The archive's name of a run that started at STARTED. */
-static int stamp_of(const char *started, char out[TU_STAMP_LEN + 1])
+/* The archive's name of the run whose manifest is M (manifest sha256
+ * SHA) in CDIR (archive.h): the name it already has when the same run is
+ * archived again (the same manifest), else the next free one for its
+ * reference time ("now"; "started" in a manifest without it). */
+static void name_of(const char *cdir, struct json_object *m, const char *sha, const char *run,
+		    char out[ARCHIVE_NAME_MAX])
 {
+	const char *when = jget_str(m, "now") ? jget_str(m, "now") : jget_str(m, "started");
 	int64_t t;
-	if (!started || tu_parse_rfc3339(started, strlen(started), &t) < 0)
-		return -1;
-	tu_format_stamp(t, out);
-	return 0;
+	if (!when || tu_parse_rfc3339(when, strlen(when), &t) < 0)
+		sosr_die(SOSR_EXIT_DATA, "%s/manifest.json: no time; check that it is a run of sos-reconcile", run);
+	char stamp[TU_STAMP_LEN + 1];
+	tu_format_stamp(t, stamp);
+	for (int i = 1; i < 100; i++) {
+		struct buf p = BUF_INIT(0);
+		if (i == 1)
+			buf_printf(&p, "%s/%s/manifest.json", cdir, stamp);
+		else
+			buf_printf(&p, "%s/%s-%02d/manifest.json", cdir, stamp, i);
+		char hex[SHA256_HEX_LEN + 1];
+		int same = sha256_file(p.data, hex) == 0 && strcmp(hex, sha) == 0;
+		buf_free(&p);
+		if (same) {
+			if (i == 1)
+				snprintf(out, ARCHIVE_NAME_MAX, "%s", stamp);
+			else
+				snprintf(out, ARCHIVE_NAME_MAX, "%s-%02d", stamp, i);
+			return;
+		}
+	}
+	if (archive_run_name(cdir, t, out) < 0)
+		sosr_die(SOSR_EXIT_IO, "%s: 99 runs of the time %s are archived already; check the job's --now", cdir,
+			 stamp);
 }
 
 /* Copy the run's files from SRC (relative REL) into DST, raw/ gzipped. */
@@ -407,7 +434,7 @@ static void prune(const char *cdir, long keep_days, int64_t now)
 	char **names = list_dir(cdir, &n);
 	for (size_t i = 0; i < n; i++) {
 		int64_t t;
-		if (tu_parse_stamp(names[i], &t) < 0 || (keep && strcmp(keep, names[i]) == 0) || now - t <= (int64_t)keep_days * 86400)
+		if (!archive_is_run_name(names[i], &t) || (keep && strcmp(keep, names[i]) == 0) || now - t <= (int64_t)keep_days * 86400)
 			continue;
 		char *p = path_join(cdir, names[i]);
 		if (remove_tree(p) < 0)
@@ -422,18 +449,19 @@ static int cmd_archive(const char *history, const char *run, long keep_days, int
 {
 	struct json_object *m = read_manifest(run);
 	const char *c_code = jget_str(m, "c_code"), *status = jget_str(m, "status");
-	char stamp[TU_STAMP_LEN + 1];
 	if (!c_code || !config_valid_c_code(c_code))
 		sosr_die(SOSR_EXIT_DATA, "%s/manifest.json: no C_Code; a run that failed before its configuration "
 			 "was read is not archived", run);
-	if (stamp_of(jget_str(m, "started"), stamp) < 0)
-		sosr_die(SOSR_EXIT_DATA, "%s/manifest.json: no started time; check that it is a run of sos-reconcile",
-			 run);
-	char *cdir = path_join(history, c_code);
+	char *cdir = path_join(history, c_code), *mpath = path_join(run, "manifest.json");
 	if (mkdir(history, 0777) < 0 && errno != EEXIST)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot create the history directory '%s'", history);
 	if (mkdir(cdir, 0777) < 0 && errno != EEXIST)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'", cdir);
+	char sha[SHA256_HEX_LEN + 1], stamp[ARCHIVE_NAME_MAX];
+	if (sha256_file(mpath, sha) < 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot read '%s'", mpath);
+	free(mpath);
+	name_of(cdir, m, sha, run, stamp);
 	char *final = path_join(cdir, stamp);
 	struct buf tmp = BUF_INIT(0);
 	buf_printf(&tmp, "%s/.tmp.%s.%ld", cdir, stamp, (long)getpid());
@@ -448,8 +476,12 @@ static int cmd_archive(const char *history, const char *run, long keep_days, int
 	close(fd);
 	if (remove_tree(final) < 0 || rename(tmp.data, final) < 0)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot store the run as '%s'", final);
-	if (status && strcmp(status, "complete") == 0)
+	/* latest moves forward only: a run archived again, or late, is not
+	 * the last one */
+	char *current = latest_of(cdir);
+	if (status && strcmp(status, "complete") == 0 && (!current || strcmp(stamp, current) >= 0))
 		point_latest(cdir, stamp);
+	free(current);
 	prune(cdir, keep_days, now);
 	printf("%s\n", final);
 	json_object_put(m);

@@ -18,6 +18,7 @@
  * the check a monitor job runs, so that a day the daily job did not run is
  * noticed.
  */
+#include "archive.h"
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
@@ -180,12 +181,6 @@ static void verify_run(const char *dir, struct json_object *m)
 	json_object_put(seen);
 }
 
-static int is_stamp(const char *s)
-{
-	int64_t t;
-	return tu_parse_stamp(s, &t) == 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -207,7 +202,7 @@ static void verify_code(const char *cdir, const char *code, long keep_days, stru
 	size_t n = 0, alloc = 0;
 	struct dirent *e;
 	while ((e = readdir(d)))
-		if (is_stamp(e->d_name)) {
+		if (archive_is_run_name(e->d_name, NULL)) {
 			if (n == alloc) {
 				alloc = alloc ? 2 * alloc : 32;
 				runs = xrealloc(runs, alloc * sizeof *runs);
@@ -221,7 +216,7 @@ static void verify_code(const char *cdir, const char *code, long keep_days, stru
 	const char *latest_complete = NULL;
 	int64_t latest_started = 0, newest = 0;
 	if (n)
-		tu_parse_stamp(runs[n - 1], &newest);
+		archive_is_run_name(runs[n - 1], &newest);
 	for (size_t i = 0; i < n; i++) {
 		char *dir = join(cdir, runs[i]);
 		struct json_object *m = load_manifest(dir);
@@ -242,7 +237,7 @@ static void verify_code(const char *cdir, const char *code, long keep_days, stru
 				       "altered", code, runs[i - 1], runs[i]);
 			} else if (i == 0 && pst) {
 				int64_t t;
-				if (tu_parse_stamp(pst, &t) < 0 || newest - t <= (int64_t)keep_days * 86400)
+				if (!archive_is_run_name(pst, &t) || newest - t <= (int64_t)keep_days * 86400)
 					broken("%s: the run before %s, %s, is missing from the archive, and it is not "
 					       "older than the retention of %ld days", code, runs[i], pst, keep_days);
 			}
