@@ -48,7 +48,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSOSR_VERSION='"$(VERSION)"' -Isrc/lib \
              $(WARNINGS) $(DEP_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) -MMD -MP
 
 # The stages; a stage whose folder has no source yet is skipped.
-STAGES   := config fetch-softlayer fetch-sos normalize diff track render alert manifest publish verify locker fake-api
+STAGES   := config fetch-softlayer fetch-sos normalize diff track render csv alert manifest publish verify locker fake-api
 BUILT    := $(foreach s,$(STAGES),$(if $(wildcard src/$(s)/*.c),$(s)))
 PROGRAMS := $(addprefix bin/sosr-,$(BUILT))
 SCRIPTS  := bin/sos-reconcile bin/sos-reconcile-demo bin/sos-reconcile-replay
@@ -167,10 +167,13 @@ test: deps
 
 # The demo's estate has planted findings: sos-reconcile exits 1
 # (significant), which is the expected outcome, not a failure of make.
+# With Chromium, a picture of the demo's report.html beside _output/ (not
+# in it: every file of a run is in its manifest).
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/bin:$$PATH" sos-reconcile --demo; rc=$$?; \
 	echo "sos-reconcile --demo exited with status $$rc$$([ $$rc -eq 1 ] && echo ' (significant findings: the planted ones, as expected)')"; \
+	scripts/screenshot _output/report.html _output.report.png; \
 	[ $$rc -eq 1 ]
 
 bench: deps

@@ -77,7 +77,7 @@ pd_events() {
 	start_receiver
 	run -0 sosr-alert --slack --webhook significant.json
 	assert_equal "$(jq -c 'select(.endpoint == "webhook") | .body | [.format, .c_code, .verdict.result, .counts.findings, has("findings")]' alerts.ndjson)" \
-		'[2,"ALC","significant",5,false]'
+		'[3,"ALC","significant",5,false]'
 	assert_equal "$(jq -r 'select(.endpoint == "slack") | .body.text' alerts.ndjson | sed -n 2p)" \
 		'- missing_in_sos: 1 (significant)'
 }

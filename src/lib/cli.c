@@ -93,6 +93,63 @@ int cli_parse_duration(const char *s, double *out)
 	return 0;
 }
 
+int cli_parse_size(const char *s, unsigned long long *out)
+{
+	static const struct { const char *unit; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+	};
+	char *end;
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE || (*end && !(*end >= 'A' && *end <= 'Z') && !(*end >= 'a' && *end <= 'z')))
+		return -1;      /* "1.5G", "1 G": not a whole number */
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			if (units[i].shift && v > (~0ULL >> units[i].shift))
+				return -1;
+			*out = v << units[i].shift;
+			return 0;
+		}
+	return -2;
+}
+
+const char *cli_format_size(unsigned long long size, char *out, size_t outlen)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+	while (u < 3 && size && size % 1024 == 0) {
+		size /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, outlen, "%llu", size);
+	else
+		snprintf(out, outlen, "%llu%c", size, units[u]);
+	return out;
+}
+
+unsigned long long cli_size(const char *s, unsigned long long min, unsigned long long max,
+			    const char *opt)
+{
+	unsigned long long v;
+	char a[24];
+	int rc = cli_parse_size(s, &v);
+	if (rc == -2)
+		sosr_usage_error("%s: '%s' has an unknown unit (use K, M, G or T, like 256M)", opt, s);
+	if (rc < 0)
+		sosr_usage_error("%s: '%s' is not a size (like 256M or 1G)", opt, s);
+	if (v < min)
+		sosr_usage_error("%s: '%s' is less than %s, the least it takes", opt, s,
+				 cli_format_size(min, a, sizeof a));
+	if (v > max)
+		sosr_usage_error("%s: '%s' is more than %s, the most it takes", opt, s,
+				 cli_format_size(max, a, sizeof a));
+	return v;
+}
+
 double cli_duration(const char *s, double max, const char *opt)
 {
 	double v;

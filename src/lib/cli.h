@@ -1,12 +1,15 @@
 /*
  * cli.h - the common parts of every program's command line.
  *
- * Numbers and durations from the command line are validated, never atoi'd:
+ * Numbers, durations and sizes from the command line are validated, never
+ * atoi'd:
  * a value that is not a number, out of range, or with trailing junk is a
  * usage error naming the option ("--concurrency: '0' is out of range 1..64").
  */
 #ifndef SOSR_CLI_H
 #define SOSR_CLI_H
+
+#include <stddef.h>
 
 #ifndef SOSR_VERSION
 #define SOSR_VERSION "0.0.0-unknown"
@@ -48,5 +51,19 @@ double cli_duration(const char *s, double max, const char *opt);
 /* The same without dying: 0 with *out in seconds, -1 when S is not a
  * number, -2 when its unit is unknown. */
 int cli_parse_duration(const char *s, double *out);
+
+/* A size in bytes: a whole number with an optional binary unit K, M, G or
+ * T (KiB, MiB, GiB, TiB; "KiB" etc. also read), like "64M", "1G", "512K";
+ * no unit is bytes.  At least MIN and at most MAX bytes (both named in the
+ * message in the largest unit they are whole in); usage error naming OPT
+ * otherwise ("--memory: '10K' is less than 1M, the least it takes"). */
+unsigned long long cli_size(const char *s, unsigned long long min, unsigned long long max,
+			    const char *opt);
+/* The same without dying: 0 with *out in bytes, -1 when S is not a whole
+ * number (or overflows), -2 when its unit is unknown. */
+int cli_parse_size(const char *s, unsigned long long *out);
+/* SIZE in the largest binary unit it is a whole number of ("256M",
+ * "1536K", "100"), into OUT (at least 24 bytes); returns OUT. */
+const char *cli_format_size(unsigned long long size, char *out, size_t outlen);
 
 #endif

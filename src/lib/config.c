@@ -59,6 +59,7 @@ void config_init(struct config *c)
 	c->locker.push = -1;
 	c->locker.push_retries = -1;
 	c->norm.key_by_id = -1;
+	c->norm.memory = -1;
 	c->diff.grace = -1;
 	thresholds_default(&c->thresholds);
 }
@@ -268,7 +269,7 @@ static void load_sos(const struct jd_ctx *x, struct json_object *o, struct sos_c
 
 static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct normalize_config *n)
 {
-	static const char *const keys[] = { "default_domains", "device_key", "map", NULL };
+	static const char *const keys[] = { "default_domains", "device_key", "map", "memory", NULL };
 	jd_only_keys(x, o, "normalize", keys);
 	struct json_object *dd = jget(o, "default_domains");
 	if (dd) {
@@ -302,6 +303,20 @@ static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct
 	const char *map = jd_str(x, o, "normalize", "map", 0);
 	if (map)
 		n->map = beside(x->file, map);
+	const char *mem = jd_str(x, o, "normalize", "memory", 0);
+	if (mem) {
+		unsigned long long v;
+		char lim[24];
+		if (cli_parse_size(mem, &v) < 0)
+			jd_fail(x, "normalize.memory", "expected a size like \"256M\" or \"1G\"");
+		if (v < (unsigned long long)CONFIG_MIN_MEMORY)
+			jd_fail(x, "normalize.memory", "less than %s, the least it takes",
+				cli_format_size((unsigned long long)CONFIG_MIN_MEMORY, lim, sizeof lim));
+		if (v > (unsigned long long)CONFIG_MAX_MEMORY)
+			jd_fail(x, "normalize.memory", "more than %s, the most it takes",
+				cli_format_size((unsigned long long)CONFIG_MAX_MEMORY, lim, sizeof lim));
+		n->memory = (long long)v;
+	}
 }
 
 /* ---- diff ---- */
@@ -610,7 +625,7 @@ void config_load(const char *path, struct config *c)
 	struct jd_ctx x = { c->path, HINT, SOSR_EXIT_USAGE };
 	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
-					    "thresholds", "alert", "history", "exceptions", "locker",
+					    "thresholds", "alert", "history", "exceptions", "locker", "soc2",
 					    NULL };
 	jd_only_keys(&x, root, "", keys);
 	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
@@ -638,6 +653,8 @@ void config_load(const char *path, struct config *c)
 	if ((v = jd_obj(&x, root, "", "locker")))
 		load_locker(&x, v, &c->locker);
 	check_history_in_locker(&x, c, has_history);
+	if ((v = jd_obj(&x, root, "", "soc2")))
+		soc2_load(&x, v, &c->soc2);
 	json_object_put(root);
 }
 
@@ -681,6 +698,7 @@ void config_free(struct config *c)
 		free(c->norm.default_domains[i]);
 	for (int k = 0; k < KIND_N; k++)
 		free(c->diff.compare[k]);
+	soc2_free(&c->soc2);
 	config_init(c);
 }
 

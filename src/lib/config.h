@@ -3,7 +3,8 @@
  * and slcli's ~/.softlayer, as the stages read them.
  *
  * One loader for every section: the top level ("c_code"), "softlayer" and
- * "sos" (the fetchers), "normalize", "diff", "thresholds" and "alert".
+ * "sos" (the fetchers), "normalize", "diff", "thresholds", "alert",
+ * "history", "exceptions" and "soc2" (the reports, soc2.h).
  * Every stage that has settings takes --config FILE and reads its section
  * from a struct config; flags win over the file, the file over the
  * defaults.  `sosr-config check` loads the whole file the same way, so a
@@ -29,6 +30,7 @@
 
 #include <stddef.h>
 #include "finding.h"
+#include "soc2.h"
 #include "threshold.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -82,7 +84,14 @@ struct normalize_config {
 	size_t n_default_domains;
 	int key_by_id;          /* -1 unset, 0 fqdn, 1 id */
 	char *map;              /* resolved against the file's directory */
+	long long memory;       /* bytes, -1 unset (a size like "256M") */
 };
+
+/* sosr-normalize's memory budget (--memory, normalize.memory): above it,
+ * sorted runs are spilled to TMPDIR.  Bounded below so that the fixed
+ * buffers fit, above so that a typo is not silently "no limit". */
+#define CONFIG_MIN_MEMORY (1LL << 20)   /* 1M */
+#define CONFIG_MAX_MEMORY (1LL << 40)   /* 1T */
 
 /* A device younger than the grace is pending, not missing: bounded, so a
  * typo cannot hide a missing machine for a year. */
@@ -168,6 +177,7 @@ struct config {
 	struct history_config history;
 	struct exceptions_config exceptions;
 	struct locker_config locker;
+	struct soc2_config soc2;          /* the reports' SOC 2 mapping (soc2.h) */
 };
 
 /* Set every value to "unset". */

@@ -1,5 +1,6 @@
 /* finding.c - see finding.h */
 #include "finding.h"
+#include "buf.h"
 
 #include <string.h>
 
@@ -65,4 +66,24 @@ const char *finding_type_title(enum finding_type t)
 const char *finding_type_phrase(enum finding_type t)
 {
 	return phrases[t];
+}
+
+int finding_anchor(struct buf *b, const char *const *parts, size_t n, size_t keylen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t p = 0; p < n; p++) {
+		if (p && buf_addch(b, '/') < 0)
+			return -1;
+		const char *s = parts[p];
+		size_t len = p + 1 == n ? keylen : strlen(s);
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+			int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				    c == '.' || c == '_' || c == '/' || c == ':' || c == '-';
+			if (plain ? buf_addch(b, (char)c) < 0
+				  : buf_add(b, (char[]){ '~', hex[c >> 4], hex[c & 15] }, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }

@@ -61,4 +61,19 @@ const char *finding_type_title(enum finding_type t);
  * missing from SOS (unmonitored)"). */
 const char *finding_type_phrase(enum finding_type t);
 
+struct buf;
+
+/* The anchor of a finding: its identity (type, side when it has one, key;
+ * for a resolved record "resolved" and the finding's type first) as one
+ * string a link can name, report.html#ANCHOR, and findings.csv's "id".
+ * The parts are joined by '/'; bytes other than ASCII letters, digits and
+ * . _ / : - are written as ~XX (hex), '~' included, so that the anchor is
+ * the same bytes in an HTML id, an href and a spreadsheet, and two
+ * identities never share one:
+ *     missing_in_sos/device/web01.alc.example.com
+ *     duplicate/sos/device/db~20one.alc.example.com
+ * PARTS[0..N-1] are NUL-terminated but the last, the key, of KEYLEN bytes.
+ * 0, or -1 when B's cap is reached. */
+int finding_anchor(struct buf *b, const char *const *parts, size_t n, size_t keylen);
+
 #endif

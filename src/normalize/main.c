@@ -9,6 +9,15 @@
  * before the whole input has been read and converted: a bad line anywhere
  * makes the program exit with no output, never with part of an inventory.
  * When several lines are bad, the one reported is the first in the input.
+ *
+ * Memory.  The chunks, the arenas and the record indexes are held within
+ * the budget (--memory, normalize.memory; layout_init divides it): a
+ * worker whose arena and index reach its share sorts them and spills them
+ * as a run to its temporary file (sort.c), empties its arena and goes on.
+ * At the end main merges the workers' records with the runs (merge_out).
+ * The output is the same bytes for any budget.  A spill file that cannot
+ * be written is exit 9, but only once the input has been converted: a bad
+ * line, if there is one, is still the error reported, whatever the budget.
  */
 #include "normalize.h"
 #include "cli.h"
@@ -24,9 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_BYTES (4u << 20)     /* lines handed to a worker at once */
-#define QUEUE_SLOTS 4
-#define ARENA_BLOCK (16u << 20)
+#define QUEUE_SLOTS 4              /* chunks of lines waiting for a worker */
+#define DEFAULT_MEMORY (256LL << 20)
 #define MAX_THREADS 16
 #define MAX_RECORDS 100000000UL    /* cap on lines in one input */
 
@@ -41,7 +49,8 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  --config FILE          the job's configuration: its \"normalize\" section\n"
-"                         (default domains, device key, mapping); flags win\n"
+"                         (default domains, device key, mapping, memory);\n"
+"                         flags win\n"
 "  --source NAME          softlayer or sos, for records without a \"source\";\n"
 "                         records whose source differs are an error\n"
 "  --map FILE             JSON mapping of raw fields to canonical fields,\n"
@@ -52,6 +61,10 @@ static const char usage_text[] =
 "  --device-key KEY       fqdn (default) or id: key devices by FQDN or by the\n"
 "                         SoftLayer id (SOS softlayer_id)\n"
 "  --threads N            conversion threads, 1..16 (default 2)\n"
+"  --memory SIZE          memory for the records and their sort (default\n"
+"                         256M; a size like 64M or 1G, 1M..1T): past it,\n"
+"                         sorted runs are spilled to unlinked temporary\n"
+"                         files in TMPDIR (else /tmp) and merged at the end\n"
 "  --name NAME            the input's name in messages (FILE:LINE), for a\n"
 "                         stream read from a pipe (the driver: raw/sos.ndjson)\n"
 "  -h, --help             show this help and exit\n"
@@ -61,7 +74,7 @@ static const char usage_text[] =
 "  0   success\n"
 "  2   usage or mapping file error\n"
 "  7   invalid input data (the message names file:line)\n"
-"  9   cannot read the input or write the output\n"
+"  9   cannot read the input, write the output, or use TMPDIR for the sort\n"
 "  10  out of memory or internal error\n";
 
 /* A chunk: lines back to back, each as its length (a uint32_t, unaligned)
@@ -72,27 +85,39 @@ struct chunk {
 	unsigned long first_line;
 };
 
-/* A canonical line in a worker's arena; p0/p1 cache the key's first bytes
- * so that most comparisons of the sort never touch the line itself. */
-struct rec {
-	uint64_t p0, p1;
-	const char *line;      /* "...}\n" */
-	uint32_t len;          /* with the '\n' */
-	uint32_t key_len;      /* escaped key, at line + 8 */
+/* An arena block. */
+struct block {
+	char *p;
+	size_t size;
 };
 
 struct worker {
 	pthread_t tid;
 	struct conv conv;
-	char **blocks;
-	size_t nblocks, ablocks, used; /* used: bytes of the last block */
+	/* the arena: standard blocks, reused after a spill (cur is the one
+	 * being filled, used its bytes taken), and blocks of one long line */
+	struct block *blocks, *big;
+	size_t nblocks, ablocks, cur, used, nbig, abig;
 	struct rec *recs;
 	size_t nrecs, arecs;
+	size_t held;            /* bytes of blocks and index, against L.share */
+	struct spill spill;     /* the runs this worker wrote */
 	/* the first failure of this worker: the lowest line number */
 	unsigned long err_line;
 	int err_code;
 	char err[640];
 };
+
+/* How the memory budget is divided (layout_init). */
+static struct {
+	size_t chunk;           /* a chunk of input lines */
+	size_t block;           /* an arena block */
+	size_t share;           /* arena and index bytes a worker holds before it spills */
+	size_t first_recs;      /* the index's first size, in records */
+	size_t wbuf;            /* a spill file's write buffer */
+	size_t rbuf;            /* a run's read buffer in the merge */
+	size_t fan_in;          /* runs merged at once */
+} L;
 
 static struct {
 	const struct nopts *o;
@@ -103,6 +128,9 @@ static struct {
 	int done;
 	/* lowest line number that failed in any worker, to skip later chunks */
 	unsigned long fail_line;
+	/* a spill file could not be written: the workers keep converting (a
+	 * bad line is still the error reported) but hold nothing */
+	int spill_failed;
 	/* processed chunks, kept for reuse: fresh 4 MiB buffers would each be
 	 * mapped and page-faulted anew */
 	struct chunk *spare[QUEUE_SLOTS + MAX_THREADS + 1];
@@ -110,47 +138,135 @@ static struct {
 } Q = { .mu = PTHREAD_MUTEX_INITIALIZER, .not_empty = PTHREAD_COND_INITIALIZER,
 	.not_full = PTHREAD_COND_INITIALIZER };
 
-static char *arena_alloc(struct worker *w, size_t n)
+static size_t clamp(size_t v, size_t lo, size_t hi)
 {
-	if (w->nblocks == 0 || w->used + n > ARENA_BLOCK) {
-		if (w->nblocks == w->ablocks) {
-			w->ablocks = w->ablocks ? 2 * w->ablocks : 16;
-			w->blocks = xrealloc(w->blocks, w->ablocks * sizeof *w->blocks);
-		}
-		w->blocks[w->nblocks++] = xmalloc(n > ARENA_BLOCK ? n : ARENA_BLOCK);
-		w->used = 0;
-	}
-	char *p = w->blocks[w->nblocks - 1] + w->used;
-	w->used += n;
-	return p;
+	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* Load up to 8 bytes of S (length N) big-endian, zero-padded: comparing the
- * results as integers compares the bytes (keys never contain NUL). */
-static uint64_t load8(const char *s, size_t n)
+/* Divide BUDGET among NTHREADS workers.  What is held at once: the chunks
+ * (at most QUEUE_SLOTS queued, one per worker, one being filled), a write
+ * buffer per worker, and each worker's arena and index up to its share;
+ * at the end the chunks and write buffers are gone, and the merge's read
+ * buffers take their place beside the records still in memory.  The
+ * reader's block, the output buffer and json-c's scratch are not counted:
+ * a few MiB whatever the budget.  A budget past the input's needs gives
+ * what the program did before it had one: 4 MiB chunks, 16 MiB blocks,
+ * no spill. */
+static void layout_init(unsigned long long budget, int nthreads)
 {
-	uint64_t v = 0;
-	for (size_t i = 0; i < 8; i++)
-		v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
-	return v;
+	size_t b = budget > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)budget;
+	size_t slots = QUEUE_SLOTS + (size_t)nthreads + 1;
+	L.chunk = clamp(b / 4 / slots, 16u << 10, 4u << 20);
+	L.wbuf = clamp(b / 64, 16u << 10, 256u << 10);
+	size_t fixed = slots * L.chunk + (size_t)nthreads * L.wbuf;
+	size_t rest = b > fixed ? b - fixed : 0;
+	L.share = rest / (size_t)nthreads;
+	L.block = clamp(L.share / 8, 16u << 10, 16u << 20);
+	L.first_recs = clamp(L.share / 16 / sizeof(struct rec), 256, 65536);
+	/* the merge: what the chunks and the workers' write buffers held,
+	 * less the write buffer of its own first passes */
+	L.rbuf = clamp(fixed / 32, 16u << 10, 256u << 10);
+	L.fan_in = clamp((fixed - L.wbuf) / L.rbuf, 2, 1024);
+}
+
+/* Room for N bytes in W's arena; NULL when it would take W past its
+ * share, unless FORCE (the caller spills first, then forces). */
+static char *arena_alloc(struct worker *w, size_t n, int force)
+{
+	if (n > L.block) {
+		/* a line longer than a block: its own, freed after a spill */
+		if (!force && w->held + n > L.share)
+			return NULL;
+		if (w->nbig == w->abig) {
+			w->abig = w->abig ? 2 * w->abig : 4;
+			w->big = xrealloc(w->big, w->abig * sizeof *w->big);
+		}
+		struct block *bl = &w->big[w->nbig++];
+		bl->p = xmalloc(n);
+		bl->size = n;
+		w->held += n;
+		return bl->p;
+	}
+	if (w->cur < w->nblocks && w->used + n <= L.block) {
+		char *p = w->blocks[w->cur].p + w->used;
+		w->used += n;
+		return p;
+	}
+	if (w->cur + 1 < w->nblocks) {
+		w->cur++;
+		w->used = n;
+		return w->blocks[w->cur].p;
+	}
+	if (!force && w->held + L.block > L.share)
+		return NULL;
+	if (w->nblocks == w->ablocks) {
+		w->ablocks = w->ablocks ? 2 * w->ablocks : 16;
+		w->blocks = xrealloc(w->blocks, w->ablocks * sizeof *w->blocks);
+	}
+	w->cur = w->nblocks++;
+	w->blocks[w->cur].p = xmalloc(L.block);
+	w->blocks[w->cur].size = L.block;
+	w->held += L.block;
+	w->used = n;
+	return w->blocks[w->cur].p;
+}
+
+/* Make room in W's index for one more record; -1 when that would take W
+ * past its share, unless FORCE. */
+static int grow_index(struct worker *w, int force)
+{
+	size_t add = w->arecs ? w->arecs : L.first_recs;
+	if (!force && w->held + add * sizeof *w->recs > L.share) {
+		/* grow by what is left, if that is worth a reallocation */
+		size_t room = L.share > w->held ? (L.share - w->held) / sizeof *w->recs : 0;
+		if (room < w->arecs / 8 + 1)
+			return -1;
+		add = room;
+	}
+	w->recs = xrealloc(w->recs, (w->arecs + add) * sizeof *w->recs);
+	w->arecs += add;
+	w->held += add * sizeof *w->recs;
+	return 0;
+}
+
+/* W's records reach its share: sort them and write them as a run, then
+ * empty the arena (its blocks and index are kept for the next run).  After
+ * a bad line or a failed spill nothing will be printed: the records are
+ * dropped, unwritten. */
+static void spill(struct worker *w)
+{
+	pthread_mutex_lock(&Q.mu);
+	int drop = Q.fail_line != 0 || Q.spill_failed;
+	pthread_mutex_unlock(&Q.mu);
+	if (!drop) {
+		sort_recs(w->recs, w->nrecs);
+		if (spill_run(&w->spill, w->recs, w->nrecs) < 0) {
+			pthread_mutex_lock(&Q.mu);
+			Q.spill_failed = 1;
+			pthread_mutex_unlock(&Q.mu);
+		}
+	}
+	w->nrecs = 0;
+	w->cur = w->used = 0;
+	for (size_t i = 0; i < w->nbig; i++) {
+		w->held -= w->big[i].size;
+		free(w->big[i].p);
+	}
+	w->nbig = 0;
 }
 
 static void add_rec(struct worker *w, const struct buf *out, size_t key_len)
 {
-	if (w->nrecs == w->arecs) {
-		w->arecs = w->arecs ? 2 * w->arecs : 65536;
-		w->recs = xrealloc(w->recs, w->arecs * sizeof *w->recs);
+	if (w->nrecs == w->arecs && grow_index(w, w->nrecs == 0) < 0)
+		spill(w);
+	char *p = arena_alloc(w, out->len + 1, w->nrecs == 0);
+	if (!p) {
+		spill(w);
+		p = arena_alloc(w, out->len + 1, 1);
 	}
-	char *p = arena_alloc(w, out->len + 1);
 	memcpy(p, out->data, out->len);
 	p[out->len] = '\n';
-	struct rec *r = &w->recs[w->nrecs++];
-	const char *k = p + 8;
-	r->p0 = load8(k, key_len);
-	r->p1 = key_len > 8 ? load8(k + 8, key_len - 8) : 0;
-	r->line = p;
-	r->len = (uint32_t)(out->len + 1);
-	r->key_len = (uint32_t)key_len;
+	rec_set(&w->recs[w->nrecs++], p, (uint32_t)(out->len + 1), (uint32_t)key_len);
 }
 
 static void note_failure(struct worker *w, unsigned long line)
@@ -184,72 +300,6 @@ static void run_chunk(struct worker *w, struct chunk *ch)
 	}
 }
 
-/* Order of records with equal cached prefixes (p0, p1). */
-static int cmp_prefix(const void *a, const void *b)
-{
-	const struct rec *x = a, *y = b;
-	if (x->p0 != y->p0)
-		return x->p0 < y->p0 ? -1 : 1;
-	if (x->p1 != y->p1)
-		return x->p1 < y->p1 ? -1 : 1;
-	return 0;
-}
-
-/* Order of records with equal keys: the whole line, for determinism. */
-static int cmp_line(const void *a, const void *b)
-{
-	const struct rec *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->line, y->line, n);
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-/* The full order: key bytes, then the whole line. */
-static int cmp_rec(const struct rec *x, const struct rec *y)
-{
-	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c = memcmp(x->line + 8, y->line + 8, n);
-	if (c)
-		return c;
-	if (x->key_len != y->key_len)
-		return x->key_len < y->key_len ? -1 : 1;
-	return cmp_line(x, y);
-}
-
-/* Sort R by key, multikey style: the records cache 16 key bytes from
- * DEPTH (p0, p1); sort by them, then sort each run of equal prefixes by
- * the next 16 bytes, until the keys end (equal keys: by the whole line).
- * Most comparisons are then two integer compares that touch no line. */
-static void sort_recs(struct rec *r, size_t n, size_t depth)
-{
-	if (depth > 0)
-		for (size_t i = 0; i < n; i++) {
-			const char *k = r[i].line + 8 + depth;
-			size_t left = r[i].key_len > depth ? r[i].key_len - depth : 0;
-			r[i].p0 = load8(k, left);
-			r[i].p1 = left > 8 ? load8(k + 8, left - 8) : 0;
-		}
-	qsort(r, n, sizeof *r, cmp_prefix);
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && r[j].p0 == r[i].p0 && r[j].p1 == r[i].p1)
-			j++;
-		if (j - i > 1) {
-			int longer = 0;
-			for (size_t t = i; t < j; t++)
-				if (r[t].key_len > depth + 16)
-					longer = 1;
-			if (longer)
-				sort_recs(r + i, j - i, depth + 16);
-			else
-				qsort(r + i, j - i, sizeof *r, cmp_line);
-		}
-		i = j;
-	}
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -258,11 +308,12 @@ static void *worker_main(void *arg)
 		while (Q.count == 0 && !Q.done)
 			pthread_cond_wait(&Q.not_empty, &Q.mu);
 		if (Q.count == 0) {
-			int failed = Q.fail_line != 0;
+			int failed = Q.fail_line != 0 || Q.spill_failed;
 			pthread_mutex_unlock(&Q.mu);
-			/* each worker sorts its own records; main merges the runs */
+			/* each worker sorts its own records; main merges them
+			 * with the runs */
 			if (!failed)
-				sort_recs(w->recs, w->nrecs, 0);
+				sort_recs(w->recs, w->nrecs);
 			return NULL;
 		}
 		struct chunk *ch = Q.q[Q.head];
@@ -275,7 +326,7 @@ static void *worker_main(void *arg)
 		if (!skip)
 			run_chunk(w, ch);
 		pthread_mutex_lock(&Q.mu);
-		if (ch->cap == CHUNK_BYTES && Q.nspare < sizeof Q.spare / sizeof Q.spare[0]) {
+		if (ch->cap == L.chunk && Q.nspare < sizeof Q.spare / sizeof Q.spare[0]) {
 			Q.spare[Q.nspare++] = ch;
 			ch = NULL;
 		}
@@ -298,9 +349,67 @@ static void enqueue(struct chunk *ch)
 	pthread_mutex_unlock(&Q.mu);
 }
 
+/* Write the sorted output: the records the workers hold and their runs,
+ * merged.  Runs beyond the fan-in are first merged, oldest first, into
+ * longer runs in a spill file of main's own, as few at a time as bring
+ * the count down to the fan-in, so that each byte is rewritten as seldom
+ * as it can be. */
+static void merge_out(struct worker *workers, int nthreads)
+{
+	struct run *runs = NULL;
+	size_t nruns = 0, aruns = 0, lo = 0;
+	for (int i = 0; i < nthreads; i++) {
+		const struct spill *sp = &workers[i].spill;
+		if (sp->nruns == 0)
+			continue;
+		if (nruns + sp->nruns > aruns) {
+			aruns = 2 * (nruns + sp->nruns);
+			runs = xrealloc(runs, aruns * sizeof *runs);
+		}
+		memcpy(runs + nruns, sp->runs, sp->nruns * sizeof *runs);
+		nruns += sp->nruns;
+	}
+	struct spill ms;
+	spill_init(&ms, L.wbuf);
+	while (nruns - lo > L.fan_in) {
+		size_t k = nruns - lo - L.fan_in + 1;
+		if (k > L.fan_in)
+			k = L.fan_in;
+		/* its read buffers: the chunks' and write buffers' memory */
+		struct merger *m = merger_new(L.rbuf);
+		for (size_t i = 0; i < k; i++)
+			merger_add_run(m, &runs[lo + i]);
+		lo += k;
+		spill_begin(&ms);
+		const struct rec *r;
+		while ((r = merger_next(m)) && spill_add(&ms, r) == 0)
+			;
+		if (spill_end(&ms) < 0)
+			spill_die(&ms);
+		merger_free(m);
+		if (nruns == aruns) {
+			aruns *= 2;
+			runs = xrealloc(runs, aruns * sizeof *runs);
+		}
+		runs[nruns++] = ms.runs[ms.nruns - 1];
+	}
+	struct merger *m = merger_new(L.rbuf);
+	for (int i = 0; i < nthreads; i++)
+		merger_add_mem(m, workers[i].recs, workers[i].nrecs);
+	for (size_t i = lo; i < nruns; i++)
+		merger_add_run(m, &runs[i]);
+	const struct rec *r;
+	while ((r = merger_next(m)))
+		out_write(stdout, r->line, r->len, "standard output");
+	merger_free(m);
+	spill_free(&ms);
+	free(runs);
+}
+
 int main(int argc, char **argv)
 {
-	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS, O_CONFIG, O_NAME };
+	enum { O_SOURCE = 256, O_MAP, O_PRINT_MAP, O_DOMAIN, O_DEVKEY, O_THREADS, O_CONFIG, O_NAME,
+	       O_MEMORY };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "name", required_argument, NULL, O_NAME },
@@ -310,6 +419,7 @@ int main(int argc, char **argv)
 		{ "default-domain", required_argument, NULL, O_DOMAIN },
 		{ "device-key", required_argument, NULL, O_DEVKEY },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -318,6 +428,7 @@ int main(int argc, char **argv)
 	const char *map_path = NULL, *config_path = NULL, *name = NULL;
 	char *domains[CONFIG_MAX_DOMAINS];
 	int nthreads = 2, print_map = 0, ch;
+	long long memory = -1;
 
 	err_init(argv[0]);
 	out_init();
@@ -365,6 +476,10 @@ int main(int argc, char **argv)
 		case O_THREADS:
 			nthreads = (int)cli_number(optarg, 1, MAX_THREADS, "--threads");
 			break;
+		case O_MEMORY:
+			memory = (long long)cli_size(optarg, (unsigned long long)CONFIG_MIN_MEMORY,
+						     (unsigned long long)CONFIG_MAX_MEMORY, "--memory");
+			break;
 		case 'h':
 			cli_help(usage_text);
 		case 'V':
@@ -393,6 +508,9 @@ int main(int argc, char **argv)
 		o.key_by_id = cfg.norm.key_by_id > 0;
 	if (!map_path)
 		map_path = cfg.norm.map;
+	if (memory < 0)
+		memory = cfg.norm.memory >= 0 ? cfg.norm.memory : DEFAULT_MEMORY;
+	layout_init((unsigned long long)memory, nthreads);
 	map_load(&o.map, map_path);
 	o.input_name = argc == 1 && strcmp(argv[0], "-") != 0 ? argv[0] : "(stdin)";
 
@@ -406,6 +524,7 @@ int main(int argc, char **argv)
 	struct worker *workers = xcalloc((size_t)nthreads, sizeof *workers);
 	for (int i = 0; i < nthreads; i++) {
 		conv_init(&workers[i].conv);
+		spill_init(&workers[i].spill, L.wbuf);
 		if (pthread_create(&workers[i].tid, NULL, worker_main, &workers[i]) != 0)
 			sosr_die(SOSR_EXIT_INTERNAL, "cannot start a conversion thread; try --threads 1");
 	}
@@ -428,7 +547,7 @@ int main(int argc, char **argv)
 			enqueue(cur);
 			cur = NULL;
 		}
-		if (!cur && need <= CHUNK_BYTES) {
+		if (!cur && need <= L.chunk) {
 			pthread_mutex_lock(&Q.mu);
 			if (Q.nspare)
 				cur = Q.spare[--Q.nspare];
@@ -438,7 +557,7 @@ int main(int argc, char **argv)
 		}
 		if (!cur) {
 			cur = xcalloc(1, sizeof *cur);
-			cur->cap = CHUNK_BYTES > need ? CHUNK_BYTES : need;
+			cur->cap = L.chunk > need ? L.chunk : need;
 			cur->data = xmalloc(cur->cap);
 		}
 		if (cur->len == 0)
@@ -474,19 +593,19 @@ int main(int argc, char **argv)
 	if (read_fail)
 		ndjson_die(&r);
 
-	/* Merge the workers' sorted runs. */
-	size_t pos[MAX_THREADS] = { 0 };
-	for (;;) {
-		int best = -1;
-		for (int i = 0; i < nthreads; i++)
-			if (pos[i] < workers[i].nrecs &&
-			    (best < 0 || cmp_rec(&workers[i].recs[pos[i]], &workers[best].recs[pos[best]]) < 0))
-				best = i;
-		if (best < 0)
-			break;
-		const struct rec *rr = &workers[best].recs[pos[best]++];
-		out_write(stdout, rr->line, rr->len, "standard output");
+	for (int i = 0; i < nthreads; i++) {
+		if (workers[i].spill.err)
+			spill_die(&workers[i].spill);
+		spill_close_writing(&workers[i].spill);
 	}
+	/* The chunks and write buffers are done with: their memory is the
+	 * merge's. */
+	for (size_t i = 0; i < Q.nspare; i++) {
+		free(Q.spare[i]->data);
+		free(Q.spare[i]);
+	}
+	Q.nspare = 0;
+	merge_out(workers, nthreads);
 
 	unsigned long bad_times = 0, bad_time_line = 0;
 	for (int i = 0; i < nthreads; i++) {
@@ -501,16 +620,17 @@ int main(int argc, char **argv)
 			  bad_times);
 	out_close_stdout();
 
-	for (size_t i = 0; i < Q.nspare; i++) {
-		free(Q.spare[i]->data);
-		free(Q.spare[i]);
-	}
 	for (int i = 0; i < nthreads; i++) {
-		free(workers[i].recs);
-		conv_free(&workers[i].conv);
-		for (size_t b = 0; b < workers[i].nblocks; b++)
-			free(workers[i].blocks[b]);
-		free(workers[i].blocks);
+		struct worker *w = &workers[i];
+		free(w->recs);
+		conv_free(&w->conv);
+		spill_free(&w->spill);
+		for (size_t b = 0; b < w->nblocks; b++)
+			free(w->blocks[b].p);
+		for (size_t b = 0; b < w->nbig; b++)
+			free(w->big[b].p);
+		free(w->blocks);
+		free(w->big);
 	}
 	free(workers);
 	ndjson_close(&r);

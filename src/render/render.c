@@ -1,7 +1,9 @@
 /*
  * sosr-render - turn a discrepancy stream into the report people read
- * (--format text) and the report programs read (--format json), and decide
- * whether the findings are significant.
+ * (--format text), the report programs read (--format json), the page a
+ * browser shows (--format html, with the stylesheet of --format css and a
+ * trend drawn from the archive of runs) and the test results Jenkins
+ * shows (--format junit), and decide whether the findings are significant.
  *
  *     sosr-diff softlayer.ndjson sos.ndjson | sosr-render --format text
  *
@@ -48,7 +50,9 @@ static const char usage_text[] =
 	"Options:\n"
 	"      --config FILE         the job's configuration: its thresholds, C_Code\n"
 	"                            and SoftLayer accounts (flags win over it)\n"
-	"  -f, --format FORMAT       text (default) or json (docs/FORMATS.md)\n"
+	"  -f, --format FORMAT       text (default), json, html, junit, or css (the\n"
+	"                            stylesheet report.html links to; reads no\n"
+	"                            stream); docs/FORMATS.md\n"
 	"  -t, --threshold RULE=SPEC when a finding class is significant; SPEC is\n"
 	"                            COUNT, PERCENT%, COUNT,PERCENT% or off; RULE is\n"
 	"                            TYPE or TYPE.KIND (e.g. mismatch.device=25,2%);\n"
@@ -57,12 +61,19 @@ static const char usage_text[] =
 	"      --accounts LIST       the SoftLayer account ids, comma-separated\n"
 	"      --started TIME        when the run started (UTC); default: the\n"
 	"                            summary's \"now\"\n"
+	"      --now TIME            the run's reference time, which names it in the\n"
+	"                            archive; default: the summary's \"now\", else\n"
+	"                            --started\n"
 	"      --failure STAGE:CODE:MESSAGE\n"
 	"                            the run is incomplete: STAGE exited with CODE,\n"
 	"                            MESSAGE is its error; no stream is read;\n"
 	"                            repeatable\n"
 	"      --alert STATUS        delivered, failed, not-configured or not-needed\n"
 	"      --alert-detail TEXT   what was sent, or why it failed\n"
+	"      --history DIR         the archive of runs (history.dir) the trend of\n"
+	"                            the HTML report is drawn from\n"
+	"      --html-rows N         list at most N findings of a type in the HTML\n"
+	"                            report (default 10000; 0: all)\n"
 	"      --color WHEN          auto (default: only on a terminal, never with\n"
 	"                            NO_COLOR), always or never\n"
 	"  -h, --help                show this help and exit\n"
@@ -76,8 +87,6 @@ static const char usage_text[] =
 	"  9  cannot read the input or write the report\n"
 	"  10 internal error (out of memory)\n";
 
-enum fmt { FMT_TEXT, FMT_JSON };
-
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'K' },
 	{ "format", required_argument, NULL, 'f' },
@@ -85,9 +94,12 @@ static const struct option longopts[] = {
 	{ "c-code", required_argument, NULL, 'c' },
 	{ "accounts", required_argument, NULL, 'a' },
 	{ "started", required_argument, NULL, 's' },
+	{ "now", required_argument, NULL, 'N' },
 	{ "failure", required_argument, NULL, 'F' },
 	{ "alert", required_argument, NULL, 'A' },
 	{ "alert-detail", required_argument, NULL, 'D' },
+	{ "history", required_argument, NULL, 'H' },
+	{ "html-rows", required_argument, NULL, 'R' },
 	{ "color", required_argument, NULL, 'C' },
 	{ "colour", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
@@ -243,6 +255,8 @@ int main(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	enum fmt fmt = FMT_TEXT;
 	const char *colour = "auto";
+	const char *history = NULL;
+	long long html_rows = HTML_DEFAULT_ROWS;
 	/* --threshold flags apply over the configuration's rules, whatever
 	 * the order on the command line: kept until the file is read */
 	const char *config_path = NULL;
@@ -260,8 +274,14 @@ int main(int argc, char **argv)
 				fmt = FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = FMT_JSON;
+			else if (strcmp(optarg, "html") == 0)
+				fmt = FMT_HTML;
+			else if (strcmp(optarg, "junit") == 0)
+				fmt = FMT_JUNIT;
+			else if (strcmp(optarg, "css") == 0)
+				fmt = FMT_CSS;
 			else
-				sosr_usage_error("--format: '%s' is not text or json", optarg);
+				sosr_usage_error("--format: '%s' is not text, json, html, junit or css", optarg);
 			break;
 		case 't':
 			rules[nrules++] = optarg;
@@ -277,6 +297,10 @@ int main(int argc, char **argv)
 		case 's':
 			run.started = optarg;
 			break;
+		case 'N':
+			cli_time(optarg, "--now");
+			run.now = optarg;
+			break;
 		case 'F':
 			add_failure(&run, optarg);
 			break;
@@ -291,6 +315,14 @@ int main(int argc, char **argv)
 		}
 		case 'D':
 			run.alert_detail = optarg;
+			break;
+		case 'H':
+			if (!*optarg)
+				sosr_usage_error("--history: empty directory name");
+			history = optarg;
+			break;
+		case 'R':
+			html_rows = cli_number(optarg, 0, RULE_MAX_COUNT, "--html-rows");
 			break;
 		case 'C':
 			colour = optarg;
@@ -311,6 +343,8 @@ int main(int argc, char **argv)
 	free(rules);
 	if (!run.c_code)
 		run.c_code = cfg.c_code;
+	run.soc2 = &cfg.soc2;
+	run.history = history ? history : cfg.history.dir;
 	struct buf accounts = BUF_INIT(0);
 	if (!run.accounts && cfg.sl.n_accounts) {
 		for (size_t i = 0; i < cfg.sl.n_accounts; i++)
@@ -323,10 +357,21 @@ int main(int argc, char **argv)
 		sosr_usage_error("too many operands; sosr-render reads one stream");
 	if (run.nfailures && argc == 1)
 		sosr_usage_error("'%s': an incomplete run (--failure) has no discrepancy stream to read", argv[0]);
+	if (fmt == FMT_CSS) {
+		/* the same bytes for every run: the page's look is not evidence */
+		if (argc == 1)
+			sosr_usage_error("'%s': --format css reads no stream", argv[0]);
+		report_write_css(stdout);
+		out_close_stdout();
+		config_free(&cfg);
+		buf_free(&accounts);
+		return SOSR_EXIT_OK;
+	}
 	run.colour = fmt == FMT_TEXT && use_colour(colour);
 
 	struct report rep;
-	report_init(&rep, fmt == FMT_JSON);
+	report_init(&rep, fmt);
+	rep.html_rows = html_rows;
 	if (!run.nfailures)
 		read_stream(argc == 1 ? argv[0] : "-", &th, &rep);
 	struct verdict v;
@@ -334,6 +379,10 @@ int main(int argc, char **argv)
 
 	if (fmt == FMT_JSON)
 		report_write_json(stdout, &run, &rep, &th, &v);
+	else if (fmt == FMT_HTML)
+		report_write_html(stdout, &run, &rep, &th, &v);
+	else if (fmt == FMT_JUNIT)
+		report_write_junit(stdout, &run, &rep, &th, &v);
 	else
 		report_write_text(stdout, &run, &rep, &th, &v);
 	out_close_stdout();

@@ -15,7 +15,10 @@
 #include "exitcodes.h"
 #include "jsonw.h"
 #include "output.h"
+#include "summary.h"
+#include "timeutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +35,18 @@ static FILE *spool_open(void)
 	return fp;
 }
 
-void report_init(struct report *rep, int json)
+void report_init(struct report *rep, enum fmt fmt)
 {
 	memset(rep, 0, sizeof *rep);
-	rep->json = json;
+	rep->fmt = fmt;
+	rep->life = -1;
+}
+
+static void keep_key(struct keylist *l, const char *key)
+{
+	if (l->n < JUNIT_MAX_KEYS)
+		l->key[l->n++] = xstrdup(key);
+	l->total++;
 }
 
 void report_spool(struct report *rep, const struct thresholds *th, int type, int kind,
@@ -47,15 +58,40 @@ void report_spool(struct report *rep, const struct thresholds *th, int type, int
 		rep->excepted[type][kind]++;
 	const char *st = type < FT_NFINDINGS ? jget_str(o, "status") : NULL;
 	int status = st ? finding_status_from_name(st, strlen(st)) : -1;
+	int fresh = 0, aged = 0;
 	if (status >= 0) {
 		rep->status[status]++;
-		if (!excepted && status != STATUS_RECURRING)
-			rep->fresh++;
+		fresh = !excepted && status != STATUS_RECURRING;
+		rep->fresh += fresh;
 		long long age = jget_count(o, "age_days");
-		if (!excepted && th->sla_days > 0 && age > th->sla_days)
-			rep->aged++;
+		aged = !excepted && th->sla_days > 0 && age > th->sla_days;
+		rep->aged += aged;
 	}
-	if (rep->json) {
+	if (rep->fmt == FMT_JUNIT) {
+		/* the keys a rule that fires names: those that count toward it */
+		const char *key = jget_str(o, "key");
+		if (type < FT_NFINDINGS && !excepted) {
+			keep_key(&rep->keys[type][kind], key);
+			keep_key(&rep->class_keys[type], key);
+			if (fresh)
+				keep_key(&rep->fresh_keys, key);
+			if (aged)
+				keep_key(&rep->aged_keys, key);
+		}
+	} else if (rep->fmt == FMT_HTML) {
+		/* every type, its excepted findings included, in one table */
+		if (!rep->spool[type])
+			rep->spool[type] = spool_open();
+		/* a stream is tracked (sosr-track) or not: its first finding says
+		 * which columns every table of findings has */
+		if (rep->life < 0 && type < FT_NFINDINGS)
+			rep->life = st != NULL;
+		if (!rep->html_rows || rep->listed[type] < rep->html_rows) {
+			html_format_finding(rep->spool[type], type, o, th, rep->life > 0);
+			out_check(rep->spool[type], "the spool file");
+			rep->listed[type]++;
+		}
+	} else if (rep->fmt == FMT_JSON) {
 		if (!rep->all)
 			rep->all = spool_open();
 		if (rep->spooled)
@@ -74,26 +110,16 @@ void report_spool(struct report *rep, const struct thresholds *th, int type, int
 
 int report_check_counts(const struct report *rep, const char *name)
 {
-	struct json_object *findings = jget_obj(rep->summary, "findings");
+	long long count[FT_N];
+	char why[300];
 	for (int t = 0; t < FT_N; t++) {
-		long long have = 0;
+		count[t] = 0;
 		for (int k = 0; k < KIND_N; k++)
-			have += rep->count[t][k];
-		/* resolved records are sosr-track's: counted in its member */
-		long long want = t < FT_NFINDINGS ? jget_count(findings, finding_type_names[t])
-				 : t == FT_RESOLVED ? (rep->track ? jget_count(rep->track, "resolved") : 0)
-				 : jget_count(rep->summary, finding_type_names[t]);
-		if (want < 0) {
-			sosr_error("%s: the summary line has no count of %s records; check that sosr-diff "
-				   "and sosr-render are the same version", name, finding_type_names[t]);
-			return -1;
-		}
-		if (want != have) {
-			sosr_error("%s: the summary counts %lld %s records but the stream has %lld; "
-				   "the stream was cut or edited, check the file", name, want,
-				   finding_type_names[t], have);
-			return -1;
-		}
+			count[t] += rep->count[t][k];
+	}
+	if (summary_check_counts(rep->summary, count, why, sizeof why) < 0) {
+		sosr_error("%s: %s", name, why);
+		return -1;
 	}
 	return 0;
 }
@@ -124,6 +150,17 @@ void report_free(struct report *rep)
 		fclose(rep->all);
 	if (rep->excepted_spool)
 		fclose(rep->excepted_spool);
+	struct keylist *lists[] = { &rep->fresh_keys, &rep->aged_keys };
+	for (int t = 0; t < FT_NFINDINGS; t++) {
+		for (int k = 0; k < KIND_N; k++)
+			for (int i = 0; i < rep->keys[t][k].n; i++)
+				free(rep->keys[t][k].key[i]);
+		for (int i = 0; i < rep->class_keys[t].n; i++)
+			free(rep->class_keys[t].key[i]);
+	}
+	for (size_t l = 0; l < 2; l++)
+		for (int i = 0; i < lists[l]->n; i++)
+			free(lists[l]->key[i]);
 	memset(rep, 0, sizeof *rep);
 }
 
@@ -172,6 +209,40 @@ static void json_accounts(struct buf *b, const char *list)
 			p++;
 	}
 	add(b, buf_addch(b, ']'));
+}
+
+const char *run_started(const struct run *run, const struct report *rep)
+{
+	return run->started ? run->started : jget_str(rep->summary, "now");
+}
+
+const char *run_reference(const struct run *run, const struct report *rep)
+{
+	if (run->now)
+		return run->now;
+	if (jget_str(rep->summary, "now"))
+		return jget_str(rep->summary, "now");
+	return run->started;
+}
+
+void soc2_location(struct buf *b, const struct run *run, const struct report *rep)
+{
+	const char *started = run_reference(run, rep);
+	int64_t t;
+	if (run->soc2->evidence_location) {
+		buf_addstr(b, run->soc2->evidence_location);
+	} else if (run->history && run->c_code && started &&
+		   tu_parse_rfc3339(started, strlen(started), &t) == 0) {
+		/* where sosr-publish archive keeps this run */
+		char stamp[TU_STAMP_LEN + 1];
+		tu_format_stamp(t, stamp);
+		/* named within the archive, not by its path: a replay on another
+		 * machine (a clone of the locker) must write the same words */
+		buf_printf(b, "the archive (history.dir): %s/%s/ (this run: raw/*.ndjson.gz, manifest.json)",
+			   run->c_code, stamp);
+	} else {
+		buf_addstr(b, "_output/ of this run (raw/, manifest.json); no archive is configured (history.dir)");
+	}
 }
 
 void report_write_json(FILE *out, const struct run *run, const struct report *rep,
@@ -243,6 +314,31 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 	add(&b, buf_addstr(&b, ",\"new\":"));
 	json_rule(&b, &th->new_findings);
 	add(&b, buf_printf(&b, ",\"sla_days\":%ld}", th->sla_days));
+
+	/* the controls this run is evidence for (soc2.h) */
+	add(&b, buf_addstr(&b, ",\n\"soc2\":{\"controls\":["));
+	size_t nc;
+	const struct soc2_control *ctl = soc2_controls(run->soc2, &nc);
+	for (size_t i = 0; i < nc; i++) {
+		add(&b, buf_addstr(&b, i ? ",{" : "{"));
+		add(&b, jsonw_field_str(&b, 1, "id", ctl[i].id, strlen(ctl[i].id)));
+		add(&b, jsonw_field_str(&b, 0, "text", ctl[i].text, strlen(ctl[i].text)));
+		add(&b, buf_addch(&b, '}'));
+	}
+	add(&b, buf_addstr(&b, "],\"period\":"));
+	if (run->soc2->period_start) {
+		add(&b, buf_addch(&b, '{'));
+		add(&b, jsonw_field_str(&b, 1, "start", run->soc2->period_start, strlen(run->soc2->period_start)));
+		add(&b, jsonw_field_str(&b, 0, "end", run->soc2->period_end, strlen(run->soc2->period_end)));
+		add(&b, buf_addch(&b, '}'));
+	} else {
+		add(&b, buf_addstr(&b, "null"));
+	}
+	struct buf loc = BUF_INIT(0);
+	soc2_location(&loc, run, rep);
+	add(&b, jsonw_field_str(&b, 0, "evidence_location", loc.data, loc.len));
+	buf_free(&loc);
+	add(&b, buf_addch(&b, '}'));
 
 	/* what sosr-track said of the run, as it said it; null without it */
 	add(&b, buf_addstr(&b, ",\n\"history\":"));

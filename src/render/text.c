@@ -182,7 +182,7 @@ static void pairs(struct buf *b, struct json_object *rec, const char *const *fie
 			pair(b, *fields, v);
 }
 
-static const char *const *fields_for(const char *side, struct json_object *rec)
+const char *const *record_fields(const char *side, struct json_object *rec)
 {
 	const char *kind = jget_str(rec, "kind");
 	if (kind && strcmp(kind, "unidentified") == 0)
@@ -196,7 +196,7 @@ static const char *const *fields_for(const char *side, struct json_object *rec)
 static void side_pairs(struct buf *b, struct json_object *o, const char *side)
 {
 	struct json_object *rec = jget_obj(o, side);
-	pairs(b, rec, fields_for(side, rec));
+	pairs(b, rec, record_fields(side, rec));
 }
 
 /* The day of a UTC stamp ("2026-11-20T06:00:00Z" as "2026-11-20"). */
@@ -274,7 +274,9 @@ void text_format_finding(FILE *spool, int type, struct json_object *o, const str
 	add(&b, buf_addstr(&b, "  "));
 	put_val(&b, jget_str(o, "key"));
 	emit_buf(spool, &b, 6);
-	put_lifecycle(spool, &b, o, th);
+	/* an excluded record's "status" is SOS's, not a lifecycle */
+	if (type < FT_NFINDINGS)
+		put_lifecycle(spool, &b, o, th);
 	add(&b, buf_addstr(&b, "      "));
 	switch (type) {
 	case FT_RESOLVED:
@@ -330,7 +332,7 @@ void text_format_finding(FILE *spool, int type, struct json_object *o, const str
 				emit_buf(spool, &b, 10);
 				struct json_object *rec = json_object_array_get_idx(recs, i);
 				add(&b, buf_addstr(&b, "      - "));
-				pairs(&b, rec, fields_for(side ? side : "softlayer", rec));
+				pairs(&b, rec, record_fields(side ? side : "softlayer", rec));
 			}
 			if (n > MAX_DUP_LISTED) {
 				emit_buf(spool, &b, 10);
@@ -443,6 +445,40 @@ static void drop_line(FILE *out, struct buf *b, const struct report *rep)
 	emit_buf(out, b, 11);
 }
 
+/* The SOC 2 controls this run is evidence for, the audit period and
+ * where the raw evidence is (soc2.h). */
+static void soc2_lines(FILE *out, const struct run *run, const struct report *rep, struct buf *b)
+{
+	size_t n;
+	const struct soc2_control *c = soc2_controls(run->soc2, &n);
+	for (size_t i = 0; i < n; i++) {
+		add(b, buf_printf(b, "%-11s", i ? "" : "SOC 2"));
+		put_plain(b, c[i].id);
+		add(b, buf_addch(b, ' '));
+		put_plain(b, c[i].text);
+		emit_buf(out, b, 11 + strlen(c[i].id) + 1);
+	}
+	const char *started = run_started(run, rep);
+	add(b, buf_printf(b, "%-11s", "Period"));
+	if (run->soc2->period_start) {
+		add(b, buf_addstr(b, "audit period "));
+		put_plain(b, run->soc2->period_start);
+		add(b, buf_addstr(b, " to "));
+		put_plain(b, run->soc2->period_end);
+	} else {
+		add(b, buf_addstr(b, "audit period not configured (soc2.period)"));
+	}
+	add(b, buf_addstr(b, "; this run is evidence of "));
+	put_plain(b, started ? started : "(time not given)");
+	emit_buf(out, b, 11);
+	add(b, buf_printf(b, "%-11s", "Evidence"));
+	struct buf loc = BUF_INIT(0);
+	soc2_location(&loc, run, rep);
+	put_plain(b, loc.data);
+	buf_free(&loc);
+	emit_buf(out, b, 11);
+}
+
 static void write_header(FILE *out, const struct run *run, const struct report *rep,
 			 const struct verdict *v, struct buf *b)
 {
@@ -488,6 +524,7 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 		}
 		emit_buf(out, b, 11);
 	}
+	soc2_lines(out, run, rep, b);
 	fputc('\n', out);
 }
 
