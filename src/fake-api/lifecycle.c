@@ -338,7 +338,8 @@ void lifecycle_write(struct lifecycle *lc, const char *path)
 	buf_printf(&b, "],\"findings\":%lld,\"new\":%lld,\"recurring\":%lld,\"reopened\":%lld,\"resolved\":%lld}\n",
 		   lc->count[STATUS_NEW] + lc->count[STATUS_RECURRING] + lc->count[STATUS_REOPENED],
 		   lc->count[STATUS_NEW], lc->count[STATUS_RECURRING], lc->count[STATUS_REOPENED], lc->resolved);
-	qsort(lc->lines, lc->nlines, sizeof *lc->lines, cmp_str);
+	if (lc->nlines > 1) /* lc->lines is NULL when empty: no qsort of NULL */
+		qsort(lc->lines, lc->nlines, sizeof *lc->lines, cmp_str);
 	for (size_t i = 0; i < lc->nlines; i++) {
 		buf_addstr(&b, lc->lines[i]);
 		buf_addch(&b, '\n');

@@ -341,7 +341,8 @@ static void klist_merge(struct klist *l, struct ent *add, size_t n, const uint8_
 {
 	if (!n && !drop)
 		return;
-	qsort(add, n, sizeof *add, cmp_ent);
+	if (n > 1) /* add is NULL when empty: no qsort of NULL */
+		qsort(add, n, sizeof *add, cmp_ent);
 	struct ent *v = xmalloc((l->n + n + 1) * sizeof *v);
 	size_t a = 0, k = 0;
 	for (size_t b = 0; b <= n; b++) {
@@ -502,7 +503,8 @@ void truth_compute_cached(const struct estate *e, struct truth_cache *cache, con
 		free(sl);
 		free(so);
 	}
-	qsort(t->v, t->n, sizeof *t->v, cmp_item);
+	if (t->n > 1) /* t->v is NULL when empty: no qsort of NULL */
+		qsort(t->v, t->n, sizeof *t->v, cmp_item);
 }
 
 void truth_compute(const struct estate *e, struct truth *t)
