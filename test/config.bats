@@ -47,7 +47,7 @@ bad() {
 		secrets.fetch-softlayer 'SL_API_KEY SL_API_KEY_659397 SL_IAM_TOKEN_1000002' \
 		secrets.fetch-sos 'SOS_TOKEN SOS_TOKEN_ALC' \
 		secrets.alert 'ALC_SLACK SOS_RECONCILE_WEBHOOK_URL' alert 'pagerduty slack webhook' \
-		history '' keep_days 400)"
+		history '' keep_days 400 exceptions '' locker '' map '')"
 	# the minimal job: accounts and a C_Code; no alert
 	jq '{c_code, softlayer: {accounts: [.softlayer.accounts[0]]}}' good.json >min.json
 	run -0 sosr-config check min.json

@@ -51,7 +51,7 @@ day() {
 	assert_output "ALC: 3 runs and their chain verify, from 2026-11-26T060000Z"
 	for r in audit/ALC/2026-*; do
 		run -0 sos-reconcile --replay "$r"
-		assert_output "sos-reconcile-replay: 7 files identical: discrepancies.ndjson findings.ndjson ledger.ndjson report.json report.txt softlayer.ndjson sos.ndjson"
+		assert_output "sos-reconcile-replay: 13 files identical: csv/findings.csv csv/softlayer.csv csv/sos.csv discrepancies.ndjson findings.ndjson ledger.ndjson report.css report.html report.json report.junit.xml report.txt softlayer.ndjson sos.ndjson"
 	done
 	# the manifests chain: the first says it is the first
 	run -0 jq -r '.previous.note' audit/ALC/2026-11-26T060000Z/manifest.json
@@ -94,11 +94,10 @@ day() {
 		'(.files[] | select(.path == "raw/sos.ndjson")) |= (.sha256 = $s | .bytes = $b)' \
 		"$r/manifest.json" >m && mv m "$r/manifest.json"
 	run -7 sosr-verify audit
-	assert_output --partial "the manifest of 2026-11-26T060000Z does not have" || \
-		assert_output --partial "names for it"
+	assert_output --partial "the manifest of 2026-11-27T060000Z does not have the sha256 2026-11-28T060000Z names for it"
 	# and the replay of the altered raw data does not give the run's findings
 	run -1 sos-reconcile --replay "$r"
-	assert_output --regexp "(sos|discrepancies|findings)\.ndjson differs"
+	assert_output --regexp "(csv/findings\.csv|sos\.ndjson|discrepancies\.ndjson|findings\.ndjson) differs"
 }
 
 @test "evidence: a dirty locker is refused before anything is fetched, and the run says so; nothing is archived" {
@@ -139,7 +138,7 @@ false"
 	run -0 readlink hist/ALC/latest
 	assert_output 2026-11-26T060000Z
 	run -0 sos-reconcile --replay hist/ALC/2026-11-27T060000Z
-	assert_output "sos-reconcile-replay: 3 files identical: report.json report.txt softlayer.ndjson"
+	assert_output "sos-reconcile-replay: 6 files identical: report.css report.html report.json report.junit.xml report.txt softlayer.ndjson"
 	run -0 sosr-verify hist
 	# the next complete run counts from the last complete one
 	run -1 day 8

@@ -25,18 +25,21 @@
 #include "err.h"
 #include "exceptions.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "fetchopt.h"
 #include "map.h"
 #include "output.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage_text[] =
 "Usage: sosr-config check [--c-code CODE] FILE\n"
-"       sosr-config vars [--c-code CODE] FILE\n"
+"       sosr-config vars [--c-code CODE] [--inputs DIR] FILE\n"
 "       sosr-config flags [--c-code CODE] [--now TIME] [--retries N] [--retry-wait S]\n"
 "                         [--umask MODE]\n"
 "Check the configuration FILE of a C_Code job (docs/CONFIG.md) as every\n"
@@ -48,6 +51,12 @@ static const char usage_text[] =
 "  vars                    the same checks; print what the driver needs, one\n"
 "                          NAME<TAB>VALUE a line (docs/FORMATS.md)\n"
 "  flags                   check the values of the driver's flags only\n"
+"\n"
+"Options:\n"
+"      --inputs DIR        vars: also copy the file, and the mapping and\n"
+"                          exceptions files it names, into DIR (config.json,\n"
+"                          map.json, exceptions.json): what a replay of the\n"
+"                          run reads\n"
 "\n"
 "Options:\n"
 "      --c-code CODE       the C_Code the job runs for (overrides \"c_code\")\n"
@@ -104,6 +113,32 @@ static void print_targets(const struct config *c, const char *sep, const char *n
 		fputs(none, stdout);
 }
 
+/* Copy FROM to DIR/NAME, for the run's inputs/. */
+static void copy_input(const char *from, const char *dir, const char *name)
+{
+	struct buf data = BUF_INIT(0), to = BUF_INIT(0);
+	buf_printf(&to, "%s/%s", dir, name);
+	if (fileio_read_all(from, &data) < 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot read '%s'", from);
+	if (fileio_write_atomic(to.data, data.data ? data.data : "", data.len) < 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", to.data);
+	buf_free(&data);
+	buf_free(&to);
+}
+
+/* What a replay recomputes the run from, as the stages read it: the
+ * configuration's bytes and the files it names. */
+static void copy_inputs(const struct config *c, const char *dir)
+{
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'", dir);
+	copy_input(c->path, dir, "config.json");
+	if (c->norm.map)
+		copy_input(c->norm.map, dir, "map.json");
+	if (c->exceptions.file)
+		copy_input(c->exceptions.file, dir, "exceptions.json");
+}
+
 /* The variables each stage reads, as the stages decide them: the fetchers
  * take SL_API_KEY and SOS_TOKEN before the configured ones, the alert the
  * default names of its targets. */
@@ -154,18 +189,19 @@ int main(int argc, char **argv)
 {
 	err_init(argv[0]);
 	out_init();
-	enum { O_C_CODE = 256, O_NOW, O_RETRIES, O_RETRY_WAIT, O_UMASK };
+	enum { O_C_CODE = 256, O_NOW, O_RETRIES, O_RETRY_WAIT, O_UMASK, O_INPUTS };
 	static const struct option longopts[] = {
 		{ "c-code", required_argument, NULL, O_C_CODE },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "retry-wait", required_argument, NULL, O_RETRY_WAIT },
 		{ "umask", required_argument, NULL, O_UMASK },
+		{ "inputs", required_argument, NULL, O_INPUTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *c_code = NULL;
+	const char *c_code = NULL, *inputs = NULL;
 	int have_run_flags = 0, ch;
 	struct fetchopt fo;
 	fetchopt_init(&fo);
@@ -199,6 +235,11 @@ int main(int argc, char **argv)
 			have_run_flags = 1;
 			break;
 		}
+		case O_INPUTS:
+			if (!*optarg)
+				sosr_usage_error("--inputs: empty directory name");
+			inputs = optarg;
+			break;
 		case 'h':
 			cli_help(usage_text);
 		case 'V':
@@ -223,6 +264,8 @@ int main(int argc, char **argv)
 		sosr_usage_error("--now, --retries, --retry-wait and --umask belong to the flags command");
 	if (argc != 2)
 		sosr_usage_error("%s: expected one FILE, the job's configuration", cmd);
+	if (inputs && !vars)
+		sosr_usage_error("--inputs belongs to the vars command");
 
 	struct config cfg;
 	config_load(argv[1], &cfg);
@@ -236,6 +279,8 @@ int main(int argc, char **argv)
 										: EXCEPTIONS_DEFAULT_MAX_DAYS, &ex);
 		exceptions_free(&ex);
 	}
+	if (inputs)
+		copy_inputs(&cfg, inputs);
 	if (vars)
 		print_vars(&cfg, c_code);
 	else

@@ -34,10 +34,13 @@
 #include "output.h"
 #include "summary.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #define ROW_CAP (64u << 20)
@@ -45,6 +48,7 @@
 static const char usage_text[] =
 	"Usage: sosr-csv [OPTIONS] records [FILE]\n"
 	"       sosr-csv [OPTIONS] findings [FILE]\n"
+"       sosr-csv [OPTIONS] --output-dir DIR SOFTLAYER SOS FINDINGS\n"
 	"Write a run's canonical records (records: softlayer.ndjson, sos.ndjson) or its\n"
 	"findings (findings: the stream of sosr-diff or sosr-track) as CSV on standard\n"
 	"output, for a spreadsheet: RFC 4180, UTF-8, a header row, and every value that\n"
@@ -54,6 +58,8 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"      --config FILE  the job's configuration (checked; sosr-csv has no settings)\n"
+"      --output-dir DIR  write DIR/softlayer.csv, DIR/sos.csv and\n"
+"                     DIR/findings.csv from the three files (a run's csv/)\n"
 	"  -h, --help         show this help and exit\n"
 	"  -V, --version      show the version and exit\n"
 	"\n"
@@ -300,7 +306,7 @@ static void finding_row(struct json_object *o, int type, struct buf *b)
 
 /* ---- main ---- */
 
-static void run(const char *path, int findings)
+static void run(const char *path, int findings, FILE *out, const char *out_name)
 {
 	struct ndjson_reader r;
 	if (ndjson_open(&r, path, 0) < 0) {
@@ -343,7 +349,7 @@ static void run(const char *path, int findings)
 		}
 		json_object_put(o);
 		if (b.len >= (1u << 16)) {
-			out_write(stdout, b.data, b.len, "standard output");
+			out_write(out, b.data, b.len, out_name);
 			buf_reset(&b);
 		}
 	}
@@ -369,8 +375,32 @@ static void run(const char *path, int findings)
 		}
 	}
 	ndjson_close(&r);
-	out_write(stdout, b.data ? b.data : "", b.len, "standard output");
+	out_write(out, b.data ? b.data : "", b.len, out_name);
 	buf_free(&b);
+}
+
+/* --output-dir: the three files of csv/, each written whole under a
+ * temporary name and renamed into DIR. */
+static void run_dir(const char *dir, char **operands)
+{
+	static const char *const names[3] = { "softlayer.csv", "sos.csv", "findings.csv" };
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check the directory above it", dir);
+	for (int i = 0; i < 3; i++) {
+		struct buf path = BUF_INIT(0), tmp = BUF_INIT(0);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		buf_printf(&tmp, "%s/.%s.tmp", dir, names[i]);
+		FILE *f = fopen(tmp.data, "w");
+		if (!f)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check free space", tmp.data);
+		run(operands[i], i == 2, f, path.data);
+		if (ferror(f) | fflush(f) | fsync(fileno(f)) | fclose(f) || rename(tmp.data, path.data) < 0) {
+			unlink(tmp.data);
+			sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", path.data);
+		}
+		buf_free(&path);
+		buf_free(&tmp);
+	}
 }
 
 int main(int argc, char **argv)
@@ -379,16 +409,22 @@ int main(int argc, char **argv)
 	out_init();
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'K' },
+		{ "output-dir", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL;
+	const char *config_path = NULL, *output_dir = NULL;
 	int c;
 	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (c) {
 		case 'K':
 			config_path = optarg;
+			break;
+		case 'O':
+			if (!*optarg)
+				sosr_usage_error("--output-dir: empty directory name");
+			output_dir = optarg;
 			break;
 		case 'h':
 			cli_help(usage_text);
@@ -403,6 +439,14 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (output_dir) {
+		if (argc != 3)
+			sosr_usage_error("--output-dir: expected three files: softlayer.ndjson, sos.ndjson and the "
+					 "findings stream");
+		run_dir(output_dir, argv);
+		out_close_stdout();
+		return SOSR_EXIT_OK;
+	}
 	if (argc < 1)
 		sosr_usage_error("a command is required: records or findings");
 	int findings = strcmp(argv[0], "findings") == 0;
@@ -410,7 +454,7 @@ int main(int argc, char **argv)
 		sosr_usage_error("'%s' is not a command; use records or findings", argv[0]);
 	if (argc > 2)
 		sosr_usage_error("too many operands; sosr-csv reads one file");
-	run(argc == 2 ? argv[1] : "-", findings);
+	run(argc == 2 ? argv[1] : "-", findings, stdout, "standard output");
 	out_close_stdout();
 	return SOSR_EXIT_OK;
 }

@@ -66,6 +66,7 @@ static const char usage_text[] =
 "      --alert-detail TEXT what was sent, or why it failed\n"
 "      --demo              the run was against the built-in simulator\n"
 "      --exceptions FILE   the exceptions file the run used: its sha256\n"
+"                          (default: RUN_DIR/inputs/exceptions.json, if any)\n"
 "      --now TIME          the reference time the stages were given (the grace\n"
 "                          period, the lifecycle's ages), for a replay\n"
 "      --accept-drop REASON  the drop guard was overridden, and why\n"
@@ -311,8 +312,10 @@ static struct json_object *file_digest(const char *path)
  * whose name sorts before the name this run will get, whatever its
  * status, archive.h): its stamp and the sha256 of its manifest, the link
  * of the chain sosr-verify walks.  NULL without a history. */
-static struct json_object *previous_run(const char *history, const char *c_code, const char *when)
+static struct json_object *previous_run(const char *history, const char *c_code, const char *when,
+					struct json_object **archive)
 {
+	*archive = NULL;
 	if (!history || !c_code || !when)
 		return NULL;
 	int64_t t;
@@ -321,8 +324,16 @@ static struct json_object *previous_run(const char *history, const char *c_code,
 	struct buf dir = BUF_INIT(0);
 	buf_printf(&dir, "%s/%s", history, c_code);
 	char mine[ARCHIVE_NAME_MAX], best[ARCHIVE_NAME_MAX] = "";
-	if (archive_run_name(dir.data, t, mine) == 0)
+	if (archive_run_name(dir.data, t, mine) == 0) {
 		archive_previous(dir.data, mine, best);
+		/* where the run goes: a replay of the published run draws the
+		 * HTML report's trend from there */
+		char *abs = realpath(history, NULL);
+		*archive = json_object_new_object();
+		json_object_object_add(*archive, "dir", json_object_new_string(abs ? abs : history));
+		json_object_object_add(*archive, "name", json_object_new_string(mine));
+		free(abs);
+	}
 	struct json_object *o = json_object_new_object();
 	if (!*best) {
 		json_object_object_add(o, "stamp", NULL);
@@ -349,7 +360,7 @@ static struct json_object *versions(void)
 {
 	static const char *const progs[] = { "sos-reconcile", "sosr-config", "sosr-fetch-softlayer",
 					     "sosr-fetch-sos", "sosr-normalize", "sosr-diff", "sosr-track",
-					     "sosr-render", "sosr-alert", "sosr-manifest", "sosr-publish",
+					     "sosr-render", "sosr-csv", "sosr-alert", "sosr-manifest", "sosr-publish",
 					     "sosr-verify", "sosr-locker", NULL };
 	struct json_object *v = json_object_new_object();
 	/* nothing of this process's environment but PATH: it may hold
@@ -496,8 +507,16 @@ int main(int argc, char **argv)
 	json_object_object_add(m, "findings", findings(root));
 	json_object_object_add(m, "demo", json_object_new_boolean(demo));
 	json_object_object_add(m, "config", cfg);
+	/* the exceptions the run used: the file given, else the copy in the
+	 * run's inputs/ (sosr-config vars --inputs) */
+	struct buf copied = BUF_INIT(0);
+	buf_printf(&copied, "%s/inputs/exceptions.json", root);
+	if (!exceptions && access(copied.data, F_OK) == 0)
+		exceptions = copied.data;
 	json_object_object_add(m, "exceptions", file_digest(exceptions));
-	json_object_object_add(m, "previous", previous_run(history, c_code, now ? now : started));
+	struct json_object *archive;
+	json_object_object_add(m, "previous", previous_run(history, c_code, now ? now : started, &archive));
+	json_object_object_add(m, "archive", archive);
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
 	json_object_object_add(m, "host", json_object_new_string(host));
@@ -513,6 +532,7 @@ int main(int argc, char **argv)
 	json_object_object_add(al, "detail", str_or_null(alert_detail));
 	json_object_object_add(m, "alert", al);
 	json_object_object_add(m, "files", files(root));
+	buf_free(&copied);
 
 	struct buf out = BUF_INIT(0);
 	if (jsonw_pretty(&out, m) < 0 || buf_addch(&out, '\n') < 0)

@@ -74,6 +74,9 @@ static const char usage_text[] =
 	"                            the HTML report is drawn from\n"
 	"      --html-rows N         list at most N findings of a type in the HTML\n"
 	"                            report (default 10000; 0: all)\n"
+	"      --output-dir DIR      write every report into DIR instead, from one\n"
+	"                            read of the stream: report.json, report.txt,\n"
+	"                            report.html, report.junit.xml and report.css\n"
 	"      --color WHEN          auto (default: only on a terminal, never with\n"
 	"                            NO_COLOR), always or never\n"
 	"  -h, --help                show this help and exit\n"
@@ -100,6 +103,7 @@ static const struct option longopts[] = {
 	{ "alert-detail", required_argument, NULL, 'D' },
 	{ "history", required_argument, NULL, 'H' },
 	{ "html-rows", required_argument, NULL, 'R' },
+	{ "output-dir", required_argument, NULL, 'O' },
 	{ "color", required_argument, NULL, 'C' },
 	{ "colour", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
@@ -176,19 +180,22 @@ static int classify(struct ndjson_reader *r, struct json_object *o, int *kind)
 /* Report a stream error as "PROG: error: FILE:LINE: MESSAGE" and exit with
  * its code, after releasing what was read (so that a leak checker sees a
  * clean exit on every path). */
-static void stream_die(struct ndjson_reader *r, struct report *rep, struct json_object *o)
+static void stream_die(struct ndjson_reader *r, struct report *reps, int nreps, struct json_object *o)
 {
 	int code = r->err_code ? r->err_code : SOSR_EXIT_DATA;
 	sosr_error("%s:%lu: %s", r->name, r->lineno, r->err);
 	json_object_put(o);
-	report_free(rep);
+	for (int i = 0; i < nreps; i++)
+		report_free(&reps[i]);
 	ndjson_close(r);
 	exit(code);
 }
 
-/* Read the stream to its summary, spooling every finding. */
-static void read_stream(const char *path, const struct thresholds *th, struct report *rep)
+/* Read the stream to its summary, spooling every finding into each of
+ * the NREPS reports (one a format: one pass makes them all). */
+static void read_stream(const char *path, const struct thresholds *th, struct report *reps, int nreps)
 {
+	struct report *rep = &reps[0];
 	struct ndjson_reader r;
 	if (ndjson_open(&r, path, 0) < 0) {
 		/* r.err is "cannot open: REASON", as sosr-normalize and sosr-diff say it */
@@ -203,47 +210,88 @@ static void read_stream(const char *path, const struct thresholds *th, struct re
 		if (rep->summary) {
 			snprintf(r.err, sizeof r.err, "record after the summary line; the summary must be the last line");
 			r.err_code = SOSR_EXIT_DATA;
-			stream_die(&r, rep, NULL);
+			stream_die(&r, reps, nreps, NULL);
 		}
 		struct json_object *o = ndjson_parse(&r, line, len);
 		if (!o)
-			stream_die(&r, rep, NULL);
+			stream_die(&r, reps, nreps, NULL);
 		const char *type = jget_str(o, "type");
 		if (type && strcmp(type, "summary") == 0) {
 			if (jget_count(o, "format") != 1) {
 				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads format 1; check the versions of sosr-diff and sosr-render",
 					 jget_count(o, "format"));
 				r.err_code = SOSR_EXIT_DATA;
-				stream_die(&r, rep, o);
+				stream_die(&r, reps, nreps, o);
 			}
-			rep->summary = o;
-			rep->summary_raw = xstrndup(line, len);
-			rep->track = jget_obj(o, "track");
+			for (int i = 0; i < nreps; i++) {
+				reps[i].summary = i ? json_object_get(o) : o;
+				reps[i].summary_raw = xstrndup(line, len);
+				reps[i].track = jget_obj(o, "track");
+			}
 			continue;
 		}
 		int kind;
 		int t = classify(&r, o, &kind);
 		if (t < 0) {
 			r.err_code = SOSR_EXIT_DATA;
-			stream_die(&r, rep, o);
+			stream_die(&r, reps, nreps, o);
 		}
-		report_spool(rep, th, t, kind, o, line, len);
+		for (int i = 0; i < nreps; i++)
+			report_spool(&reps[i], th, t, kind, o, line, len);
 		json_object_put(o);
 	}
 	if (rc < 0)
-		stream_die(&r, rep, NULL);
+		stream_die(&r, reps, nreps, NULL);
 	if (!rep->summary) {
 		sosr_error("%s: no summary line at the end of the discrepancy stream (%lu lines): it was cut short; "
 			   "check that sosr-diff finished and exited 0 or 1", r.name, r.lineno);
-		report_free(rep);
+		for (int i = 0; i < nreps; i++)
+			report_free(&reps[i]);
 		ndjson_close(&r);
 		exit(SOSR_EXIT_DATA);
 	}
 	ndjson_close(&r);
 	if (report_check_counts(rep, path[0] == '-' && path[1] == '\0' ? "(stdin)" : path) < 0) {
-		report_free(rep);
+		for (int i = 0; i < nreps; i++)
+			report_free(&reps[i]);
 		exit(SOSR_EXIT_DATA);
 	}
+}
+
+/* --output-dir: every report of the run, each written whole under a
+ * temporary name and renamed into DIR, with the same data and verdict. */
+static const struct {
+	enum fmt fmt;
+	const char *name;
+} dir_reports[] = {
+	{ FMT_JSON, "report.json" }, { FMT_TEXT, "report.txt" }, { FMT_HTML, "report.html" },
+	{ FMT_JUNIT, "report.junit.xml" }, { FMT_CSS, "report.css" },
+};
+#define N_DIR_REPORTS ((int)(sizeof dir_reports / sizeof *dir_reports))
+#define N_STREAM_REPORTS (N_DIR_REPORTS - 1)    /* all but the stylesheet */
+
+static void write_report(const char *dir, int i, const struct run *run, const struct report *rep,
+			 const struct thresholds *th, const struct verdict *v)
+{
+	struct buf path = BUF_INIT(0), tmp = BUF_INIT(0);
+	buf_printf(&path, "%s/%s", dir, dir_reports[i].name);
+	buf_printf(&tmp, "%s/.%s.tmp", dir, dir_reports[i].name);
+	FILE *f = fopen(tmp.data, "w");
+	if (!f)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check the directory and free space", tmp.data);
+	switch (dir_reports[i].fmt) {
+	case FMT_JSON: report_write_json(f, run, rep, th, v); break;
+	case FMT_TEXT: report_write_text(f, run, rep, th, v); break;
+	case FMT_HTML: report_write_html(f, run, rep, th, v); break;
+	case FMT_JUNIT: report_write_junit(f, run, rep, th, v); break;
+	case FMT_CSS: report_write_css(f); break;
+	}
+	if (ferror(f) | fflush(f) | fsync(fileno(f)) | fclose(f) || rename(tmp.data, path.data) < 0) {
+		unlink(tmp.data);
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", path.data);
+	}
+	buf_free(&path);
+	buf_free(&tmp);
 }
 
 int main(int argc, char **argv)
@@ -254,7 +302,8 @@ int main(int argc, char **argv)
 	struct run run;
 	memset(&run, 0, sizeof run);
 	enum fmt fmt = FMT_TEXT;
-	const char *colour = "auto";
+	int fmt_given = 0;
+	const char *colour = "auto", *output_dir = NULL;
 	const char *history = NULL;
 	long long html_rows = HTML_DEFAULT_ROWS;
 	/* --threshold flags apply over the configuration's rules, whatever
@@ -270,6 +319,7 @@ int main(int argc, char **argv)
 			config_path = optarg;
 			break;
 		case 'f':
+			fmt_given = 1;
 			if (strcmp(optarg, "text") == 0)
 				fmt = FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
@@ -327,6 +377,11 @@ int main(int argc, char **argv)
 		case 'C':
 			colour = optarg;
 			break;
+		case 'O':
+			if (!*optarg)
+				sosr_usage_error("--output-dir: empty directory name");
+			output_dir = optarg;
+			break;
 		case 'h':
 			cli_help(usage_text);
 		case 'V':
@@ -357,7 +412,9 @@ int main(int argc, char **argv)
 		sosr_usage_error("too many operands; sosr-render reads one stream");
 	if (run.nfailures && argc == 1)
 		sosr_usage_error("'%s': an incomplete run (--failure) has no discrepancy stream to read", argv[0]);
-	if (fmt == FMT_CSS) {
+	if (output_dir && fmt_given)
+		sosr_usage_error("--format and --output-dir: the directory gets every format");
+	if (fmt == FMT_CSS && !output_dir) {
 		/* the same bytes for every run: the page's look is not evidence */
 		if (argc == 1)
 			sosr_usage_error("'%s': --format css reads no stream", argv[0]);
@@ -367,28 +424,37 @@ int main(int argc, char **argv)
 		buf_free(&accounts);
 		return SOSR_EXIT_OK;
 	}
-	run.colour = fmt == FMT_TEXT && use_colour(colour);
+	/* a file is never coloured: only a terminal is */
+	run.colour = fmt == FMT_TEXT && !output_dir && use_colour(colour);
 
-	struct report rep;
-	report_init(&rep, fmt);
-	rep.html_rows = html_rows;
+	struct report reps[N_DIR_REPORTS];
+	int nreps = output_dir ? N_STREAM_REPORTS : 1;
+	for (int i = 0; i < nreps; i++) {
+		report_init(&reps[i], output_dir ? dir_reports[i].fmt : fmt);
+		reps[i].html_rows = html_rows;
+	}
 	if (!run.nfailures)
-		read_stream(argc == 1 ? argv[0] : "-", &th, &rep);
+		read_stream(argc == 1 ? argv[0] : "-", &th, reps, nreps);
 	struct verdict v;
-	verdict_decide(&v, &th, &rep, run.nfailures > 0);
+	verdict_decide(&v, &th, &reps[0], run.nfailures > 0);
 
-	if (fmt == FMT_JSON)
-		report_write_json(stdout, &run, &rep, &th, &v);
-	else if (fmt == FMT_HTML)
-		report_write_html(stdout, &run, &rep, &th, &v);
-	else if (fmt == FMT_JUNIT)
-		report_write_junit(stdout, &run, &rep, &th, &v);
-	else
-		report_write_text(stdout, &run, &rep, &th, &v);
+	if (output_dir) {
+		for (int i = 0; i < N_DIR_REPORTS; i++)
+			write_report(output_dir, i, &run, &reps[i < nreps ? i : 0], &th, &v);
+	} else if (fmt == FMT_JSON) {
+		report_write_json(stdout, &run, &reps[0], &th, &v);
+	} else if (fmt == FMT_HTML) {
+		report_write_html(stdout, &run, &reps[0], &th, &v);
+	} else if (fmt == FMT_JUNIT) {
+		report_write_junit(stdout, &run, &reps[0], &th, &v);
+	} else {
+		report_write_text(stdout, &run, &reps[0], &th, &v);
+	}
 	out_close_stdout();
 
 	int code = v.significant ? SOSR_EXIT_FINDINGS : SOSR_EXIT_OK;
-	report_free(&rep);
+	for (int i = 0; i < nreps; i++)
+		report_free(&reps[i]);
 	buf_free(&accounts);
 	config_free(&cfg);
 	for (int i = 0; i < run.nfailures; i++) {

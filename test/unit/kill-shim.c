@@ -5,9 +5,9 @@
  * Every rename, renameat, renameat2, unlink, unlinkat and rmdir of a path
  * under $KILL_DIR is counted across all processes (one byte appended to
  * $KILL_COUNTER, a file outside the directory, per call).  The call that
- * makes the count reach $KILL_AT is not made: the process SIGKILLs its
- * parent (the driver, which starts every program that changes the tree)
- * and then itself.  Without $KILL_AT the calls are only counted, so a
+ * makes the count reach $KILL_AT is not made: the process SIGKILLs the
+ * driver (every ancestor that is sos-reconcile: the driver and the
+ * subshells it runs a stage in) and then itself.  Without $KILL_AT the calls are only counted, so a
  * test can learn how many steps a run takes and then kill it at each.
  */
 #define _GNU_SOURCE
@@ -56,6 +56,61 @@ static int under(int dirfd, const char *path)
 	return strncmp(full, dir, dirlen) == 0 && (full[dirlen] == '/' || full[dirlen] == '\0');
 }
 
+/* The parent of PID, from /proc/PID/stat ("PID (COMM) STATE PPID ..."),
+ * or 0. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *close_paren = strrchr(buf, ')');
+	int ppid = 0;
+	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* Whether PID runs the driver: an argument that is sos-reconcile. */
+static int is_driver(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		buf[n] = '\0';
+		const char *slash = strrchr(buf + i, '/');
+		if (strcmp(slash ? slash + 1 : buf + i, "sos-reconcile") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Kill the run: the outermost driver first, so that nothing of it sees a
+ * stage die and goes on. */
+static void kill_run(void)
+{
+	pid_t chain[64];
+	int n = 0;
+	for (pid_t p = getppid(); p > 1 && n < 64 && is_driver(p); p = parent_of(p))
+		chain[n++] = p;
+	if (!n)
+		chain[n++] = getppid();
+	while (n--)
+		kill(chain[n], SIGKILL);
+	raise(SIGKILL);
+}
+
 /* Count one step; at the chosen one, kill the run. */
 static void step(int dirfd, const char *path)
 {
@@ -68,10 +123,8 @@ static void step(int dirfd, const char *path)
 	struct stat st;
 	long n = write(fd, "x", 1) == 1 && fstat(fd, &st) == 0 ? (long)st.st_size : -1;
 	close(fd);
-	if (at && n == strtol(at, NULL, 10)) {
-		kill(getppid(), SIGKILL);
-		raise(SIGKILL);
-	}
+	if (at && n == strtol(at, NULL, 10))
+		kill_run();
 }
 
 #define REAL(name, type) ((type)dlsym(RTLD_NEXT, name))
