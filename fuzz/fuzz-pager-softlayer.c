@@ -11,9 +11,10 @@
  * starts with '#' carries the header's value on its first line, the body
  * after it; any other input is a body without the header.  The items of an
  * accepted page (the array, or the bare object SoftLayer returns for a
- * single item) go through the pager's record writing and are read back
- * (fuzz-page.h); an accepted page has a count of 0 or more.  The failure
- * path's sl_error_body() runs on every parsed body too.
+ * single item) go through the pager's record writing (pager_record, with
+ * the dedupe id) and are read back (fuzz-page.h); an accepted page has a
+ * count of 0 or more.  The failure path's sl_error_body() runs on every
+ * valid body too.
  */
 // fuzz-sources: -Dmain=sosr_fetch_softlayer_main -Wl,--wrap=http_request_header
 #include "../src/fetch-softlayer/fetch-softlayer.c"
@@ -59,23 +60,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_add(&resp.body, data, size);
 
 	long long total = -1;
-	struct json_object *root = NULL, *items = NULL;
+	struct jspan items = { NULL, 0 }, root;
 	char msg[512] = "";
-	int rc = sl_parse(NULL, req, &resp, &total, &root, &items, msg, sizeof msg, NULL);
+	int rc = sl_parse(NULL, req, &resp, &total, &items, msg, sizeof msg, NULL);
 	if (rc == 0) {
-		if (total < 0 || !items || !total_header)
+		if (total < 0 || !items.len || !total_header)
 			abort();
 		fuzz_check_page("{\"source\":\"softlayer\",\"account\":\"659397\",\"type\":\"hardware\",\"data\":",
-				items);
+				items, 1);
 	} else if (!msg[0] || !memchr(msg, '\0', sizeof msg)) {
 		abort();        /* a refusal must say why */
 	}
-	if (root) {
-		const char *em, *ec;
-		if (sl_error_body(root, &em, &ec) && (!em || !ec))
+	char m[8];
+	if (pager_parse_body(&resp, &root, m, sizeof m) == 0) {
+		char em[201], ec[101];
+		if (sl_error_body(root, em, ec) && (!memchr(em, '\0', sizeof em) || !memchr(ec, '\0', sizeof ec)))
 			abort();
 	}
-	json_object_put(root);
 	buf_free(&resp.body);
 	free(total_header);
 	return 0;

@@ -6,10 +6,11 @@
  * its static parse callback, sos_parse(), is the code under test with the
  * default contract (specs/sos-api.md: "total" and "items"): the shared
  * pager_parse_body(), the SOS error body (an object or a string under
- * "error"), the count and the list.  An accepted page must have a count of
- * 0 or more and an items array; its items go through the pager's record
- * writing and are read back (fuzz-page.h).  The failure path's
- * sos_error_text() runs on every parsed body too.
+ * "error"), the count and the list, all read with the scanner of
+ * jsonscan.h.  An accepted page must have a count of 0 or more and an
+ * items array; its items go through the pager's record writing
+ * (pager_record) and are read back (fuzz-page.h).  The failure path's
+ * sos_error_text() runs on every valid body too.
  */
 // fuzz-sources: -Dmain=sosr_fetch_sos_main
 #include "../src/fetch-sos/fetch-sos.c"
@@ -40,23 +41,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_add(&resp.body, data, size);
 
 	long long total = -1;
-	struct json_object *root = NULL, *items = NULL;
+	struct jspan items = { NULL, 0 }, root;
 	char msg[512] = "";
-	int rc = sos_parse(NULL, req, &resp, &total, &root, &items, msg, sizeof msg, &sos);
+	int rc = sos_parse(NULL, req, &resp, &total, &items, msg, sizeof msg, &sos);
 	if (rc == 0) {
-		if (total < 0 || !json_object_is_type(items, json_type_array))
+		if (total < 0 || jscan_type(items) != JT_ARRAY)
 			abort();
-		fuzz_check_page("{\"source\":\"sos\",\"c_code\":\"ALC\",\"type\":\"device\",\"data\":", items);
+		fuzz_check_page("{\"source\":\"sos\",\"c_code\":\"ALC\",\"type\":\"device\",\"data\":", items, 0);
 	} else if (!msg[0] || !memchr(msg, '\0', sizeof msg)) {
 		abort();        /* a refusal must say why */
 	}
-	if (root) {
+	char m[8];
+	if (pager_parse_body(&resp, &root, m, sizeof m) == 0) {
 		char et[400];
 		sos_error_text(root, et, sizeof et);
 		if (!memchr(et, '\0', sizeof et))
 			abort();
 	}
-	json_object_put(root);
 	buf_free(&resp.body);
 	return 0;
 }

@@ -38,6 +38,9 @@ day() {
 }
 
 @test "evidence: three daily runs are committed and pushed; the clone verifies and replays to the same bytes" {
+	# what git and its hooks see of the job's environment
+	printf '#!/bin/sh\nenv >>"%s/git-env"\n' "$BATS_TEST_TMPDIR" >ev/.git/hooks/pre-commit
+	chmod +x ev/.git/hooks/pre-commit
 	for d in 6 7 8; do
 		run -1 day "$d"
 		assert_equal "$(grep -c 'pushed main to origin' "day$d.err")" 1
@@ -58,6 +61,10 @@ day() {
 	assert_output "the first run of the archive"
 	run -0 jq -r '.previous.stamp' audit/ALC/2026-11-28T060000Z/manifest.json
 	assert_output "2026-11-27T060000Z"
+	[[ -s git-env ]]
+	for canary in "$SL_KEY_1000001" "$SL_KEY_1000002" "$SOS_TOKEN"; do
+		run -1 grep -qF -- "$canary" git-env
+	done
 	# the inputs a replay reads are recorded: the config, the previous ledger
 	cmp alc.json audit/ALC/2026-11-27T060000Z/inputs/config.json
 	[[ -f audit/ALC/2026-11-27T060000Z/inputs/ledger.ndjson ]]
@@ -170,4 +177,44 @@ false"
 	for canary in "$SL_KEY_1000001" "$SL_KEY_1000002" "$SOS_TOKEN"; do
 		run -1 grep -rqF -- "$canary" hist _output
 	done
+}
+
+@test "evidence: the request log traces every raw record to a page whose sha256 it recorded; retries are there; no secret" {
+	stop_fake_api
+	start_fake_api --seed 11 --accounts 2 --devices 60 --vlans 8 --now 2026-11-26T06:00:00Z --drift 0.1 \
+		--credentials cred.json --fault 503,nth=2,target=sos --fault 503,nth=3,target=softlayer
+	job_config '"history": {"dir": "hist"}'
+	run -1 day 6
+	local side log
+	for side in softlayer sos; do
+		log=_output/raw/$side.requests.ndjson
+		# every line whole, no header, nothing secret
+		jq -e 'keys == ["attempt","bytes","credential","error","method","seconds","sha256","status","time","url"]' "$log" >/dev/null
+		for canary in "$SL_KEY_1000001" "$SL_KEY_1000002" "$SOS_TOKEN" Authorization Bearer; do
+			run -1 grep -qF -- "$canary" "$log"
+		done
+		# the fault is there, then its retry
+		run -0 jq -r 'select(.status == 503) | "\(.attempt) \(.error)"' "$log"
+		assert_output --regexp '^1 HTTP 503'
+		run -0 jq -s '[.[] | select(.status == 503)] | length' "$log"
+		assert_output 1
+	done
+	# each page the fetchers took is what the API serves for that URL: its
+	# sha256 as received, recomputed by asking again (the estate is fixed)
+	while IFS=$'\t' read -r url sha; do
+		[[ $(curl -s --compressed -H "Authorization: Bearer $SOS_TOKEN" "$url" | sha256sum | cut -d' ' -f1) == "$sha" ]] ||
+			fail "the page $url is not the one the log recorded"
+	done < <(jq -r 'select(.error == null) | "\(.url)\t\(.sha256)"' _output/raw/sos.requests.ndjson)
+	# the pages' items are the raw records, none more, none less
+	local items=0 n
+	while IFS= read -r url; do
+		n=$(curl -s --compressed -H "Authorization: Bearer $SOS_TOKEN" "$url" | jq '.items | length')
+		items=$((items + n))
+	done < <(jq -r 'select(.error == null) | .url' _output/raw/sos.requests.ndjson)
+	assert_equal "$items" "$(wc -l <_output/raw/sos.ndjson)"
+	# archived with the run, and listed in its manifest
+	run -0 jq -r '.files[].path' _output/manifest.json
+	assert_line raw/softlayer.requests.ndjson
+	assert_line raw/sos.requests.ndjson
+	run -0 sosr-verify hist
 }

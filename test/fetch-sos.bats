@@ -29,6 +29,22 @@ teardown() { common_teardown; }
 	[ -z "$stderr" ]
 }
 
+@test "progress off a terminal: a line every --progress while pages come, with rate and retries; 0 and --quiet silence it" {
+	sim_start --seed 3 --devices 200 --vlans 8 --fault latency:150ms,target=sos --fault 503,nth=4,target=sos
+	run -0 --separate-stderr sosr-fetch-sos --c-code ALC -p 10 -j 2 --progress 300ms
+	local n
+	n=$(grep -c '^sosr-fetch-sos: progress: ' <<<"$stderr")
+	((n >= 2)) || fail "only $n progress lines in a fetch of over a second: $stderr"
+	[[ $stderr =~ progress:\ [0-9]+\ records,\ [0-9]+\ pages,\ [0-9.]+\ requests\ a\ second,\ [0-9]+\ retries,\ [0-9]\ of\ 2\ collections\ done ]] ||
+		fail "a progress line without its counts: $stderr"
+	grep -q 'progress: .* 1 retries' <<<"$stderr" || fail "the retry is not counted: $stderr"
+	run -0 --separate-stderr sosr-fetch-sos --c-code ALC -p 10 -j 2 --progress 0
+	refute grep -q 'progress:' <<<"$stderr"
+	run -0 --separate-stderr sosr-fetch-sos --c-code ALC -p 10 -j 2 --progress 300ms --quiet
+	[ -z "$stderr" ]
+	run -2 sosr-fetch-sos --c-code ALC --progress 2d
+}
+
 @test "paging edges: exact multiple, a last page of one" {
 	sim_start --seed 8 --devices 60 --vlans 9
 	local n

@@ -181,3 +181,12 @@ teardown() { common_teardown; }
 	run -0 "$LIBTEST" buf-cap 4 hello
 	assert_output 'capped len=0'
 }
+
+@test "http: a URL for the log keeps the paging and loses userinfo and every secret-looking query value" {
+	run -0 "$LIBTEST" url-for-log 'https://jenkins:CANARY-PW@sos.example.com/api/v1/devices?c_code=ALC&offset=500&limit=500&api_key=CANARY-K&Token=CANARY-T&X-Signature=CANARY-S&sessionid=CANARY-SID&objectMask=mask%5Bid%5D#frag'
+	assert_line --index 0 'https://sos.example.com/api/v1/devices?c_code=ALC&offset=500&limit=500&api_key=REDACTED&Token=REDACTED&X-Signature=REDACTED&sessionid=REDACTED&objectMask=mask%5Bid%5D'
+	assert_line --index 1 'https://sos.example.com/api/v1/devices'
+	refute_output --partial CANARY
+	run -0 "$LIBTEST" url-for-log 'http://127.0.0.1:8080/rest/v3.1/SoftLayer_Account/getHardware.json'
+	assert_line --index 0 'http://127.0.0.1:8080/rest/v3.1/SoftLayer_Account/getHardware.json'
+}

@@ -226,7 +226,10 @@ raw() {
 	assert_output --partial 'm4.json: (file): not valid JSON: it ends in the middle of the JSON value'
 	echo '{"sos":{}} trailing' >m5.json
 	run -2 sosr-normalize --map m5.json /dev/null
-	assert_output --partial 'm5.json: (file): not valid JSON: invalid JSON at byte 12: unexpected character'
+	# (the words of jsondoc.h for trailing data, since every JSON document
+	# is checked by the scanner of jsonscan.h: json-c said "invalid JSON at
+	# byte 12: unexpected character")
+	assert_output --partial 'm5.json: (file): not valid JSON: there is data after the JSON value, at byte 12'
 	run -2 sosr-normalize --map nonexistent.json /dev/null
 	assert_output --partial "nonexistent.json: (file): cannot read it: No such file or directory; check the mapping file"
 }

@@ -27,6 +27,9 @@ struct request {
 	const char *body;           /* POST body, NUL-terminated (may be "") */
 	size_t body_len;
 	long long total_delta;      /* fault "total": add to the advertised total */
+	size_t amplify;             /* fault "amplify": bytes of "{}" values a page is
+	                               made of (0: none) */
+	int amplify_record;         /* ... in one record (amplify:SIZE:record) */
 	uint64_t shuffle;           /* random value for unordered SoftLayer paging */
 };
 
@@ -43,12 +46,15 @@ struct reply {
 void reply_set(struct reply *r, int status, const char *content_type, const char *body);
 /* Take ownership of the json-c object: serialize (plain, no '/' escape), put it. */
 void reply_json(struct reply *r, int status, struct json_object *o);
+struct buf;
+/* Take B's contents as a JSON body (B is left empty): for a body too large
+ * to copy, or not built by json-c. */
+void reply_buf(struct reply *r, int status, struct buf *b);
 
 /* Request helpers over MHD. */
 const char *req_arg(const struct request *q, const char *name);
 const char *req_header(const struct request *q, const char *name);
 /* The query as "k=v&k=v" (decoded values, in arrival order), appended to B. */
-struct buf;
 void req_query(const struct request *q, struct buf *b);
 
 /* softlayer.c */

@@ -7,6 +7,8 @@
  */
 #include "faults.h"
 #include "rng.h"
+#include "buf.h"
+#include "estate.h"
 #include "err.h"
 
 #include <errno.h>
@@ -19,18 +21,19 @@
 
 enum kind {
 	K_LATENCY, K_STALL, K_500, K_502, K_503, K_504, K_429, K_RATELIMIT,
-	K_TRUNCATE, K_ERRORBODY, K_TOTAL, K_EXPIRE,
+	K_TRUNCATE, K_ERRORBODY, K_TOTAL, K_EXPIRE, K_AMPLIFY,
 };
 
 static const char *const kind_names[] = {
 	"latency", "stall", "500", "502", "503", "504", "429", "ratelimit",
-	"truncate", "errorbody", "total", "expire",
+	"truncate", "errorbody", "total", "expire", "amplify",
 };
 
 struct fault {
 	enum kind kind;
-	double arg;             /* seconds (latency, stall, 429), delta (total), N (expire) */
-	int arg_json;           /* truncate:json */
+	double arg;             /* seconds (latency, stall, 429), delta (total), N (expire),
+	                           bytes (amplify) */
+	int arg_json;           /* truncate:json; amplify:SIZE:record */
 	double jitter;
 	double rate;            /* < 0: not given */
 	long long nth, after, count; /* < 0: not given */
@@ -73,6 +76,23 @@ static double duration(const char *s)
 	if (strcmp(end, "m") == 0)
 		return v * 60;
 	return -1;
+}
+
+/* Size "60M", "512K", "1000": bytes in 2..1G, or -1. */
+static double size_arg(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 1 || *s == '+' || *s == ' ')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1024 * 1024, end++;
+	if (*end || v < 2 || v > (1LL << 30))
+		return -1;
+	return (double)v;
 }
 
 static long long whole(const char *s, long long min)
@@ -141,6 +161,22 @@ int faults_add(const char *spec, char *err, size_t errlen)
 			}
 			f.after = v;
 			break;
+		case K_AMPLIFY: {
+			char *rec = strchr(arg, ':');
+			if (rec) {
+				*rec++ = '\0';
+				if (strcmp(rec, "record") != 0) {
+					snprintf(err, errlen, "amplify: '%s' is not 'record'", rec);
+					goto out;
+				}
+				f.arg_json = 1;
+			}
+			if ((f.arg = size_arg(arg)) < 0) {
+				snprintf(err, errlen, "amplify: '%s' is not a size of 2 bytes to 1G (like 60M)", arg);
+				goto out;
+			}
+			break;
+		}
 		case K_TRUNCATE:
 			if (strcmp(arg, "json") == 0)
 				f.arg_json = 1;
@@ -200,6 +236,10 @@ int faults_add(const char *spec, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	if (f.kind == K_AMPLIFY && !arg) {
+		snprintf(err, errlen, "amplify needs the size of the page: amplify:SIZE (like 60M)");
+		goto out;
+	}
 	if (f.kind == K_EXPIRE && f.after < 0) {
 		snprintf(err, errlen, "expire needs the number of requests: expire:N or expire,after=N");
 		goto out;
@@ -257,6 +297,14 @@ void faults_decide(int target, struct fault_plan *p)
 				taken = 0;
 			p->expired = 1;
 			break;
+		case K_AMPLIFY:
+			if (p->amplify)
+				taken = 0;
+			else {
+				p->amplify = (size_t)f->arg;
+				p->amplify_record = f->arg_json;
+			}
+			break;
 		default:
 			/* The first error that fires replaces the answer. */
 			if (p->status || p->error_body) {
@@ -289,4 +337,18 @@ uint64_t faults_random(void)
 	uint64_t v = prng_next(&F.rng);
 	pthread_mutex_unlock(&F.mu);
 	return v;
+}
+
+void faults_amplify(struct buf *b, size_t bytes)
+{
+	/* "{}," three bytes a value: a page of 60M holds about 21 million */
+	size_t n = bytes / 3 ? bytes / 3 : 1;
+	static const char chunk[] = "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},";
+	if (buf_reserve(b, n * 3) < 0)
+		sosr_oom();
+	for (size_t k = 0; k + 16 <= n - 1; k += 16)
+		buf_add(b, chunk, sizeof chunk - 1);
+	for (size_t k = (n - 1) / 16 * 16; k < n - 1; k++)
+		buf_add(b, "{},", 3);
+	buf_add(b, "{}", 2);
 }

@@ -29,6 +29,8 @@ struct fault_plan {
 	int truncate;           /* enum truncation */
 	int expired;            /* the credential has expired: 401 */
 	long long total_delta;  /* add to the advertised total */
+	size_t amplify;         /* bytes of "{}" values a 200 page is made of, or 0 */
+	int amplify_record;     /* ... in one record's member, not as the items */
 	char names[128];        /* the faults that fired, "latency+503", for the log */
 };
 
@@ -39,6 +41,10 @@ void faults_seed(uint64_t seed);
 void faults_decide(int target, struct fault_plan *p);
 /* A random number from the same PRNG (for unordered SoftLayer pages). */
 uint64_t faults_random(void);
+struct buf;
+/* Append to B the "{}" values of the amplify fault, comma-separated, about
+ * BYTES bytes of them (at least one). */
+void faults_amplify(struct buf *b, size_t bytes);
 void faults_free(void);
 
 #endif

@@ -68,6 +68,7 @@ static const char usage_text[] =
 	"                          KIND: latency[:D] stall[:D] 500 502 503 504\n"
 	"                          429[:S] ratelimit truncate[:length|json]\n"
 	"                          errorbody total[:DELTA] expire:N\n"
+	"                          amplify:SIZE[:record]\n"
 	"  --no-serve              write the files asked for and exit\n"
 	"\n"
 	"Estate:\n"
@@ -158,6 +159,14 @@ void reply_set(struct reply *r, int status, const char *content_type, const char
 	r->content_type = content_type;
 	r->len = strlen(body);
 	r->body = xstrdup(body);
+}
+
+void reply_buf(struct reply *r, int status, struct buf *b)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = "application/json";
+	r->body = buf_detach(b, &r->len);
 }
 
 void reply_json(struct reply *r, int status, struct json_object *o)
@@ -493,6 +502,8 @@ static void route(struct conn_ctx *c, const char *url)
 	if (target)
 		faults_decide(target, &c->plan);
 	c->q.total_delta = c->plan.total_delta;
+	c->q.amplify = c->plan.amplify;
+	c->q.amplify_record = c->plan.amplify_record;
 	c->q.shuffle = target == T_SOFTLAYER ? faults_random() : 0;
 	struct reply *r = &c->reply;
 	r->total = -1;

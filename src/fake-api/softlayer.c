@@ -13,9 +13,11 @@
  * fetcher re-serializes from this API.
  */
 #include "api.h"
+#include "buf.h"
 #include "estate.h"
 #include "err.h"
 #include "jsondoc.h"
+#include "faults.h"
 #include "secret.h"
 #include "timeutil.h"
 
@@ -800,6 +802,17 @@ void softlayer_handle(const struct estate *e, const struct request *q, struct re
 	r->total = (long long)n + q->total_delta;
 	if (r->total < 0)
 		r->total = 0;
+	if (q->amplify) {
+		/* the amplify fault: the true total, a page of "{}" (or one
+		 * record holding them) */
+		json_object_put(arr);
+		struct buf b = BUF_INIT(0);
+		buf_addstr(&b, q->amplify_record ? "[{\"id\":1,\"x\":[" : "[");
+		faults_amplify(&b, q->amplify);
+		buf_addstr(&b, q->amplify_record ? "]}]" : "]");
+		reply_buf(r, 200, &b);
+		return;
+	}
 	if (limited && lim == 1 && got == 1) {
 		/* A page of one is the object itself, not an array of one. */
 		struct json_object *one = json_object_get(json_object_array_get_idx(arr, 0));

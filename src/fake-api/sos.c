@@ -8,9 +8,11 @@
  * values are omitted.
  */
 #include "api.h"
+#include "buf.h"
 #include "estate.h"
 #include "err.h"
 #include "timeutil.h"
+#include "faults.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -179,6 +181,18 @@ void sos_handle(const struct estate *e, const struct request *q, struct reply *r
 	}
 	size_t n = devices ? e->nsos : e->nsosv;
 	long long total = (long long)n + q->total_delta;
+	if (q->amplify) {
+		/* the amplify fault: the true total, items of "{}" (or one
+		 * record holding them) */
+		struct buf b = BUF_INIT(0);
+		buf_printf(&b, "{\"c_code\":\"%s\",\"total\":%lld,\"offset\":%lld,\"limit\":%lld,\"items\":[%s",
+			   e->c_code, total < 0 ? 0 : total, off, lim,
+			   q->amplify_record ? "{\"hostname\":\"amplified\",\"x\":[" : "");
+		faults_amplify(&b, q->amplify);
+		buf_addstr(&b, q->amplify_record ? "]}]}" : "]}");
+		reply_buf(r, 200, &b);
+		return;
+	}
 	struct json_object *o = json_object_new_object(), *items = json_object_new_array();
 	json_object_object_add(o, "c_code", json_object_new_string(e->c_code));
 	json_object_object_add(o, "total", json_object_new_int64(total < 0 ? 0 : total));

@@ -20,13 +20,12 @@
 #include "exitcodes.h"
 #include "fetchopt.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "output.h"
 #include "pager.h"
 #include "secret.h"
 #include "text.h"
-
-#include <json-c/json.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -143,39 +142,33 @@ static struct http_request *sl_request(struct pager_job *job, long long offset, 
 	return r;
 }
 
-/* The "error" and "code" of a SoftLayer error body, if it is one. */
-/* SoftLayer's error body {"error": MESSAGE, "code": CODE}, as ": MESSAGE
- * (CODE)" in TEXT, made visible (text.h): it is the API's text. */
-static int sl_error_body(struct json_object *o, char *text, size_t size)
+/* The "error" and "code" of a SoftLayer error body as text (in MSG, 201
+ * bytes, and CODE, 101), if it is one. */
+static int sl_error_body(struct jspan o, char *msg, char *code)
 {
-	struct json_object *e, *cv;
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
+	struct jspan e, c;
+	if (jscan_type(o) != JT_OBJECT || !jscan_member(o, "error", &e))
 		return 0;
-	char m[220] = "(no message)", c[110] = "(no code)";
-	if (json_object_is_type(e, json_type_string))
-		text_visible_into(m, sizeof m, json_object_get_string(e), (size_t)json_object_get_string_len(e), 200);
-	if (json_object_object_get_ex(o, "code", &cv) && json_object_is_type(cv, json_type_string))
-		text_visible_into(c, sizeof c, json_object_get_string(cv), (size_t)json_object_get_string_len(cv), 100);
-	snprintf(text, size, "%s (%s)", m, c);
+	if (jscan_type(e) == JT_STRING)
+		jscan_text(e, msg, 201);
+	else
+		snprintf(msg, 201, "(no message)");
+	if (jscan_member(o, "code", &c) && jscan_type(c) == JT_STRING)
+		jscan_text(c, code, 101);
+	else
+		snprintf(code, 101, "(no code)");
 	return 1;
 }
 
 static int sl_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
-		    long long *total, struct json_object **root, struct json_object **items,
-		    char *msg, size_t msglen, void *user)
+		    long long *total, struct jspan *items, char *msg, size_t msglen, void *user)
 {
-	struct json_object *o = pager_parse_body(resp, msg, msglen);
-	if (!o)
+	struct jspan o;
+	if (pager_parse_body(resp, &o, msg, msglen) < 0)
 		return -1;
-	*root = o;
-	char et[340];
-	if (sl_error_body(o, et, sizeof et)) {
-		snprintf(msg, msglen, "HTTP %ld with an error body: %s", resp->status, et);
-		return -1;
-	}
-	if (!json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object)) {
-		snprintf(msg, msglen, "HTTP %ld with a body that is neither a list nor an object",
-			 resp->status);
+	char em[201], ec[101];
+	if (sl_error_body(o, em, ec)) {
+		snprintf(msg, msglen, "HTTP %ld with an error body: %s (%s)", resp->status, em, ec);
 		return -1;
 	}
 	const char *h = http_request_header(req, "SoftLayer-Total-Items");
@@ -212,12 +205,10 @@ static int sl_report(const struct account *a, const char *what, long long offset
 	else
 		snprintf(who, sizeof who, "the account of the credentials");
 	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
-		char m[8];
-		struct json_object *o = pager_parse_body(resp, m, sizeof m);
-		char et[340];
-		if (o && sl_error_body(o, et, sizeof et))
-			snprintf(apimsg, sizeof apimsg, ": %s", et);
-		json_object_put(o);
+		char m[8], em[201], ec[101];
+		struct jspan o;
+		if (pager_parse_body(resp, &o, m, sizeof m) == 0 && sl_error_body(o, em, ec))
+			snprintf(apimsg, sizeof apimsg, ": %s (%s)", em, ec);
 	}
 	switch (resp->result) {
 	case HTTP_E_AUTH:
@@ -469,19 +460,18 @@ static enum http_verdict lookup_done(struct http_engine *e, struct http_request 
 		http_abort(e);
 		return HTTP_ACCEPT;
 	}
-	char msg[400] = "";
-	struct json_object *o = pager_parse_body(resp, msg, sizeof msg), *id = NULL;
-	char et[340];
-	if (o && sl_error_body(o, et, sizeof et))
-		snprintf(msg, sizeof msg, "HTTP %ld with an error body: %s", resp->status, et);
-	else if (o && (!json_object_is_type(o, json_type_object) ||
-		       !json_object_object_get_ex(o, "id", &id) || !json_object_is_type(id, json_type_int) ||
-		       json_object_get_int64(id) <= 0))
+	char msg[400] = "", em[201], ec[101];
+	struct jspan o, id;
+	if (pager_parse_body(resp, &o, msg, sizeof msg) < 0)
+		;       /* MSG says why */
+	else if (sl_error_body(o, em, ec))
+		snprintf(msg, sizeof msg, "HTTP %ld with an error body: %s (%s)", resp->status, em, ec);
+	else if (jscan_type(o) != JT_OBJECT || jscan_member(o, "id", &id) != 1 || !jscan_is_digits(id) ||
+		 id.len > 18 || strtoll(id.p, NULL, 10) <= 0)
 		snprintf(msg, sizeof msg, "HTTP %ld with a body that is not an account (an object "
-			 "with a positive integer \"id\")", resp->status);
-	else if (o)
-		lk->id = json_object_get_int64(id);
-	json_object_put(o);
+			 "with one positive integer \"id\")", resp->status);
+	else
+		lk->id = strtoll(id.p, NULL, 10);
 	if (lk->id < 0) {
 		snprintf(resp->detail, sizeof resp->detail, "%s", msg);
 		return HTTP_RETRY;

@@ -16,17 +16,17 @@
 #include "exitcodes.h"
 #include "fetchopt.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "output.h"
 #include "pager.h"
 #include "secret.h"
 #include "text.h"
 
-#include <json-c/json.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,56 +90,52 @@ static struct http_request *sos_request(struct pager_job *job, long long offset,
 
 /* SOS's error body {"error":{"code":...,"message":...}} (or a plain
  * string), as text for a message; 0 when the body is not one. */
-static int sos_error_text(struct json_object *o, char *out, size_t n)
+static int sos_error_text(struct jspan o, char *out, size_t n)
 {
-	struct json_object *e, *v;
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "error", &e))
+	struct jspan e, v;
+	if (jscan_type(o) != JT_OBJECT || !jscan_member(o, "error", &e))
 		return 0;
-	/* the API's text, made visible (text.h) */
-	char code[100] = "", msg[220] = "";
-	struct json_object *m = NULL;
-	if (json_object_is_type(e, json_type_object)) {
-		if (json_object_object_get_ex(e, "code", &v) && json_object_is_type(v, json_type_string))
-			text_visible_into(code, sizeof code, json_object_get_string(v),
-					  (size_t)json_object_get_string_len(v), 80);
-		if (json_object_object_get_ex(e, "message", &v) && json_object_is_type(v, json_type_string))
-			m = v;
-	} else if (json_object_is_type(e, json_type_string)) {
-		m = e;
+	char code[81] = "", msg[201] = "";
+	if (jscan_type(e) == JT_OBJECT) {
+		if (jscan_member(e, "code", &v) && jscan_type(v) == JT_STRING)
+			jscan_text(v, code, sizeof code);
+		if (jscan_member(e, "message", &v) && jscan_type(v) == JT_STRING)
+			jscan_text(v, msg, sizeof msg);
+	} else if (jscan_type(e) == JT_STRING) {
+		jscan_text(e, msg, sizeof msg);
 	}
-	if (m)
-		text_visible_into(msg, sizeof msg, json_object_get_string(m), (size_t)json_object_get_string_len(m),
-				  200);
 	snprintf(out, n, "%s%s%s%s", msg, *code ? " (" : "", code, *code ? ")" : "");
 	return 1;
 }
 
 static int sos_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
-		     long long *total, struct json_object **root, struct json_object **items,
-		     char *msg, size_t msglen, void *user)
+		     long long *total, struct jspan *items, char *msg, size_t msglen, void *user)
 {
 	struct sos *s = user;
-	struct json_object *o = pager_parse_body(resp, msg, msglen), *v;
-	if (!o)
+	struct jspan o, v;
+	if (pager_parse_body(resp, &o, msg, msglen) < 0)
 		return -1;
-	*root = o;
 	char et[400];
 	if (sos_error_text(o, et, sizeof et)) {
 		snprintf(msg, msglen, "HTTP %ld with an error body: %s", resp->status, et);
 		return -1;
 	}
-	if (!json_object_is_type(o, json_type_object)) {
+	if (jscan_type(o) != JT_OBJECT) {
 		snprintf(msg, msglen, "HTTP %ld with a body that is not a JSON object", resp->status);
 		return -1;
 	}
-	if (!json_object_object_get_ex(o, s->total_field, &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) < 0) {
-		snprintf(msg, msglen, "the page has no count \"%s\" (check sos.total_field)", s->total_field);
+	int c = jscan_member(o, s->total_field, &v);
+	if (c != 1 || !jscan_is_digits(v)) {
+		snprintf(msg, msglen, c > 1 ? "the page has the count \"%s\" %d times" :
+			 "the page has no count \"%s\" (check sos.total_field)", s->total_field, c);
 		return -1;
 	}
-	*total = json_object_get_int64(v);
-	if (!json_object_object_get_ex(o, s->items_field, &v) || !json_object_is_type(v, json_type_array)) {
-		snprintf(msg, msglen, "the page has no list \"%s\" (check sos.items_field)", s->items_field);
+	/* (a count of 19 digits or more is past any total the pager reads) */
+	*total = v.len > 18 ? LLONG_MAX : strtoll(v.p, NULL, 10);
+	c = jscan_member(o, s->items_field, &v);
+	if (c != 1 || jscan_type(v) != JT_ARRAY) {
+		snprintf(msg, msglen, c > 1 ? "the page has the list \"%s\" %d times" :
+			 "the page has no list \"%s\" (check sos.items_field)", s->items_field, c);
 		return -1;
 	}
 	*items = v;
@@ -154,10 +150,9 @@ static int sos_fail(struct pager_job *job, long long offset, struct http_request
 	char apimsg[420] = "", et[400];
 	if (resp->body.len && resp->result != HTTP_E_TOOBIG && resp->result != HTTP_E_BODY) {
 		char m[8];
-		struct json_object *o = pager_parse_body(resp, m, sizeof m);
-		if (o && sos_error_text(o, et, sizeof et))
+		struct jspan o;
+		if (pager_parse_body(resp, &o, m, sizeof m) == 0 && sos_error_text(o, et, sizeof et))
 			snprintf(apimsg, sizeof apimsg, ": %s", et);
-		json_object_put(o);
 	}
 	switch (resp->result) {
 	case HTTP_E_AUTH:

@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "jsondoc.h"
 #include "secret.h"
+#include "text.h"
 
 #include <json-c/json.h>
 
@@ -743,9 +744,12 @@ int slcli_load(const char *path, struct slcli_file *f)
 		errno = e;
 		sosr_die_errno(SOSR_EXIT_USAGE, "cannot read the SoftLayer configuration '%s'", path);
 	}
-	size_t len = b.len;
-	char *text = b.data;
-	if (memchr(text, '\0', len)) {
+	/* a BOM at the start is skipped, lines may end in CRLF (trim drops
+	 * the CR): text.h */
+	size_t bom = b.data ? text_bom_len(b.data, b.len) : 0;
+	size_t len = b.len - bom;
+	char *text = b.data ? b.data + bom : b.data;
+	if (text && memchr(text, '\0', len)) {
 		wipe(&b);
 		sosr_die(SOSR_EXIT_USAGE, "%s: not a text file; check that it is an slcli configuration", path);
 	}

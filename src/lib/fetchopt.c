@@ -37,6 +37,8 @@ void fetchopt_init(struct fetchopt *o)
 	o->allow_empty = -1;
 	o->allow_insecure_http = -1;
 	o->ca_file = NULL;
+	o->request_log = NULL;
+	o->progress = FETCHOPT_DEFAULT_PROGRESS;
 	o->quiet = 0;
 	o->verbose = 0;
 }
@@ -65,6 +67,12 @@ int fetchopt_parse(int ch, const char *arg, struct fetchopt *o)
 	case FETCHOPT_ALLOW_EMPTY: o->allow_empty = 1; break;
 	case FETCHOPT_ALLOW_INSECURE: o->allow_insecure_http = 1; break;
 	case FETCHOPT_CA_FILE: o->ca_file = arg; break;
+	case FETCHOPT_PROGRESS: o->progress = cli_duration(arg, 86400.0, "--progress"); break;
+	case FETCHOPT_REQUEST_LOG:
+		if (!*arg)
+			sosr_usage_error("--request-log: empty file name");
+		o->request_log = arg;
+		break;
 	case 'q': o->quiet = 1; break;
 	case 'v': o->verbose = 1; break;
 	default:
@@ -121,6 +129,7 @@ void fetchopt_http(const struct fetchopt *o, double timeout, struct http_options
 	ho->verbose = o->verbose;
 	ho->user_agent = "sos-reconcile/" SOSR_VERSION;
 	ho->ca_file = o->ca_file;
+	ho->request_log = o->request_log;
 }
 
 void fetchopt_pager(const struct fetchopt *o, long page_size, struct pager_options *po)
@@ -129,5 +138,6 @@ void fetchopt_pager(const struct fetchopt *o, long page_size, struct pager_optio
 	po->allow_empty = o->allow_empty > 0;
 	po->max_rereads = 2;
 	po->quiet = o->quiet;
+	po->progress = o->progress;
 	po->verbose = o->verbose;
 }

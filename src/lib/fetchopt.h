@@ -24,6 +24,8 @@ struct http_options;
 struct pager_options;
 struct fetch_config;
 
+#define FETCHOPT_DEFAULT_PROGRESS 30.0   /* seconds between progress lines */
+
 /* Upper bounds of the durations, seconds. */
 #define FETCHOPT_MAX_TIMEOUT 3600.0     /* one request */
 #define FETCHOPT_MAX_RETRY_WAIT 300.0   /* the first wait before a retry */
@@ -41,6 +43,8 @@ struct fetchopt {
 	int allow_empty;        /* -1: not given, 1 */
 	int allow_insecure_http;/* -1: not given, 1 */
 	const char *ca_file;    /* NULL: not given */
+	const char *request_log;/* NULL: none */
+	double progress;        /* seconds between progress lines off a terminal */
 	int quiet, verbose;
 };
 
@@ -48,7 +52,8 @@ struct fetchopt {
  * options start at FETCHOPT_OWN. */
 enum {
 	FETCHOPT_RETRIES = 1, FETCHOPT_RETRY_WAIT, FETCHOPT_MAX_RESPONSE, FETCHOPT_BUDGET,
-	FETCHOPT_ALLOW_EMPTY, FETCHOPT_ALLOW_INSECURE, FETCHOPT_CA_FILE, FETCHOPT_OWN
+	FETCHOPT_ALLOW_EMPTY, FETCHOPT_ALLOW_INSECURE, FETCHOPT_CA_FILE, FETCHOPT_REQUEST_LOG,
+	FETCHOPT_PROGRESS, FETCHOPT_OWN
 };
 
 #define FETCHOPT_SHORTOPTS "p:j:r:T:qv"
@@ -65,6 +70,8 @@ enum {
 	{ "allow-empty", no_argument, NULL, FETCHOPT_ALLOW_EMPTY }, \
 	{ "allow-insecure-http", no_argument, NULL, FETCHOPT_ALLOW_INSECURE }, \
 	{ "ca-file", required_argument, NULL, FETCHOPT_CA_FILE }, \
+	{ "request-log", required_argument, NULL, FETCHOPT_REQUEST_LOG }, \
+	{ "progress", required_argument, NULL, FETCHOPT_PROGRESS }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -85,8 +92,12 @@ enum {
 "      --budget S           time for the whole fetch (default 30m)\n" \
 "      --allow-empty        " EMPTY "\n" \
 "      --ca-file FILE       the CA bundle to trust for this endpoint\n" \
+"      --request-log FILE   every HTTP exchange as a line of NDJSON in FILE\n" \
+"                           (docs/FORMATS.md; no header, no secret)\n" \
 "      --allow-insecure-http  plain http:// to a host other than this one\n" \
 "                           (the credential crosses the network unencrypted)\n" \
+"      --progress S         off a terminal, a progress line every S while\n" \
+"                           pages come (default 30s; 0: none)\n" \
 "  -q, --quiet              no progress lines\n" \
 "  -v, --verbose            log every request and retry (no secrets)\n" \
 "  -h, --help               show this help\n" \

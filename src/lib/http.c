@@ -3,12 +3,15 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "secret.h"
+#include "sha256.h"
 #include "timeutil.h"
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One second, plus a margin: the server counts arrivals, which the network
  * may bunch up a little compared with our departures. */
@@ -72,6 +76,7 @@ struct http_engine {
 	double rate_floor;              /* the lowest limit a credential came to */
 	unsigned long n_retries, n_requests;
 	char *cainfo;
+	int log_fd;                     /* the request log, or -1 */
 };
 
 void http_options_default(struct http_options *o)
@@ -315,6 +320,51 @@ char *http_url_for_message(const char *url)
 	return buf_detach(&b, NULL);
 }
 
+/* Whether a query parameter's NAME (LEN bytes) looks like it holds a
+ * secret. */
+static int secret_param(const char *name, size_t len)
+{
+	static const char *const words[] = { "token", "key", "secret", "password", "passwd", "sig",
+					     "auth", "credential", "session", NULL };
+	char low[128];
+	if (len >= sizeof low)
+		return 1;       /* a name that long is not one of ours */
+	for (size_t i = 0; i < len; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[len] = '\0';
+	for (const char *const *w = words; *w; w++)
+		if (strstr(low, *w))
+			return 1;
+	return 0;
+}
+
+char *http_url_for_log(const char *url)
+{
+	char *base = http_url_for_message(url);
+	struct buf b = BUF_INIT(0);
+	buf_addstr(&b, base);
+	free(base);
+	const char *q = strchr(url, '?');
+	if (q) {
+		const char *end = q + strcspn(q, "#");
+		for (const char *p = q + 1; p <= end;) {
+			size_t n = strcspn(p, "&#");
+			if (p + n > end)
+				n = (size_t)(end - p);
+			const char *eq = memchr(p, '=', n);
+			buf_addch(&b, p == q + 1 ? '?' : '&');
+			if (eq && secret_param(p, (size_t)(eq - p))) {
+				buf_add(&b, p, (size_t)(eq - p) + 1);
+				buf_addstr(&b, "REDACTED");
+			} else {
+				buf_add(&b, p, n);
+			}
+			p += n + 1;
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
 static void vlog(const struct http_engine *e, const char *fmt, ...) SOSR_PRINTF(2, 3);
 static void vlog(const struct http_engine *e, const char *fmt, ...)
 {
@@ -400,6 +450,13 @@ struct http_engine *http_engine_new(const struct http_options *o, http_done_fn d
 		ca = getenv("SSL_CERT_FILE");
 	if (ca && *ca)
 		e->cainfo = xstrdup(ca);
+	e->log_fd = -1;
+	if (o->request_log) {
+		e->log_fd = open(o->request_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+		if (e->log_fd < 0)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot create the request log '%s'; check the directory",
+				       o->request_log);
+	}
 	return e;
 }
 
@@ -428,6 +485,9 @@ void http_engine_free(struct http_engine *e)
 		free(c);
 	}
 	free(e->cainfo);
+	if (e->log_fd >= 0 && close(e->log_fd) < 0)
+		sosr_die_errno(SOSR_EXIT_IO, "cannot write the request log '%s'; check free space",
+			       e->o.request_log);
 	free(e);
 }
 
@@ -676,11 +736,10 @@ static void log_request(struct http_engine *e, struct http_request *r)
 {
 	if (!e->o.verbose)
 		return;
-	char *u = http_url_for_message(r->url);
-	const char *q = strchr(r->url, '?');
-	/* The query carries masks and paging, never a secret (tokens are
-	 * headers); userinfo, which could, has been cut from the URL. */
-	vlog(e, "%s %s%s (credential %s, attempt %d)%s", r->method, u, q ? q : "",
+	/* the query carries masks and paging; userinfo and a parameter that
+	 * may hold a secret are cut (tokens belong in headers) */
+	char *u = http_url_for_log(r->url);
+	vlog(e, "%s %s (credential %s, attempt %d)%s", r->method, u,
 	     r->cred ? r->cred : "-", r->resp.attempts,
 	     r->auth ? " [Authorization: <redacted>]" : "");
 	free(u);
@@ -898,6 +957,10 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		     honoured ? " (Retry-After)" : "", r->resp.detail);
 		free(u);
 	}
+	/* The body is not wanted while the request waits: a request waiting
+	 * for its retry holds no memory of its last answer, so that the
+	 * bodies held are those of the transfers in flight (http.h). */
+	buf_free(&r->resp.body);
 	requeue(e, r, now + wait);
 	return 0;
 }
@@ -930,6 +993,59 @@ static void log_body(struct http_engine *e, const struct http_request *r)
 	vlog(e, "body (%zu bytes)%s: %s", r->resp.body.len, n < r->resp.body.len ? ", first 300" : "", ex);
 }
 
+/* One line of the request log for the attempt of R that just ended;
+ * ERROR what failed (NULL: nothing, the body was taken). */
+static void log_attempt(struct http_engine *e, const struct http_request *r, const char *error)
+{
+	if (e->log_fd < 0)
+		return;
+	double took = tu_monotonic() - r->attempt_start;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	double started = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - took;
+	int64_t sec = (int64_t)started;
+	char when[TU_UTC_LEN + 1];
+	tu_format_utc(sec, when);
+	char hex[SHA256_HEX_LEN + 1];
+	struct sha256 sh;
+	sha256_init(&sh);
+	sha256_update(&sh, r->resp.body.data ? r->resp.body.data : "", r->resp.body.len);
+	sha256_final_hex(&sh, hex);
+	char *url = http_url_for_log(r->url);
+	struct json_object *o = json_object_new_object();
+	char stamp[TU_UTC_LEN + 8];
+	/* 2026-11-30T06:00:00Z -> 2026-11-30T06:00:00.123Z */
+	snprintf(stamp, sizeof stamp, "%.19s.%03dZ", when, (int)((started - (double)sec) * 1000.0) % 1000);
+	json_object_object_add(o, "time", json_object_new_string(stamp));
+	json_object_object_add(o, "method", json_object_new_string(r->method));
+	json_object_object_add(o, "url", json_object_new_string(url));
+	json_object_object_add(o, "credential", r->cred ? json_object_new_string(r->cred) : NULL);
+	json_object_object_add(o, "attempt", json_object_new_int(r->resp.attempts));
+	json_object_object_add(o, "status", json_object_new_int((int)r->resp.status));
+	json_object_object_add(o, "error", error ? json_object_new_string(error) : NULL);
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->resp.body.len));
+	json_object_object_add(o, "sha256", r->resp.status ? json_object_new_string(hex) : NULL);
+	char secs[32];
+	snprintf(secs, sizeof secs, "%.3f", took);
+	json_object_object_add(o, "seconds", json_object_new_double_s(took, secs));
+	struct buf line = BUF_INIT(0);
+	buf_addstr(&line, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_addch(&line, '\n');
+	json_object_put(o);
+	free(url);
+	size_t off = 0;
+	while (off < line.len) {
+		ssize_t n = write(e->log_fd, line.data + off, line.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			sosr_die_errno(SOSR_EXIT_IO, "cannot write the request log '%s'; check free space",
+				       e->o.request_log);
+		off += (size_t)n;
+	}
+	buf_free(&line);
+}
+
 static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 {
 	struct http_request *r = NULL;
@@ -942,6 +1058,9 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	inflight_del(e, r);
 	r->resp.rate_limited = 0;
 	enum klass k = classify(r, cc, e->o.rate_limit_marker);
+	/* a 2xx is logged once its caller said whether it took the body */
+	if (!(k == K_DONE && r->resp.result == HTTP_OK))
+		log_attempt(e, r, r->resp.detail[0] ? r->resp.detail : http_result_name(r->resp.result));
 	if (r->resp.rate_limited || r->resp.result == HTTP_OK)
 		rate_adapt(e, cred_get(e, r->cred), r->resp.rate_limited, r->attempt_start);
 	if (e->o.verbose) {
@@ -956,9 +1075,13 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 	}
 	if (k == K_DONE && r->resp.result == HTTP_OK) {
 		if (call_done(e, r) == HTTP_ACCEPT) {
+			log_attempt(e, r, NULL);
 			request_free(r);
 			return;
 		}
+		if (!r->resp.detail[0])
+			snprintf(r->resp.detail, sizeof r->resp.detail, "bad response body");
+		log_attempt(e, r, r->resp.detail);
 		/* The caller rejected the body: a 5xx in disguise. */
 		log_body(e, r);
 		r->resp.result = HTTP_E_BODY;

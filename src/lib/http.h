@@ -65,6 +65,22 @@
  * successes, up to `rate_limit`.  A server whose real limit is below the
  * configured one is fetched completely, only slower.
  *
+ * Memory.  A body is held only while its transfer is in flight and during
+ * its completion callback (a request waiting for a retry holds none), so
+ * the bodies in memory are at most concurrency x max_response, whatever
+ * the servers send.
+ *
+ * Request log.  With `request_log`, every attempt is one line of NDJSON in
+ * that file (created, or emptied; docs/FORMATS.md "Request log"): when it
+ * started (UTC, milliseconds), the method, the URL for the log
+ * (http_url_for_log), the credential's id, the attempt's number, the
+ * HTTP status (0: none), what failed, the bytes of the body and the
+ * sha256 of the body as received, and the seconds it took.  So that the
+ * raw records can be traced to the pages they came from.  Never a header:
+ * the credential is in one.  Each line is one write(2) to a file opened
+ * O_APPEND: a killed fetcher leaves whole lines.  A line that cannot be
+ * written ends the program (exit 9, naming the file).
+ *
  * Not thread-safe: one engine per thread, driven by http_run().
  */
 #ifndef SOSR_HTTP_H
@@ -148,6 +164,7 @@ struct http_options {
 	                           a rate limit, retried as a 429; NULL: none */
 	const char *ca_file;    /* CA bundle of this engine's endpoint; NULL: from
 	                           CURL_CA_BUNDLE or SSL_CERT_FILE, else libcurl's */
+	const char *request_log; /* NDJSON file of every attempt (below); NULL: none */
 };
 
 /* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff
@@ -234,5 +251,10 @@ char *http_escape(const char *s);
 int http_url_insecure(const char *url);
 /* A URL without userinfo and without its query string, for messages. */
 char *http_url_for_message(const char *url);
+/* A URL without userinfo, its query kept but the value of every parameter
+ * whose name looks like it holds a secret (token, key, secret, password,
+ * passwd, signature, sig, auth, credential, session: any case, anywhere in
+ * the name) replaced by REDACTED: for the logs, which need the paging. */
+char *http_url_for_log(const char *url);
 
 #endif

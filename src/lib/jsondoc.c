@@ -2,6 +2,8 @@
 #include "jsondoc.h"
 #include "buf.h"
 #include "fileio.h"
+#include "jsonscan.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,8 +14,9 @@
 #include <string.h>
 #include <json-c/json.h>
 
-/* json-c reads NaN and Infinity even in strict mode.  Depth is bounded by
- * the tokener's limit. */
+/* A number json-c reads as NaN or Infinity: the scanner refuses the words,
+ * but a number too large for a double (1e400) is valid JSON that json-c
+ * makes infinite. */
 static int has_nonfinite(struct json_object *o)
 {
 	switch (json_object_get_type(o)) {
@@ -41,14 +44,17 @@ static int has_nonfinite(struct json_object *o)
 
 struct json_object *jsondoc_parse(const char *text, size_t len, char *why, size_t whylen)
 {
-	size_t i = 0;
-	while (i < len && strchr(" \t\r\n", text[i]) && text[i])
-		i++;
-	if (i == len) {
-		snprintf(why, whylen, "it is empty");
+	/* The scanner decides what is valid, in its words (a page of an API
+	 * is read by it alone: pager.h); json-c then builds what it
+	 * accepted, which it always can (jsonscan.h). */
+	size_t bom = text_bom_len(text, len);
+	struct jspan root;
+	struct jscan_result res;
+	if (jscan_document(text + bom, len - bom, JSONDOC_MAX_DEPTH, &root, &res) < 0) {
+		jscan_describe(&res, bom, why, whylen);
 		return NULL;
 	}
-	if (len > INT32_MAX - 1) {
+	if (root.len > INT32_MAX - 1) {
 		snprintf(why, whylen, "it is too large to parse");
 		return NULL;
 	}
@@ -56,29 +62,18 @@ struct json_object *jsondoc_parse(const char *text, size_t len, char *why, size_
 	if (!tok)
 		sosr_oom();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	/* the NUL after the text ends the value: a number at the very end is
-	 * whole, a value cut short is an error, not a wait for more */
-	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len + 1);
+	/* the byte after the value ends it: a blank, or the NUL after the
+	 * text (a number at the very end is whole, not a wait for more) */
+	struct json_object *o = json_tokener_parse_ex(tok, root.p, (int)root.len + 1);
 	enum json_tokener_error je = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (!o) {
-		if (je == json_tokener_continue || je == json_tokener_success ||
-		    je == json_tokener_error_parse_eof)
-			snprintf(why, whylen, "it ends in the middle of the JSON value");
-		else
-			snprintf(why, whylen, "invalid JSON at byte %zu: %s", end + 1,
-				 json_tokener_error_desc(je));
-		return NULL;
-	}
-	while (end < len && text[end] && strchr(" \t\r\n", text[end]))
-		end++;
-	if (end < len) {
-		snprintf(why, whylen, "there is data after the JSON value, at byte %zu", end + 1);
+	if (je != json_tokener_success) {
 		json_object_put(o);
+		snprintf(why, whylen, "json-c cannot read it (%s); this is a bug", json_tokener_error_desc(je));
 		return NULL;
 	}
 	if (has_nonfinite(o)) {
+		/* a number too large for a double (1e400) */
 		snprintf(why, whylen, "a number is NaN or Infinity");
 		json_object_put(o);
 		return NULL;

@@ -3,13 +3,15 @@
  * typed members, leniently (for documents we wrote) or with key-path errors
  * (for documents a person wrote).
  *
- * A document is one JSON value with nothing but blanks after it, parsed by
- * json-c in strict mode with UTF-8 validation, at most JSONDOC_MAX_DEPTH
- * deep, without NaN or Infinity (json-c reads them even in strict mode, and
- * they would not be JSON when written back).  The configuration, a mapping
- * file, a report read by sosr-alert and every page an API sends are read
- * through jsondoc_parse, so they all refuse the same things in the same
- * words.
+ * A document is one JSON value with nothing but blanks after it, after a
+ * UTF-8 byte order mark, which is skipped (text.h): valid as the strict
+ * scanner of jsonscan.h says (RFC 8259: no single quotes, no NaN or
+ * Infinity, no 01, no unescaped control characters, UTF-8 per RFC 3629),
+ * at most JSONDOC_MAX_DEPTH deep, then built by json-c; a number too large
+ * for a double is refused too (json-c would make it infinite).  The
+ * configuration, a mapping file, a report read by sosr-alert and, through
+ * the same scanner (pager_parse_body), every page an API sends refuse the
+ * same things in the same words.
  *
  * Ownership follows json-c: what jsondoc_parse and jsondoc_load return is
  * the caller's (json_object_put it); what the getters return is borrowed

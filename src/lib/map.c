@@ -250,3 +250,83 @@ struct json_object *map_get(const struct mapping *m, enum profile p, enum mfield
 	}
 	return NULL;
 }
+
+int map_get_raw(const struct mapping *m, enum profile p, enum mfield f, struct jspan data,
+		struct jspan *value)
+{
+	const struct map_field *mf = &m->f[p][f];
+	for (int a = 0; a < mf->nalt; a++) {
+		struct jspan v = data;
+		const struct map_path *mp = &mf->alt[a];
+		int s;
+		for (s = 0; s < mp->nseg; s++)
+			if (jscan_type(v) != JT_OBJECT || !jscan_member(v, mp->seg[s], &v) ||
+			    jscan_type(v) == JT_NULL)
+				break;
+		if (s == mp->nseg) {
+			*value = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+#define MAX_NEEDLES (MF_N * MAP_MAX_ALT)
+
+int map_ambiguous(const struct mapping *m, enum profile p, const enum mfield *fields, size_t n,
+		  struct jspan data, const char **end, enum mfield *which, int *times)
+{
+	struct needle {
+		const struct map_path *path;
+		size_t len0;            /* of its first segment */
+		enum mfield f;
+		int count;
+		struct jspan v;         /* the first member named so */
+	} nd[MAX_NEEDLES];
+	size_t nn = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct map_field *mf = &m->f[p][fields[i]];
+		for (int a = 0; a < mf->nalt && nn < MAX_NEEDLES; a++) {
+			if (mf->alt[a].nseg < 1)
+				continue;
+			nd[nn].path = &mf->alt[a];
+			nd[nn].len0 = strlen(mf->alt[a].seg[0]);
+			nd[nn].f = fields[i];
+			nd[nn].count = 0;
+			nn++;
+		}
+	}
+	*end = data.p + data.len;
+	if (jscan_type(data) != JT_OBJECT)
+		return 0;
+	/* the members of DATA, once: a name without escapes (the common
+	 * case) is compared as bytes */
+	struct jiter it;
+	struct jspan name, val;
+	jscan_iter(&it, data);
+	while (jscan_next_member(&it, &name, &val)) {
+		int plain = !memchr(name.p, '\\', name.len);
+		for (size_t k = 0; k < nn; k++) {
+			const char *seg = nd[k].path->seg[0];
+			if (plain ? name.len - 2 == nd[k].len0 && memcmp(name.p + 1, seg, nd[k].len0) == 0
+				  : jscan_name_is(name, seg, nd[k].len0))
+				if (nd[k].count++ == 0)
+					nd[k].v = val;
+		}
+	}
+	const char *stop = jscan_iter_stop(&it);
+	if (stop < data.p + data.len)
+		*end = stop + 1;
+	for (size_t k = 0; k < nn; k++) {
+		int c = nd[k].count;
+		struct jspan v = nd[k].v;
+		for (int s = 1; c == 1 && s < nd[k].path->nseg && jscan_type(v) == JT_OBJECT; s++)
+			c = jscan_member(v, nd[k].path->seg[s], &v);
+		if (c > 1) {
+			*which = nd[k].f;
+			*times = c;
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "jsonscan.h"
+
 struct json_object;
 
 /* The canonical fields a profile can feed. */
@@ -75,5 +77,25 @@ void map_free(struct mapping *m);
  * when no alternative is present and non-null. */
 struct json_object *map_get(const struct mapping *m, enum profile p, enum mfield f,
 			    struct json_object *data);
+
+/* The same, read from DATA's raw text (a valid object, jsonscan.h): 1
+ * with *VALUE the value's bytes as written, 0 when absent or null.  Where
+ * map_get sees json-c's value (which has lost the digits of a whole number
+ * beyond 64 bits), this sees the text.  A member named twice is taken at
+ * its first occurrence (json-c keeps the last): ask map_ambiguous first. */
+int map_get_raw(const struct mapping *m, enum profile p, enum mfield f, struct jspan data,
+		struct jspan *value);
+
+/* Is one of the N fields FIELDS ambiguous in DATA's raw text: a member on
+ * the path of one of its alternatives named more than once in its object
+ * (JSON allows it; json-c keeps the last one silently)?  1 with *WHICH the
+ * field and *TIMES how often the member is named, else 0.  One pass over
+ * DATA's members, then the few objects the longer paths go through.
+ * DATA starts at the object's '{' and may run on past its closing brace
+ * (to the end of the enclosing text): the pass stops at that brace and
+ * sets *END after it, so that a caller who knows where the object starts
+ * learns where it ends from the same pass. */
+int map_ambiguous(const struct mapping *m, enum profile p, const enum mfield *fields, size_t n,
+		  struct jspan data, const char **end, enum mfield *which, int *times);
 
 #endif

@@ -2,6 +2,7 @@
 #include "ndjson.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -71,17 +72,25 @@ int ndjson_next(struct ndjson_reader *r, char **line, size_t *len)
 		if (nl) {
 			size_t n = (size_t)(nl - start);
 			r->lineno++;
+			r->blk_start += n + 1;
+			/* a BOM at the start of the stream is skipped, a CR
+			 * before the LF dropped with it (text.h) */
+			if (r->lineno == 1) {
+				size_t b = text_bom_len(start, n);
+				start += b;
+				n -= b;
+			}
+			n = text_line_len(start, n);
 			if (n > r->max_line)
 				return fail(r, SOSR_EXIT_DATA, "line longer than the cap of %zu bytes", r->max_line);
-			*nl = '\0';
-			r->blk_start += n + 1;
+			start[n] = '\0';
 			if (ndjson_check_line(r, start, n) < 0)
 				return -1;
 			*line = start;
 			*len = n;
 			return 1;
 		}
-		if (avail > r->max_line) {
+		if (avail > r->max_line + 1) {  /* (+1: a CR may end it) */
 			r->lineno++;
 			return fail(r, SOSR_EXIT_DATA, "line longer than the cap of %zu bytes", r->max_line);
 		}
@@ -138,6 +147,11 @@ static long single_quote_outside_string(const char *line, size_t len)
 
 struct json_object *ndjson_parse(struct ndjson_reader *r, const char *line, size_t len)
 {
+	if (text_bom_len(line, len)) {
+		fail(r, SOSR_EXIT_DATA, "%s at the start of the line: only the start of a stream may have one; "
+		     "check how the stream was put together", TEXT_BOM_PHRASE);
+		return NULL;
+	}
 	long q = single_quote_outside_string(line, len);
 	if (q >= 0) {
 		fail(r, SOSR_EXIT_DATA, "invalid JSON at byte %ld: single-quoted string", q + 1);

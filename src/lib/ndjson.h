@@ -11,6 +11,10 @@
  * every line ends in '\n' (a last line without one is a truncated stream),
  * no blank lines, no NUL bytes, and each line is exactly one JSON object in
  * valid UTF-8, nested at most NDJSON_MAX_DEPTH deep, with nothing after it.
+ * As every reader of text (text.h): a UTF-8 byte order mark at the start
+ * of the stream is skipped (one at the start of another line is refused
+ * by ndjson_parse, naming it), and a line may end in "\r\n": the line
+ * returned has neither.
  *
  * Functions return -1 on error and leave a message in r->err and the exit
  * code in r->err_code (SOSR_EXIT_DATA or SOSR_EXIT_IO); ndjson_die() prints

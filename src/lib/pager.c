@@ -4,11 +4,10 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "jsondoc.h"
+#include "ndjson.h"
 #include "output.h"
+#include "text.h"
 #include "timeutil.h"
-
-#include <json-c/json.h>
-#include <math.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +18,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define SPOOL_MAX_PAGE (256u << 20)     /* one page's lines, re-read from the spool */
 #define PAGER_MAX_TOTAL 100000000LL     /* records of one collection */
 #define PAGER_MAX_PAGES 5000000L        /* pages of one collection */
 
@@ -54,9 +52,14 @@ struct pager {
 	int exit_code;
 	int tty;
 	double last_progress;
+	double last_line;       /* off a terminal: the last progress line */
+	unsigned long last_requests;
 	unsigned long pages_total;
 	unsigned long long records_total;
-	struct buf line, page;
+	struct buf line;        /* a record being written to the spool */
+	struct buf last;        /* the last id kept, while printing */
+	char *rd;               /* a spool line being read (getline's) */
+	size_t rd_alloc;
 };
 
 /* What a request is, for the callback. */
@@ -74,10 +77,29 @@ static void clear_live(struct pager *p)
 		fputs("\r\033[K", stderr);
 }
 
+/* Off a terminal (Jenkins' console, run.log), where a live line cannot
+ * stay, one line every o.progress seconds while pages come: a long fetch
+ * shows it moves, not only when a collection is done. */
+static void progress_line(struct pager *p)
+{
+	double t = tu_monotonic();
+	if (p->o.quiet || p->o.progress <= 0 || t - p->last_line < p->o.progress)
+		return;
+	unsigned long req = http_requests(p->e);
+	sosr_info("progress: %llu records, %lu pages, %.1f requests a second, %lu retries, %zu of %zu "
+		  "collections done, %.0fs", p->records_total, p->pages_total,
+		  (double)(req - p->last_requests) / (t - p->last_line), http_retries(p->e), p->done_jobs,
+		  p->n_jobs, http_elapsed(p->e));
+	p->last_line = t;
+	p->last_requests = req;
+}
+
 static void live(struct pager *p, int force)
 {
-	if (!p->tty)
+	if (!p->tty) {
+		progress_line(p);
 		return;
+	}
 	double t = tu_monotonic();
 	if (!force && t - p->last_progress < 0.2)
 		return;
@@ -140,38 +162,6 @@ static void spool_io_error(struct pager *p, struct pager_job *j)
 	pager_fail(p, SOSR_EXIT_IO);
 }
 
-/* Read page K of J into p->page; -1 on error (reported). */
-static int spool_read(struct pager *p, struct pager_job *j, long k)
-{
-	struct page *pg = &j->st->pages[k];
-	buf_reset(&p->page);
-	if (pg->len == 0)
-		return 0;
-	if (fseeko(j->st->spool, pg->off, SEEK_SET) != 0) {
-		spool_io_error(p, j);
-		return -1;
-	}
-	char chunk[65536];
-	size_t left = pg->len;
-	while (left) {
-		size_t n = fread(chunk, 1, left < sizeof chunk ? left : sizeof chunk, j->st->spool);
-		if (n == 0) {
-			if (!ferror(j->st->spool))
-				errno = EIO;
-			spool_io_error(p, j);
-			return -1;
-		}
-		if (buf_add(&p->page, chunk, n) < 0) {
-			sosr_error("a page of %s is larger than %u bytes; use a smaller --page-size",
-				   j->label, SPOOL_MAX_PAGE);
-			pager_fail(p, SOSR_EXIT_API);
-			return -1;
-		}
-		left -= n;
-	}
-	return 0;
-}
-
 /* ---- jobs ---- */
 
 static enum http_verdict on_done(struct http_engine *e, struct http_request *req,
@@ -231,16 +221,28 @@ static void job_reread(struct pager *p, size_t ji, const char *reason)
 	job_restart(p, ji);
 }
 
-/* Write the records of page K to the spool; 0, or -1 when the job was
- * restarted or the run failed. */
-static int write_page(struct pager *p, size_t ji, long k, struct json_object *items)
+/* Bytes of N records of the spool: one fwrite each, so that the checks
+ * stay in one place. */
+static int spool_put(struct pager *p, struct pager_job *j, const char *data, size_t n)
+{
+	if (fwrite(data, 1, n, j->st->spool) != n) {
+		spool_io_error(p, j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write the N records of ITEMS (page K, asked for by REQ) to the spool;
+ * 0, or -1 when the job was restarted or the run failed. */
+static int write_page(struct pager *p, size_t ji, long k, struct http_request *req, struct jspan items,
+		      size_t n)
 {
 	struct pager_job *j = p->jobs[ji];
 	struct job_state *s = j->st;
-	size_t n = 1;
-	int is_array = json_object_is_type(items, json_type_array);
+	int is_array = jscan_type(items) == JT_ARRAY;
+	struct jiter it;
 	if (is_array)
-		n = json_object_array_length(items);
+		jscan_iter(&it, items);
 	if (!s->spool && !(s->spool = spool_open(p)))
 		return -1;
 	if (fseeko(s->spool, 0, SEEK_END) != 0) {
@@ -250,54 +252,41 @@ static int write_page(struct pager *p, size_t ji, long k, struct json_object *it
 	struct page *pg = &s->pages[k];
 	pg->off = ftello(s->spool);
 	pg->count = 0;
-	long long last = 0;
+	long long off = (long long)k * p->o.page_size;
+	struct jspan last = { NULL, 0 };
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *it = is_array ? json_object_array_get_idx(items, i) : items;
-		buf_reset(&p->line);
+		struct jspan item = items, id;
+		if (is_array && !jscan_next_item(&it, &item))
+			break;  /* cannot happen: the items were counted */
+		char why[300];
+		if (pager_record(&p->line, j->prefix, item, j->dedupe_id ? &id : NULL, why, sizeof why) < 0) {
+			char *url = http_url_for_message(http_request_url(req));
+			clear_live(p);
+			sosr_error("bad record in %s, page at offset %lld on %s, item %zu: %s; check the endpoint%s",
+				   j->label, off, url, i, why,
+				   j->dedupe_id ? " and the object mask" : " and the items field");
+			free(url);
+			pager_fail(p, SOSR_EXIT_API);
+			return -1;
+		}
 		if (j->dedupe_id) {
-			struct json_object *idv;
-			if (!json_object_is_type(it, json_type_object) ||
-			    !json_object_object_get_ex(it, "id", &idv) ||
-			    !json_object_is_type(idv, json_type_int)) {
-				clear_live(p);
-				sosr_error("bad record in %s, page at offset %lld, item %zu: no integer \"id\"; "
-					   "check the object mask and the endpoint", j->label,
-					   (long long)k * p->o.page_size, i);
-				pager_fail(p, SOSR_EXIT_API);
-				return -1;
-			}
-			errno = 0;
-			long long id = (long long)json_object_get_int64(idv);
-			if (i > 0 && id < last) {
-				char reason[160];
+			if (i > 0 && jscan_cmp_digits(id.p, id.len, last.p, last.len) < 0) {
+				char reason[200];
 				snprintf(reason, sizeof reason,
-					 "the page at offset %lld is not sorted by id (%lld after %lld)",
-					 (long long)k * p->o.page_size, id, last);
+					 "the page at offset %lld is not sorted by id (%.*s%s after %.*s%s)", off,
+					 (int)(id.len > 40 ? 40 : id.len), id.p, id.len > 40 ? "..." : "",
+					 (int)(last.len > 40 ? 40 : last.len), last.p, last.len > 40 ? "..." : "");
 				job_reread(p, ji, reason);
 				return -1;
 			}
 			last = id;
-			buf_printf(&p->line, "%lld\t", id);
-		} else if (!json_object_is_type(it, json_type_object)) {
-			clear_live(p);
-			sosr_error("bad record in %s, page at offset %lld, item %zu: not a JSON object; "
-				   "check the endpoint and the items field", j->label,
-				   (long long)k * p->o.page_size, i);
-			pager_fail(p, SOSR_EXIT_API);
-			return -1;
+			if (spool_put(p, j, id.p, id.len) < 0 || spool_put(p, j, "\t", 1) < 0)
+				return -1;
 		}
-		size_t jl;
-		const char *js = json_object_to_json_string_length(
-			it, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl);
-		if (!js)
-			sosr_oom();
-		buf_addstr(&p->line, j->prefix);
-		buf_add(&p->line, js, jl);
-		buf_add(&p->line, "}\n", 2);
-		if (fwrite(p->line.data, 1, p->line.len, s->spool) != p->line.len) {
-			spool_io_error(p, j);
+		if (buf_addch(&p->line, '\n') < 0)
+			sosr_oom();     /* the cap leaves room for it */
+		if (spool_put(p, j, p->line.data, p->line.len) < 0)
 			return -1;
-		}
 		pg->count++;
 	}
 	if (fflush(s->spool) != 0) {
@@ -312,36 +301,47 @@ static int write_page(struct pager *p, size_t ji, long k, struct json_object *it
 }
 
 /* Walk the spool of J in page order: count (and, when OUT, print) the
- * records kept after dedupe.  -1 on an I/O error. */
+ * records kept after dedupe.  A line at a time: memory is one record,
+ * whatever the page.  -1 on an I/O error (reported). */
 static int walk(struct pager *p, struct pager_job *j, long long *kept, int out)
 {
 	struct job_state *s = j->st;
-	long long last = 0, n = 0;
+	long long n = 0;
 	int have_last = 0;
 	for (long k = 0; k < s->npages; k++) {
-		if (spool_read(p, j, k) < 0)
+		struct page *pg = &s->pages[k];
+		if (pg->len == 0)
+			continue;
+		if (fseeko(s->spool, pg->off, SEEK_SET) != 0) {
+			spool_io_error(p, j);
 			return -1;
-		char *q = p->page.data, *end = q ? q + p->page.len : NULL;
-		while (q && q < end) {
-			char *nl = memchr(q, '\n', (size_t)(end - q));
-			if (!nl)
-				nl = end - 1;   /* cannot happen: we wrote whole lines */
-			char *rec = q;
+		}
+		size_t left = pg->len;
+		while (left) {
+			errno = 0;
+			ssize_t got = getline(&p->rd, &p->rd_alloc, s->spool);
+			if (got <= 0 || (size_t)got > left || p->rd[got - 1] != '\n') {
+				if (!errno)
+					errno = EIO;    /* the spool is not what we wrote */
+				spool_io_error(p, j);
+				return -1;
+			}
+			left -= (size_t)got;
+			char *rec = p->rd;
 			if (j->dedupe_id) {
-				char *tab;
-				long long id = strtoll(q, &tab, 10);
-				rec = tab + 1;
-				if (have_last && id <= last) {
-					q = nl + 1;
+				char *tab = memchr(p->rd, '\t', (size_t)got);
+				size_t idlen = tab ? (size_t)(tab - p->rd) : 0;
+				rec = tab ? tab + 1 : p->rd;
+				if (have_last && jscan_cmp_digits(p->rd, idlen, p->last.data, p->last.len) <= 0)
 					continue;
-				}
-				last = id;
+				buf_reset(&p->last);
+				if (buf_add(&p->last, p->rd, idlen) < 0)
+					sosr_oom();
 				have_last = 1;
 			}
 			n++;
 			if (out)
-				out_write(stdout, rec, (size_t)(nl + 1 - rec), "standard output");
-			q = nl + 1;
+				out_write(stdout, rec, (size_t)(p->rd + got - rec), "standard output");
 		}
 	}
 	*kept = n;
@@ -463,15 +463,28 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 		return HTTP_ACCEPT;
 	}
 	long long total = -1;
-	struct json_object *root = NULL, *items = NULL;
+	struct jspan items = { NULL, 0 };
 	char msg[400] = "";
-	if (p->ops->parse(j, req, resp, &total, &root, &items, msg, sizeof msg, p->user) < 0) {
-		json_object_put(root);
+	if (p->ops->parse(j, req, resp, &total, &items, msg, sizeof msg, p->user) < 0) {
 		snprintf(resp->detail, sizeof resp->detail, "%s", msg);
 		return HTTP_RETRY;
 	}
 	p->outstanding--;
 	s->retries += (unsigned long)(resp->attempts - 1);
+	/* More records than asked for: a page that does not honour its own
+	 * paging, never spooled (the JSON amplification of a page of
+	 * millions of "{}" stops here). */
+	size_t n = jscan_type(items) == JT_ARRAY ? jscan_count_items(items, (size_t)p->o.page_size + 1) : 1;
+	if (n > (size_t)p->o.page_size) {
+		char *url = http_url_for_message(http_request_url(req));
+		clear_live(p);
+		sosr_error("the page of %s at offset %lld on %s has more than %ld records, the page size "
+			   "asked for (%zu bytes); the API does not honour its paging: check the endpoint "
+			   "and its paging parameters", j->label, off, url, p->o.page_size, resp->body.len);
+		free(url);
+		pager_fail(p, SOSR_EXIT_API);
+		return HTTP_ACCEPT;
+	}
 	if (rf->page == 0 && (total > PAGER_MAX_TOTAL ||
 			      total / p->o.page_size >= PAGER_MAX_PAGES)) {
 		/* An absurd total would size the page index absurdly. */
@@ -479,15 +492,17 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 		snprintf(why, sizeof why, "%s says %lld records, more than this tool reads (%lld in at most %ld pages); "
 			 "check the endpoint, or use a larger --page-size", p->o.total_name ? p->o.total_name : "the total",
 			 total, (long long)PAGER_MAX_TOTAL, (long)PAGER_MAX_PAGES);
-		json_object_put(root);
 		clear_live(p);
 		sosr_error("%s: %s", j->label, why);
 		pager_fail(p, SOSR_EXIT_API);
 		return HTTP_ACCEPT;
 	}
 	if (rf->page == 0) {
+		/* The page at floor(total / size) * size is the last one: it
+		 * holds total mod size records, none when the total is a
+		 * whole number of pages (so that a total one short shows). */
 		s->total = total;
-		s->npages = total == 0 ? 1 : (long)((total + p->o.page_size - 1) / p->o.page_size);
+		s->npages = (long)(total / p->o.page_size) + 1;
 		s->pages = xcalloc((size_t)s->npages, sizeof *s->pages);
 		s->next_submit = 1;
 		s->state = J_PAGING;
@@ -496,13 +511,27 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 		snprintf(reason, sizeof reason,
 			 "the total changed from %lld to %lld between the first page and the page at offset %lld",
 			 s->total, total, off);
-		json_object_put(root);
 		job_reread(p, rf->job, reason);
 		feed(p);
 		return HTTP_ACCEPT;
 	}
-	int rc = write_page(p, rf->job, rf->page, items);
-	json_object_put(root);
+	if (rf->page < s->npages - 1 && n < (size_t)p->o.page_size) {
+		/* A short page before the last: the API ran out of records
+		 * before the total it states.  Said at once, not after paging
+		 * on through empty pages until the time budget ends; read
+		 * again like any contradiction (a one-page glitch heals), so a
+		 * lying total fails as incomplete after a few pages. */
+		char reason[400];
+		snprintf(reason, sizeof reason, "the page at offset %lld has %zu records, fewer than the "
+			 "page size (%ld), before the total %lld was reached; the API's total (%s) does not "
+			 "match its pages, or the API serves fewer records a page than asked (then use a "
+			 "smaller --page-size)", off, n, p->o.page_size, s->total,
+			 p->o.total_name ? p->o.total_name : "the total");
+		job_reread(p, rf->job, reason);
+		feed(p);
+		return HTTP_ACCEPT;
+	}
+	int rc = write_page(p, rf->job, rf->page, req, items, n);
 	if (rc == 0 && ++s->pages_done == s->npages)
 		job_finalize(p, rf->job);
 	feed(p);
@@ -511,23 +540,70 @@ static enum http_verdict on_done(struct http_engine *e, struct http_request *req
 	return HTTP_ACCEPT;
 }
 
-struct json_object *pager_parse_body(const struct http_response *resp, char *msg, size_t msglen)
+int pager_parse_body(const struct http_response *resp, struct jspan *root, char *msg, size_t msglen)
 {
-	if (resp->body.len == 0) {
+	const char *text = resp->body.data ? resp->body.data : "";
+	size_t bom = text_bom_len(text, resp->body.len);
+	if (resp->body.len == bom) {
 		snprintf(msg, msglen, "HTTP %ld with an empty body", resp->status);
-		return NULL;
+		return -1;
 	}
+	struct jscan_result res;
 	char why[200];
-	struct json_object *o = jsondoc_parse(resp->body.data, resp->body.len, why, sizeof why);
-	if (o && !json_object_is_type(o, json_type_array) && !json_object_is_type(o, json_type_object)) {
+	if (jscan_document(text + bom, resp->body.len - bom, JSONDOC_MAX_DEPTH, root, &res) < 0) {
+		jscan_describe(&res, bom, why, sizeof why);
+	} else if (jscan_type(*root) != JT_ARRAY && jscan_type(*root) != JT_OBJECT) {
 		snprintf(why, sizeof why, "it is not a JSON array or object");
-		json_object_put(o);
-		o = NULL;
+	} else {
+		return 0;
 	}
-	if (!o)
-		snprintf(msg, msglen, "HTTP %ld with a body that is not a whole JSON document "
-			 "(%zu bytes: %s)", resp->status, resp->body.len, why);
-	return o;
+	snprintf(msg, msglen, "HTTP %ld with a body that is not a whole JSON document (%zu bytes: %s)",
+		 resp->status, resp->body.len, why);
+	return -1;
+}
+
+int pager_record(struct buf *line, const char *prefix, struct jspan item, struct jspan *id,
+		 char *why, size_t whylen)
+{
+	buf_reset(line);
+	if (jscan_type(item) != JT_OBJECT) {
+		snprintf(why, whylen, "not a JSON object");
+		return -1;
+	}
+	/* the record is one level deeper than the item */
+	struct jscan_result res;
+	size_t end;
+	if (jscan_value(item.p, item.len, NDJSON_MAX_DEPTH - 1, &end, &res) < 0) {
+		if (res.error == JE_DEPTH)
+			snprintf(why, whylen, "nested deeper than %d levels, which sosr-normalize does not read "
+				 "in a raw record", NDJSON_MAX_DEPTH - 1);
+		else
+			jscan_describe(&res, 0, why, whylen);   /* not a valid value: a bug */
+		return -1;
+	}
+	if (res.values > PAGER_MAX_RECORD_VALUES) {
+		snprintf(why, whylen, "%zu JSON values in one record, more than the %u a raw record may "
+			 "hold (sosr-normalize builds each in memory)", res.values, PAGER_MAX_RECORD_VALUES);
+		return -1;
+	}
+	if (id) {
+		int count = jscan_member(item, "id", id);
+		if (count == 0 || !jscan_is_digits(*id)) {
+			snprintf(why, whylen, "no \"id\" that is a whole number of 0 or more");
+			return -1;
+		}
+		if (count > 1) {
+			snprintf(why, whylen, "\"id\" appears %d times", count);
+			return -1;
+		}
+	}
+	if (buf_addstr(line, prefix) < 0 || jscan_compact(item, line) < 0 || buf_addch(line, '}') < 0 ||
+	    line->len > NDJSON_DEFAULT_MAX_LINE) {
+		snprintf(why, whylen, "a record of more than %u bytes, longer than sosr-normalize reads in "
+			 "a line", NDJSON_DEFAULT_MAX_LINE);
+		return -1;
+	}
+	return 0;
 }
 
 struct pager *pager_new(struct http_engine *e, const struct pager_options *po,
@@ -542,8 +618,9 @@ struct pager *pager_new(struct http_engine *e, const struct pager_options *po,
 	p->user = user;
 	p->window = 2 * http_engine_options(e)->concurrency;
 	p->tty = !po->quiet && isatty(2);
-	buf_init(&p->line, 0);
-	buf_init(&p->page, SPOOL_MAX_PAGE);
+	/* a record and its newline (pager_record) */
+	buf_init(&p->line, NDJSON_DEFAULT_MAX_LINE + 1);
+	buf_init(&p->last, 0);
 	return p;
 }
 
@@ -565,6 +642,8 @@ struct pager_job *pager_add_job(struct pager *p, const char *label, const char *
 int pager_run(struct pager *p)
 {
 	double t0 = tu_monotonic();
+	p->last_line = t0;
+	p->last_requests = http_requests(p->e);
 	for (size_t i = 0; i < p->n_jobs; i++) {
 		p->jobs[i]->st->t_start = t0;
 		submit_page(p, i, 0);
@@ -605,6 +684,7 @@ void pager_free(struct pager *p)
 	}
 	free(p->jobs);
 	buf_free(&p->line);
-	buf_free(&p->page);
+	buf_free(&p->last);
+	free(p->rd);
 	free(p);
 }

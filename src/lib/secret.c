@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "err.h"
 #include "fileio.h"
+#include "text.h"
 
 #include <errno.h>
 #include <sys/prctl.h>
@@ -29,8 +30,17 @@ int secret_read_all(const char *path, const char *name, struct buf *out)
 	secret_protect_process();
 	if (buf_reserve(out, out->cap) < 0)
 		sosr_oom();
-	if (fileio_read_all(path, out) == 0)
+	if (fileio_read_all(path, out) == 0) {
+		/* a BOM at the start is no part of the secret (text.h); moved
+		 * within the buffer, so no copy is left elsewhere */
+		size_t b = out->data ? text_bom_len(out->data, out->len) : 0;
+		if (b) {
+			memmove(out->data, out->data + b, out->len - b);
+			memset(out->data + out->len - b, 0, b);
+			out->len -= b;
+		}
 		return 0;
+	}
 	if (errno == EFBIG)
 		sosr_error("the secret file for %s '%s' is larger than %zu bytes; check that it holds only the secret",
 			   name, path, out->cap);
@@ -47,10 +57,11 @@ int secret_from_file(const char *path, const char *name, char **out)
 	struct buf b = BUF_INIT(SECRET_MAX_LEN);
 	if (secret_read_all(path, name, &b) < 0)
 		return -1;
-	if (b.len && b.data[b.len - 1] == '\n')
+	if (b.len && b.data[b.len - 1] == '\n') {
 		b.data[--b.len] = '\0';
-	if (b.len && b.data[b.len - 1] == '\r')
-		b.data[--b.len] = '\0';
+		if (text_line_len(b.data, b.len) < b.len)
+			b.data[--b.len] = '\0';
+	}
 	if (b.len == 0 || memchr(b.data, '\0', b.len) || memchr(b.data, '\n', b.len)) {
 		sosr_error("the secret file for %s '%s' is %s; check that it holds the secret on one line",
 			   name, path, b.len == 0 ? "empty" : "not one line of text");

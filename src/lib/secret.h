@@ -7,7 +7,8 @@
  * Both set, an empty value, a value with a line break (CR or LF), or an
  * unreadable file is an error naming the variable (never the value).  After reading, both variables are removed
  * from the environment, so child processes do not inherit them.  A file's
- * single trailing newline is dropped.
+ * single trailing newline ("\n" or "\r\n") is dropped, and a UTF-8 byte
+ * order mark at its start skipped (text.h).
  *
  * The returned string is the caller's; release it with secret_free(), which
  * overwrites it first.  Nothing in this module prints a secret's value.
@@ -32,7 +33,8 @@ void secret_protect_process(void);
 
 struct buf;
 /* Read all of the secret file PATH into OUT (initialised by the caller with
- * its cap) for a caller that holds several secrets in one file.  0, or -1
+ * its cap), a byte order mark at its start skipped, for a caller that holds
+ * several secrets in one file.  0, or -1
  * after reporting "cannot read the secret file for NAME 'PATH'" or that the
  * file is larger than the cap; OUT is then wiped and freed.  The caller
  * wipes OUT (memset) before freeing it. */

@@ -115,3 +115,13 @@ void text_visible_into(char *out, size_t size, const char *s, size_t len, size_t
 	}
 	buf_free(&b);
 }
+
+size_t text_bom_len(const char *s, size_t len)
+{
+	return len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+size_t text_line_len(const char *s, size_t len)
+{
+	return len && s[len - 1] == '\r' ? len - 1 : len;
+}

@@ -1,15 +1,15 @@
 /*
- * text.h - text that came from outside (an API's error message, an
- * inventory's hostname), made safe to show to a person.
+ * text.h - text that came from outside: shown to a person safely, and
+ * read the same way by every reader.
  *
- * A hostile or broken service can put into a value what a terminal acts
- * on or a reader cannot see: control characters and escape sequences (that
- * move the cursor, hide a line), NUL (that would cut a C string short),
- * bidirectional overrides (that show "gnp.exe" as "exe.png"), zero-width
- * characters (that make two different hostnames look the same).  Every
- * place that shows such text (report.txt, the stages' messages in run.log
- * and the console) writes it through text_visible, which keeps printable
- * UTF-8 as it is and escapes the rest:
+ * Shown.  A hostile or broken service can put into a value what a
+ * terminal acts on or a reader cannot see: control characters and escape
+ * sequences (that move the cursor, hide a line), NUL (that would cut a C
+ * string short), bidirectional overrides (that show "gnp.exe" as
+ * "exe.png"), zero-width characters (that make two different hostnames
+ * look the same).  Every place that shows such text (report.txt, the
+ * stages' messages in run.log and the console) writes it through
+ * text_visible, which keeps printable UTF-8 as it is and escapes the rest:
  *
  *     \\            a backslash, so that every escape below is unambiguous
  *     \n \r \t      those controls
@@ -21,6 +21,22 @@
  *
  * Stored evidence (raw and canonical records, report.json) keeps values
  * as they are; only what is shown is escaped.
+ *
+ * Read (issue 10, item 11).  One rule for every text the stages read (an
+ * API's page, an NDJSON stream, a JSON document such as the configuration,
+ * a mapping or a report, a secret file, ~/.softlayer):
+ *
+ * - A UTF-8 byte order mark (EF BB BF) at the very start is skipped, as
+ *   RFC 8259 section 8.1 allows a reader to do: editors on Windows write
+ *   one, and it carries no data (the raw records never held it: they are
+ *   the API's objects, not its page).  One anywhere else is no blank: a
+ *   JSON reader refuses it as "a byte order mark (BOM)" (TEXT_BOM_PHRASE),
+ *   where a value was expected.
+ * - A line may end in CRLF: the reader drops the CR with the LF (NDJSON
+ *   lines, the line of a secret file, the lines of ~/.softlayer).  Inside
+ *   JSON, CR is a blank anyway.
+ *
+ * docs/FORMATS.md ("Text") states the same for users.
  */
 #ifndef SOSR_TEXT_H
 #define SOSR_TEXT_H
@@ -37,5 +53,14 @@ int text_visible(struct buf *b, const char *s, size_t len);
  * escaped text: longer text is cut between two characters and ends in
  * "...".  For API texts quoted in a message. */
 void text_visible_into(char *out, size_t size, const char *s, size_t len, size_t max);
+
+#define TEXT_BOM_PHRASE "a byte order mark (BOM)"
+
+/* 3 when S (LEN bytes) starts with a UTF-8 byte order mark, else 0: the
+ * bytes a reader skips. */
+size_t text_bom_len(const char *s, size_t len);
+
+/* LEN, less one when the line S (without its LF) ends in a CR. */
+size_t text_line_len(const char *s, size_t len);
 
 #endif

@@ -2,6 +2,7 @@
 #include "normalize.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "timeutil.h"
 
@@ -79,8 +80,10 @@ static int is_space(char ch)
 /* The scalar O as text, trimmed of surrounding white space.  1 when there
  * is a non-empty value, 0 when absent/null/empty, -1 when it is no value
  * this tool can read exactly (an object, array or boolean, a number that
- * is not whole, a whole number beyond 64 bits, which json-c saturates),
- * with *WHY saying which. */
+ * is not whole), with *WHY saying which, and 2 for a whole number json-c
+ * cannot hold (beyond 64 bits: it saturates), whose digits the caller
+ * takes from the line (TEXT_OF). */
+#define TEXT_OF 2
 static int scalar(struct json_object *o, struct val *v, const char **why)
 {
 	if (!o)
@@ -92,16 +95,17 @@ static int scalar(struct json_object *o, struct val *v, const char **why)
 		break;
 	case json_type_int: {
 		/* Ids above 2^63 are exact as unsigned; json-c saturates what
-		 * is above 2^64 - 1 to that value, so it is refused: two ids
-		 * must never become one key. */
+		 * is above 2^64 - 1 to that value and what is below -2^63 to
+		 * that one: the text of those says which number it is, so
+		 * that two ids never become one key. */
 		int64_t i = json_object_get_int64(o);
 		if (i == INT64_MAX && json_object_get_uint64(o) != (uint64_t)INT64_MAX) {
 			uint64_t u = json_object_get_uint64(o);
-			if (u == UINT64_MAX) {
-				*why = "a whole number beyond 64 bits, which cannot be read exactly";
-				return -1;
-			}
+			if (u == UINT64_MAX)
+				return TEXT_OF;
 			v->len = (size_t)snprintf(v->num, sizeof v->num, "%" PRIu64, u);
+		} else if (i == INT64_MIN) {
+			return TEXT_OF;
 		} else {
 			v->len = fmt_i64(i, v->num);
 		}
@@ -149,11 +153,72 @@ static int field(const struct nopts *o, struct conv *c, enum profile p, enum mfi
 {
 	const char *why = NULL;
 	int r = scalar(map_get(&o->map, p, f, data), v, &why);
+	if (r == TEXT_OF) {
+		/* beyond 64 bits: the digits as the line has them */
+		struct jspan t;
+		r = -1;
+		why = "a whole number beyond 64 bits that is not in the line as such";
+		if (map_get_raw(&o->map, p, f, c->data, &t) && jscan_type(t) == JT_NUMBER) {
+			v->s = t.p;
+			v->len = t.len;
+			r = 1;
+		}
+	}
 	if (r < 0)
 		snprintf(c->reason, sizeof c->reason, "field '%s' is %s (mapping %s.%s.%s)",
 			 mfield_names[f], why, map_source_name(map_profile_source(p)), map_profile_type(p),
 			 mfield_names[f]);
 	return r;
+}
+
+/* The raw line as text, for what json-c does not keep: the digits of a
+ * number beyond 64 bits, a member named twice.  Sets c->root and c->data
+ * ("data" located from the root's members, which are short before it, its
+ * end from the one pass over its own members that also looks for an
+ * identity field of profile P named twice: the id, the names, the VLAN's
+ * number and router).  json-c keeps the last of a name silently; such a
+ * record is unidentified with the reason (c->ambiguous), its raw record
+ * keeps both (docs/FORMATS.md, sections 1 and 2).  -1 when "data" is not
+ * there once. */
+static int raw_text(const struct nopts *o, struct conv *c, enum profile p, const char *line, size_t len)
+{
+	static const enum mfield device_ids[] = { MF_ID, MF_FQDN, MF_HOSTNAME, MF_DOMAIN };
+	static const enum mfield vlan_ids[] = { MF_ID, MF_NUMBER, MF_ROUTER };
+	int vl = map_profile_is_vlan(p), times, nd = 0;
+	enum mfield f = MF_ID;
+	c->root.p = line;
+	c->root.len = len;
+	while (c->root.len && is_space(c->root.p[0]))
+		c->root.p++, c->root.len--;
+	while (c->root.len && is_space(c->root.p[c->root.len - 1]))
+		c->root.len--;
+	c->ambiguous = 0;
+	struct jiter it;
+	struct jspan name, v;
+	jscan_iter(&it, c->root);
+	while (jscan_next_name(&it, &name)) {
+		if (!jscan_name_is(name, "data", 4)) {
+			jscan_skip_value(&it, &v);
+			continue;
+		}
+		const char *end, *rend = c->root.p + c->root.len;
+		struct jspan d = { it.p, (size_t)(rend - it.p) };
+		int amb = map_ambiguous(&o->map, p, vl ? vlan_ids : device_ids, vl ? 3 : 4, d, &end, &f, &times);
+		if (nd++ == 0) {
+			c->data.p = it.p;
+			c->data.len = (size_t)(end - it.p);
+			c->ambiguous = amb;
+		}
+		it.p = end;
+	}
+	if (nd != 1)
+		return fail(c, SOSR_EXIT_DATA, "record has the member 'data' %d times; check that the input "
+			    "is raw records (docs/FORMATS.md section 1)", nd);
+	if (c->ambiguous)
+		snprintf(c->reason, sizeof c->reason, "field '%s' is named %d times in the record, so which "
+			 "value is meant is not known (mapping %s.%s.%s)", mfield_names[f], times,
+			 map_source_name(map_profile_source(p)), map_profile_type(p), mfield_names[f]);
+	return 0;
 }
 
 static char lower(char ch)
@@ -312,9 +377,15 @@ static int put_provenance(struct conv *c, enum source src, struct json_object *r
 	if (PUT_STR(out, "source", map_source_name(src), strlen(map_source_name(src))) < 0)
 		return -1;
 	if (json_object_object_get_ex(root, pname, &po)) {
-		const char *why;
+		const char *why = "a whole number beyond 64 bits";
 		int r = scalar(po, &pv, &why);
-		if (r < 0)
+		struct jspan t;
+		if (r == TEXT_OF && jscan_member(c->root, pname, &t) == 1 && jscan_type(t) == JT_NUMBER) {
+			pv.s = t.p;
+			pv.len = t.len;
+			r = 1;
+		}
+		if (r < 0 || r == TEXT_OF)
 			return fail(c, SOSR_EXIT_DATA, "member '%s' is %s; check that the input is raw "
 				    "records of sosr-fetch-*", pname, why);
 		if (r > 0 && jsonw_field_str(out, 0, pname, pv.s, pv.len) < 0)
@@ -374,6 +445,8 @@ static int device(const struct nopts *o, struct conv *c, enum profile p, enum so
 		  struct json_object *root, struct json_object *data, unsigned long lineno)
 {
 	struct val id, fq, host, dom, pip, pub, dc, serial, dtype, status, power, created, app, env, upd;
+	if (c->ambiguous)
+		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
 	int has_id = field(o, c, p, MF_ID, data, &id);
 	if (has_id < 0)
 		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
@@ -492,6 +565,8 @@ static int vlan(const struct nopts *o, struct conv *c, enum profile p, enum sour
 		struct json_object *root, struct json_object *data, unsigned long lineno)
 {
 	struct val id, num, router, dc, space, name, zone;
+	if (c->ambiguous)
+		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
 	int has_id = field(o, c, p, MF_ID, data, &id);
 	if (has_id < 0)
 		return unidentified(c, src, p, root, &id, 0, lineno, c->reason);
@@ -588,6 +663,8 @@ int convert(const struct nopts *o, struct conv *c, const char *line, size_t len,
 		     "check that the input is raw records (docs/FORMATS.md section 1)");
 		goto out;
 	}
+	if (raw_text(o, c, (enum profile)p, line, len) < 0)
+		goto out;
 	c->err_code = 0;
 	if (map_profile_is_vlan((enum profile)p))
 		ret = vlan(o, c, (enum profile)p, (enum source)src, root, data, lineno);

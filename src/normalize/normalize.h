@@ -57,6 +57,8 @@ struct conv {
 	struct buf key;            /* the key before escaping */
 	char err[600];             /* why convert() failed */
 	char reason[300];          /* why a record is unidentified */
+	struct jspan root, data;   /* the raw line and its "data", as text */
+	int ambiguous;             /* an identity field named twice (reason says) */
 	int err_code;
 	/* timestamps that could not be read (omitted, reported once) */
 	unsigned long bad_time_count, bad_time_line;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "http.h"
 #include "jsonw.h"
 #include "ndjson.h"
 #include "output.h"
@@ -84,6 +85,11 @@ int main(int argc, char **argv)
 		jsonw_str(&b, argv[2], strlen(argv[2]));
 		printf("%s\n", b.data);
 		buf_free(&b);
+	} else if (strcmp(cmd, "url-for-log") == 0 && argc == 3) {
+		char *u = http_url_for_log(argv[2]), *m = http_url_for_message(argv[2]);
+		printf("%s\n%s\n", u, m);
+		free(u);
+		free(m);
 	} else if (strcmp(cmd, "buf-cap") == 0 && argc == 4) {
 		/* Append argv[3] to a buffer capped at argv[2] bytes. */
 		struct buf b = BUF_INIT((size_t)cli_number(argv[2], 1, 1 << 20, "cap"));
