@@ -290,6 +290,11 @@ check_incomplete() { # STAGE CODE
 @test "--demo: the whole job against a generated estate, findings equal the truth, exit 1" {
 	run -1 sos-reconcile --demo
 	assert_output --partial "The findings in discrepancies.ndjson and report.json equal the simulator's planted truth"
+	# the second of two daily runs: the lifecycle shows
+	assert_output --partial "and their lifecycle (NEW, RECURRING, REOPENED, resolved) its lifecycle truth"
+	run -0 jq -r '.history.previous != null and .history.recurring > 0 and .history.resolved > 0' _output/report.json
+	assert_output true
+	grep -q 'RECURRING, open 1 day since' _output/report.txt
 	assert_equal "$(jq -c '[.demo, .status, .verdict, .exit, .alert.status]' _output/manifest.json)" \
 		'[true,"complete","significant",1,"delivered"]'
 	check_manifest

@@ -63,7 +63,7 @@ status() {
 	for o in --listen --port-file --credentials --api-key-file --sos-token-file --sos-auth-header \
 		--sos-auth-scheme --log --alerts-log \
 		--rate-limit --fault --no-serve --seed --accounts --devices --vlans --c-code --drift --now \
-		--estate --write-estate --truth --help --version; do
+		--estate --write-estate --truth --day --drop-day --incomplete-days --lifecycle-truth --help --version; do
 		assert_output --partial -- "$o"
 	done
 	assert_output --partial "Exit status"
@@ -105,6 +105,23 @@ status() {
 	assert_output --partial "need a server"
 	run -2 sosr-fake-api --estate dir --seed 3
 	assert_output --partial "cannot be combined"
+	run -2 sosr-fake-api --estate dir --day 2 --no-serve --truth t
+	assert_output --partial "play the days of a generated one"
+	run -2 sosr-fake-api --day -1 --no-serve --truth t
+	run -2 sosr-fake-api --day 3651 --no-serve --truth t
+	run -2 sosr-fake-api --drop-day 0 --no-serve --truth t
+	run -2 sosr-fake-api --drop-day 2:sos --no-serve --truth t
+	assert_output --partial "is not D or D:SIDE:KIND:PERCENT"
+	run -2 sosr-fake-api --drop-day 2:mars:device:10 --no-serve --truth t
+	assert_output --partial "side 'mars' is not softlayer, sos or both"
+	run -2 sosr-fake-api --drop-day 2:sos:rack:10 --no-serve --truth t
+	assert_output --partial "kind 'rack' is not device or vlan"
+	run -2 sosr-fake-api --drop-day 2:sos:device:0 --no-serve --truth t
+	assert_output --partial "not a percentage above 0, at most 100"
+	run -2 sosr-fake-api --day 3 --incomplete-days 1,3 --no-serve --truth t
+	assert_output --partial "day 3 is not before --day 3"
+	run -2 sosr-fake-api --day 3 --incomplete-days 1,,2 --no-serve --truth t
+	assert_output --partial "not a comma-separated list of days"
 	run -2 sosr-fake-api operand
 	assert_output --partial "unexpected operand"
 	run -2 sosr-fake-api --bogus
@@ -148,6 +165,95 @@ $FAKE_URL/pagerduty/v2/enqueue"
 	done
 	cmp a.truth b.truth
 	! cmp -s a/raw/softlayer.ndjson c/raw/softlayer.ndjson
+}
+
+@test "days: --day 0 is the generated estate byte for byte; day N is the same bytes every time" {
+	sosr-fake-api --no-serve --seed 7 --now "$NOW" --write-estate a --truth a.truth
+	sosr-fake-api --no-serve --seed 7 --now "$NOW" --day 0 --write-estate b --truth b.truth --lifecycle-truth b.life
+	diff -r a b
+	cmp a.truth b.truth
+	# day 0's lifecycle: the first run, every finding NEW
+	run -0 jq -s -c '.[0] | [.day, .previous, .complete_days, .resolved, .new == .findings]' b.life
+	assert_output '[0,null,[0],0,true]'
+	assert_equal "$(tail -n +2 b.life | jq -r '[.status, .runs, .age_days, .first_seen] | join(" ")' | sort -u)" \
+		"NEW 1 0 $NOW"
+	assert_equal "$(tail -n +2 b.life | wc -l)" "$(jq -c 'select(.type != "pending" and .type != "excluded")' a.truth | wc -l)"
+	for x in c d; do
+		sosr-fake-api --no-serve --seed 7 --now "$NOW" --day 4 --drop-day 3 --write-estate "$x" --truth "$x.truth" \
+			--lifecycle-truth "$x.life"
+	done
+	diff -r c d
+	cmp c.truth d.truth
+	cmp c.life d.life
+	! cmp -s a/raw/sos.ndjson c/raw/sos.ndjson
+	# day 4 is at --now, day 0 four days before it
+	assert_equal "$(jq -r .now c/estate.json)" "$NOW"
+	assert_equal "$(head -1 c.life | jq -c '[.run, .previous, .complete_days]')" \
+		'["2026-11-26T00:00:00Z","2026-11-25T00:00:00Z",[0,1,2,3,4]]'
+}
+
+@test "days: each day continues the day before; the lifecycle truth agrees with the two days' truths" {
+	local d t
+	for d in 0 1 2 3; do
+		t=$(printf '2026-11-%02dT06:00:00Z' $((20 + d)))
+		sosr-fake-api --no-serve --seed 9 --devices 800 --vlans 80 --drift 0.05 --day "$d" --now "$t" \
+			--truth "t$d" --lifecycle-truth "l$d" --write-estate "e$d"
+		# identities of the findings: type, key, side
+		jq -c 'select(.type != "pending" and .type != "excluded") | [.type, .key, .side]' "t$d" | sort >"id$d"
+	done
+	for d in 1 2 3; do
+		# open today: exactly today's findings; resolved: yesterday's that are gone
+		tail -n +2 "l$d" | jq -c 'select(.status) | [.type, .key, .side]' | sort | cmp - "id$d"
+		tail -n +2 "l$d" | jq -c 'select(.type == "resolved") | [.finding, .key, .side]' | sort |
+			cmp - <(comm -23 "id$((d - 1))" "id$d")
+		# RECURRING: open yesterday too; NEW or REOPENED: not open yesterday
+		tail -n +2 "l$d" | jq -c 'select(.status == "RECURRING") | [.type, .key, .side]' | sort |
+			cmp - <(comm -12 "id$((d - 1))" "id$d")
+		assert_equal "$(head -1 "l$d" | jq -r .previous)" "$(printf '2026-11-%02dT06:00:00Z' $((19 + d)))"
+	done
+	# the estate changed on both sides, and every kind of change happened
+	! cmp -s e0/raw/softlayer.ndjson e3/raw/softlayer.ndjson
+	! cmp -s e0/raw/sos.ndjson e3/raw/sos.ndjson
+	assert_equal "$(cat l1 l2 l3 | jq -s '[map(select(.status == "REOPENED")), map(select(.changed)),
+		map(select(.type == "resolved")), map(select(.status == "NEW"))] | map(length > 0) | all')" true
+	# devices were provisioned (with names of their day) and decommissioned
+	grep -q -- '-d3-[0-9][0-9][0-9]' e3/raw/softlayer.ndjson
+	[[ -n $(comm -23 <(jq -r '.data.id' e0/raw/softlayer.ndjson | sort) <(jq -r '.data.id' e3/raw/softlayer.ndjson | sort)) ]]
+}
+
+@test "days: --drop-day takes the side's share of its population on that day; the header names the drop" {
+	sosr-fake-api --no-serve --seed 3 --devices 500 --vlans 100 --day 2 --now "$NOW" --drop-day 2 --lifecycle-truth both
+	sosr-fake-api --no-serve --seed 3 --devices 500 --vlans 100 --day 2 --now "$NOW" --drop-day 2:sos:vlan:50 \
+		--lifecycle-truth sosvlan
+	sosr-fake-api --no-serve --seed 3 --devices 500 --vlans 100 --day 2 --now "$NOW" --drop-day 2:softlayer:device:30 \
+		--lifecycle-truth sldev
+	sosr-fake-api --no-serve --seed 3 --devices 500 --vlans 100 --day 1 --now "$NOW" --drop-day 2 --lifecycle-truth before
+	# the day before: nothing dropped
+	assert_equal "$(head -1 before | jq -c .drop)" '[]'
+	assert_equal "$(head -1 both | jq -r '.drop | map(.population) | join(" ")')" "softlayer.device sos.device"
+	assert_equal "$(head -1 sosvlan | jq -r '.drop | map(.population) | join(" ")')" "sos.vlan"
+	assert_equal "$(head -1 sldev | jq -r '.drop | map(.population) | join(" ")')" "softlayer.device"
+	# 20 % of the devices, give or take the day's churn
+	local prev cur
+	prev=$(head -1 both | jq '.drop[0].previous')
+	cur=$(head -1 both | jq '.drop[0].current')
+	((prev - cur >= prev * 18 / 100 && prev - cur <= prev * 22 / 100))
+	# SoftLayer's devices gone, SOS kept them: stale registrations, NEW
+	(($(tail -n +2 sldev | jq -s 'map(select(.type == "missing_in_softlayer" and .status == "NEW")) | length') >= 100))
+}
+
+@test "days: serving day N: the fetchers get its raw files byte for byte" {
+	[[ -x $ROOT/bin/sosr-fetch-softlayer && -x $ROOT/bin/sosr-fetch-sos ]] || skip "the fetchers are not built"
+	serve --seed 5 --accounts 2 --devices 600 --vlans 60 --day 5 --drop-day 3:sos:device:20 --write-estate e
+	local a
+	for a in 0 1; do
+		SL_USERNAME=$(jq -r ".softlayer.accounts[$a].username" creds.json) \
+		SL_API_KEY=$(jq -r ".softlayer.accounts[$a].api_key" creds.json) \
+			sosr-fetch-softlayer -q -a "$(jq -r ".softlayer.accounts[$a].id" creds.json)" -e "$SL" --page-size 70
+	done >sl.raw
+	cmp sl.raw e/raw/softlayer.ndjson
+	SOS_TOKEN=$(sostoken) sosr-fetch-sos -q -C ALC -u "$FAKE_URL" --page-size 90 >sos.raw
+	cmp sos.raw e/raw/sos.ndjson
 }
 
 @test "fake-api: raw files follow FORMATS.md 1 (provenance, order by account, type, id)" {

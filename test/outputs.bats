@@ -96,7 +96,8 @@ hostile() {
 		grep -q "<section id=\"$t\" class=\"findings[ a-z]*\">" "$html"
 	done
 	# the counts table says the same
-	grep -q '<th scope="row"><a href="#missing_in_sos">missing_in_sos</a></th><td class="num">22</td><td class="num">4</td><td class="num">0</td><td class="num">26</td>' "$html"
+	grep -qF "$(jq -r '.counts.missing_in_sos | "<th scope=\"row\"><a href=\"#missing_in_sos\">missing_in_sos</a></th><td class=\"num\">\(.device)</td><td class=\"num\">\(.vlan)</td><td class=\"num\">\(.unidentified)</td><td class=\"num\">\(.total)</td>"' \
+		"$DEMO/report.json")" "$html"
 	# a finding's row: the anchor is its id and its link
 	local key
 	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device") | .key' "$DEMO/discrepancies.ndjson" | head -1)
@@ -203,7 +204,7 @@ p = P(); p.feed(sys.stdin.read()); print(p.rows, p.scripts, p.styled)' <<<"$html
 	assert_equal "$(grep -c '^<tr id="missing_in_sos/' <<<"$output")" 10
 	assert_output --partial '<caption>in SoftLayer, not in SOS: unmonitored; the first 10 by key (all are in <a href="csv/findings.csv">csv/findings.csv</a>'
 	run -1 sosr-render --format html --html-rows 0 "$DEMO/discrepancies.ndjson"
-	assert_equal "$(grep -c '^<tr id="missing_in_sos/' <<<"$output")" 26
+	assert_equal "$(grep -c '^<tr id="missing_in_sos/' <<<"$output")" "$(jq .counts.missing_in_sos.total "$DEMO/report.json")"
 	run -2 sosr-render --format html --html-rows x "$DEMO/discrepancies.ndjson"
 	assert_output --partial "--html-rows: 'x' is not a whole number"
 }

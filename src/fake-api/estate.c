@@ -161,6 +161,48 @@ void estate_index(struct estate *e)
 	free(cvl);
 }
 
+/* ---- the records gone on played days --------------------------------- */
+
+void estate_compact(struct estate *e)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsl; i++) {
+		if (e->sl[i].gone) {
+			free(e->sl[i].hostname);
+			free(e->sl[i].serial);
+		} else {
+			e->sl[k++] = e->sl[i];
+		}
+	}
+	e->nsl = k;
+	k = 0;
+	for (size_t i = 0; i < e->nslv; i++) {
+		if (e->slv[i].gone)
+			free(e->slv[i].name);
+		else
+			e->slv[k++] = e->slv[i];
+	}
+	e->nslv = k;
+	k = 0;
+	for (size_t i = 0; i < e->nsos; i++) {
+		if (e->sos[i].gone) {
+			free(e->sos[i].hostname);
+			free(e->sos[i].serial);
+		} else {
+			e->sos[k++] = e->sos[i];
+		}
+	}
+	e->nsos = k;
+	k = 0;
+	for (size_t i = 0; i < e->nsosv; i++) {
+		if (e->sosv[i].gone)
+			free(e->sosv[i].name);
+		else
+			e->sosv[k++] = e->sosv[i];
+	}
+	e->nsosv = k;
+}
+
 /* ---- release ------------------------------------------------------- */
 
 void estate_free(struct estate *e)

@@ -26,7 +26,16 @@
  *   write.c     the estate directory and its raw streams (--write-estate);
  *               atomic file writes
  *   truth.c     the findings a correct reconciliation reports (--truth)
+ *   days.c      the days after day 0: the estate changing day by day (--day,
+ *               --drop-day)
+ *   lifecycle.c what sosr-track must make of the runs of days 0..N
+ *               (--lifecycle-truth)
  * The seeded randomness they draw from is rng.h; serving is api.h.
+ *
+ * While days are played (days.c) a record that leaves the estate is only
+ * marked "gone", so that the indexes days.c keeps into the arrays stay
+ * valid; truth.c skips gone records, and estate_compact removes them before
+ * the estate is indexed, written or served.  Nothing else ever sees one.
  */
 #ifndef SOSR_FAKE_ESTATE_H
 #define SOSR_FAKE_ESTATE_H
@@ -47,6 +56,7 @@ struct sl_dev {
 	uint16_t account;           /* index into estate.accounts */
 	uint8_t type;               /* enum sl_type */
 	uint8_t halted;             /* guests: powerState HALTED */
+	uint8_t gone;               /* removed on a played day (days.c) */
 	char *hostname;             /* NULL: the API returns null (unidentified) */
 	const char *domain;         /* interned */
 	const char *datacenter;     /* interned, lower case ("dal10") */
@@ -62,6 +72,7 @@ struct sl_vlan {
 	uint16_t account;
 	uint16_t number;
 	uint8_t space;              /* enum space */
+	uint8_t gone;
 	const char *router;         /* interned, "bcr01a.dal10" */
 	const char *datacenter;     /* interned */
 	char *name;                 /* NULL: no name */
@@ -76,6 +87,7 @@ struct sos_dev {
 	uint32_t ip_address, public_ip;
 	uint8_t bare_metal;
 	uint8_t status;             /* enum sos_status */
+	uint8_t gone;
 	const char *application, *environment;
 	int64_t updated;
 };
@@ -84,6 +96,7 @@ struct sos_vlan {
 	uint32_t vlan_id;
 	uint16_t vlan_number;
 	uint8_t space;
+	uint8_t gone;
 	const char *router, *datacenter, *scan_zone;
 	char *name;
 };
@@ -133,6 +146,59 @@ struct gen_params {
 /* Generate an estate; dies on a usage problem (too many VLANs, ...). */
 void estate_generate(struct estate *e, const struct gen_params *p);
 
+/* The pieces of generation that days.c makes new records with, so that a
+ * device added on day 5 looks like one of day 0. */
+extern const char *const gen_datacenters[];
+extern const size_t gen_ndatacenters;
+/* VLAN names by space (private, public); NULL: unnamed. */
+extern const char *const gen_vlan_names[2][4];
+struct prng;
+/* SOS's record of SoftLayer device D, as SOS registers it at E->now
+ * (status Build while the device is younger than 48 h). */
+void gen_sos_from_sl(struct estate *e, struct sos_dev *o, const struct sl_dev *d, struct prng *r);
+/* A public address in 169.44-63.x.x. */
+uint32_t gen_public_ip(struct prng *r);
+/* A copy of S in upper case (the caller frees it). */
+char *gen_upper(const char *s);
+/* SOS's scan zone of a VLAN: "<C_CODE>-<DC>-PUBLIC|PRIVATE", interned. */
+const char *gen_scan_zone(struct estate *e, const char *datacenter, int space);
+
+/* ---- days.c ---- */
+
+enum drop_side { DROP_BOTH, DROP_SOFTLAYER, DROP_SOS };
+enum drop_kind { DROP_DEVICE, DROP_VLAN };
+
+struct day_params {
+	int day;                    /* the day served: 0 is the generated estate */
+	int drop_day;               /* the day of the mass drop; -1: none */
+	int drop_side;              /* enum drop_side */
+	int drop_kind;              /* enum drop_kind */
+	double drop_percent;        /* of the side's population of that kind */
+	const unsigned char *incomplete; /* [day]: that day's run did not complete
+	                               (for the lifecycle truth); NULL: none */
+	const char *lifecycle_path; /* --lifecycle-truth FILE, or NULL */
+};
+
+/* Play days 1..P->day on E, generated for day 0 at E->now - day x 24 h
+ * (each day's E->now a day later, the last one the time asked for); then
+ * compact and index E.  With P->lifecycle_path, the lifecycle of the days'
+ * runs, for lifecycle_write (else NULL).  Day 0 with no lifecycle truth
+ * does not need it: day 0 is the generated estate, byte for byte. */
+struct lifecycle *estate_play_days(struct estate *e, const struct gen_params *g, const struct day_params *p);
+
+/* ---- lifecycle.c ---- */
+
+struct lifecycle;
+struct truth;
+/* The model of sosr-track's ledger, fed one day at a time. */
+struct lifecycle *lifecycle_new(void);
+/* Day DAY's findings (TRUTH, of E at E->now) and populations;
+ * COMPLETE: its run completed, so it moves the ledger. */
+void lifecycle_day(struct lifecycle *lc, const struct estate *e, const struct truth *t, int day, int complete);
+/* Write the lifecycle truth of the last day fed (docs/FORMATS.md 4). */
+void lifecycle_write(struct lifecycle *lc, const char *path);
+void lifecycle_free(struct lifecycle *lc);
+
 /* ---- load.c ---- */
 
 /* Load DIR (the layout of estate_write); dies with file:line on bad data
@@ -148,6 +214,9 @@ const char *estate_intern(struct estate *e, const char *s);
  * (exit 7) when an account has two objects of one type with the same id.
  * Generation and loading call it last. */
 void estate_index(struct estate *e);
+/* Remove the records marked gone (days.c), keeping the order of the
+ * others; the indexes must be rebuilt after it (estate_index). */
+void estate_compact(struct estate *e);
 void estate_free(struct estate *e);
 /* A C_Code, or a name made from one, in the form of a DNS name, in place:
  * lower case, '_' as '-' ("ALC_WAT.example.com" -> "alc-wat.example.com"),
@@ -189,6 +258,37 @@ void write_file_atomic(const char *path, const void *data, size_t len, int mode,
 
 /* ---- truth.c ---- */
 
+/* The findings and informational records of the estate as the truth file
+ * has them: one item a line, sorted as `LC_ALL=C sort` sorts the lines. */
+enum truth_side { TS_NONE, TS_SOFTLAYER, TS_SOS };
+struct truth_item {
+	char *line;                 /* the line of docs/FORMATS.md 4, no newline */
+	int type;                   /* enum finding_type (finding.h) */
+	int side;                   /* enum truth_side: duplicate, unidentified */
+	const char *kind;           /* "device", "vlan", "unidentified" */
+	char *key;
+	/* mismatches: the differing fields' values as sosr-diff writes them,
+	 * "FIELD\tSOFTLAYER\tSOS\n" a field in compare order, a value as its
+	 * JSON text (null when absent); else NULL */
+	char *values;
+};
+struct truth {
+	struct truth_item *v;
+	size_t n, cap;
+};
+/* Compute the truth of E (gone records are not in it). */
+void truth_compute(const struct estate *e, struct truth *t);
+void truth_free(struct truth *t);
+/* The same, day after day: the cache keeps the records' keys sorted, so a
+ * day costs what it changed (and a pass), not a sort of the estate.  The
+ * keys of the records it has seen must not change, but for the SoftLayer
+ * devices in REKEYED (their hostname set, changed or removed since);
+ * records are only added at the end of the arrays, or marked gone. */
+struct truth_cache;
+struct truth_cache *truth_cache_new(void);
+void truth_compute_cached(const struct estate *e, struct truth_cache *c, const uint32_t *rekeyed,
+			  size_t nrekeyed, struct truth *t);
+void truth_cache_free(struct truth_cache *c);
 /* Write the truth file (docs/FORMATS.md section 4). */
 void estate_write_truth(const struct estate *e, const char *path);
 

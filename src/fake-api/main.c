@@ -85,6 +85,19 @@ static const char usage_text[] =
 	"  --truth FILE            write the findings a correct reconciliation\n"
 	"                          reports (docs/FORMATS.md section 4)\n"
 	"\n"
+	"Days (a generated estate that changes from one daily run to the next):\n"
+	"  --day N                 serve day N (default 0, the generated estate):\n"
+	"                          day 0 is generated for --now minus N days, and\n"
+	"                          each day after it changes the day before\n"
+	"  --drop-day D[:SIDE:KIND:PERCENT]\n"
+	"                          on day D, PERCENT of SIDE's KIND go at once\n"
+	"                          (default both:device:20; SIDE softlayer, sos\n"
+	"                          or both; KIND device or vlan)\n"
+	"  --incomplete-days LIST  days before N whose run did not complete\n"
+	"                          (comma-separated): the lifecycle skips them\n"
+	"  --lifecycle-truth FILE  write what sosr-track must report for the\n"
+	"                          daily runs of days 0..N (docs/FORMATS.md 4)\n"
+	"\n"
 	"  --help                  show this help and exit\n"
 	"  --version               show the version and exit\n"
 	"\n"
@@ -98,7 +111,8 @@ enum {
 	OPT_LISTEN = 256, OPT_PORT_FILE, OPT_CREDENTIALS, OPT_API_KEY_FILE, OPT_SOS_TOKEN_FILE, OPT_LOG,
 	OPT_ALERTS_LOG, OPT_RATE_LIMIT, OPT_FAULT, OPT_NO_SERVE, OPT_SEED, OPT_ACCOUNTS, OPT_DEVICES,
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
-	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME,
+	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME, OPT_DAY, OPT_DROP_DAY, OPT_INCOMPLETE_DAYS,
+	OPT_LIFECYCLE_TRUTH,
 };
 
 static const struct option longopts[] = {
@@ -124,6 +138,10 @@ static const struct option longopts[] = {
 	{ "estate", required_argument, NULL, OPT_ESTATE },
 	{ "write-estate", required_argument, NULL, OPT_WRITE_ESTATE },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
+	{ "day", required_argument, NULL, OPT_DAY },
+	{ "drop-day", required_argument, NULL, OPT_DROP_DAY },
+	{ "incomplete-days", required_argument, NULL, OPT_INCOMPLETE_DAYS },
+	{ "lifecycle-truth", required_argument, NULL, OPT_LIFECYCLE_TRUTH },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -569,6 +587,59 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* ---- days ------------------------------------------------------------- */
+
+#define MAX_DAY 3650
+
+/* --drop-day D[:SIDE:KIND:PERCENT] */
+static void parse_drop_day(const char *arg, struct day_params *dp)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	char *f[5] = { NULL };
+	int n = 0;
+	for (char *t = strtok_r(copy, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
+		f[n++] = t;
+	if ((n != 1 && n != 4) || arg[strlen(arg) - 1] == ':' || strstr(arg, "::"))
+		sosr_usage_error("--drop-day: '%s' is not D or D:SIDE:KIND:PERCENT (like 3:sos:device:25)", arg);
+	dp->drop_day = (int)cli_number(f[0], 1, MAX_DAY, "--drop-day");
+	dp->drop_side = DROP_BOTH;
+	dp->drop_kind = DROP_DEVICE;
+	dp->drop_percent = 20;
+	if (n == 4) {
+		if (strcmp(f[1], "both") == 0)
+			dp->drop_side = DROP_BOTH;
+		else if (strcmp(f[1], "softlayer") == 0)
+			dp->drop_side = DROP_SOFTLAYER;
+		else if (strcmp(f[1], "sos") == 0)
+			dp->drop_side = DROP_SOS;
+		else
+			sosr_usage_error("--drop-day: side '%s' is not softlayer, sos or both", f[1]);
+		if (strcmp(f[2], "device") == 0)
+			dp->drop_kind = DROP_DEVICE;
+		else if (strcmp(f[2], "vlan") == 0)
+			dp->drop_kind = DROP_VLAN;
+		else
+			sosr_usage_error("--drop-day: kind '%s' is not device or vlan", f[2]);
+		char *end;
+		errno = 0;
+		dp->drop_percent = strtod(f[3], &end);
+		if (end == f[3] || *end || errno || !(dp->drop_percent > 0 && dp->drop_percent <= 100))
+			sosr_usage_error("--drop-day: '%s' is not a percentage above 0, at most 100", f[3]);
+	}
+	free(copy);
+}
+
+/* --incomplete-days LIST: a flag per day, 0..MAX_DAY. */
+static void parse_days(const char *arg, unsigned char *flags)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	if (!*arg || arg[strlen(arg) - 1] == ',' || *arg == ',' || strstr(arg, ",,"))
+		sosr_usage_error("--incomplete-days: '%s' is not a comma-separated list of days", arg);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		flags[cli_number(t, 0, MAX_DAY, "--incomplete-days")] = 1;
+	free(copy);
+}
+
 /* ---- startup files ---------------------------------------------------- */
 
 static void write_port_file(const char *path, unsigned port)
@@ -620,7 +691,9 @@ int main(int argc, char **argv)
 	const char *listen_s = "127.0.0.1:0", *port_file = NULL, *cred_file = NULL, *api_key_file = NULL,
 		   *sos_token_file = NULL, *log_file = NULL, *alerts_file = NULL, *estate_dir = NULL,
 		   *write_dir = NULL, *truth_file = NULL;
-	int no_serve = 0, rate_limit = 50, gen_flag = 0;
+	int no_serve = 0, rate_limit = 50, gen_flag = 0, days_flag = 0;
+	static unsigned char incomplete[MAX_DAY + 1];
+	struct day_params dp = { .day = 0, .drop_day = -1, .incomplete = incomplete };
 	struct gen_params gp = { .seed = 1, .accounts = 2, .devices = 200, .vlans = 40, .c_code = "ALC",
 				 .drift = 0.02, .now = (int64_t)time(NULL) };
 	int opt;
@@ -676,6 +749,10 @@ int main(int argc, char **argv)
 		case OPT_ESTATE: estate_dir = optarg; break;
 		case OPT_WRITE_ESTATE: write_dir = optarg; break;
 		case OPT_TRUTH: truth_file = optarg; break;
+		case OPT_DAY: dp.day = (int)cli_number(optarg, 0, MAX_DAY, "--day"); days_flag = 1; break;
+		case OPT_DROP_DAY: parse_drop_day(optarg, &dp); days_flag = 1; break;
+		case OPT_INCOMPLETE_DAYS: parse_days(optarg, incomplete); days_flag = 1; break;
+		case OPT_LIFECYCLE_TRUTH: dp.lifecycle_path = optarg; days_flag = 1; break;
 		case OPT_HELP: cli_help(usage_text);
 		case OPT_VERSION: cli_version();
 		}
@@ -685,23 +762,42 @@ int main(int argc, char **argv)
 	if (estate_dir && gen_flag)
 		sosr_usage_error("--estate loads an estate; it cannot be combined with --seed, --accounts, --devices, "
 				 "--vlans, --c-code, --drift or --now");
-	if (no_serve && !write_dir && !truth_file)
-		sosr_usage_error("--no-serve: nothing to do; add --write-estate DIR or --truth FILE");
+	if (estate_dir && days_flag)
+		sosr_usage_error("--estate loads an estate; --day, --drop-day, --incomplete-days and --lifecycle-truth "
+				 "play the days of a generated one");
+	for (int d = dp.day; d <= MAX_DAY; d++)
+		if (incomplete[d])
+			sosr_usage_error("--incomplete-days: day %d is not before --day %d (the run of the day served "
+					 "is the one the truths are for)", d, dp.day);
+	if (no_serve && !write_dir && !truth_file && !dp.lifecycle_path)
+		sosr_usage_error("--no-serve: nothing to do; add --write-estate DIR, --truth FILE or --lifecycle-truth FILE");
 	if (no_serve && (cred_file || port_file || log_file || alerts_file))
 		sosr_usage_error("--no-serve: --credentials, --port-file, --log and --alerts-log need a server");
 	struct sockaddr_storage ss;
 	int v6 = 0;
 	parse_listen(listen_s, &ss, &v6);
 
-	if (estate_dir)
+	struct lifecycle *lc = NULL;
+	if (estate_dir) {
 		estate_load(&E, estate_dir);
-	else
+	} else if (dp.day > 0 || dp.lifecycle_path) {
+		/* day 0 is the estate of --now minus N days; the days bring it
+		 * back to --now */
+		gp.now -= (int64_t)dp.day * 86400;
 		estate_generate(&E, &gp);
+		lc = estate_play_days(&E, &gp, &dp);
+	} else {
+		estate_generate(&E, &gp);
+	}
 	estate_set_secrets(&E, api_key_file, sos_token_file);
 	if (write_dir)
 		estate_write(&E, write_dir);
 	if (truth_file)
 		estate_write_truth(&E, truth_file);
+	if (lc) {
+		lifecycle_write(lc, dp.lifecycle_path);
+		lifecycle_free(lc);
+	}
 	if (no_serve) {
 		estate_free(&E);
 		faults_free();

@@ -423,6 +423,28 @@ static void history_line(FILE *out, struct buf *b, const struct report *rep)
 	emit_buf(out, b, 11);
 }
 
+/* A drop of a population let through with --accept-drop: the operator's
+ * reason and the counts, beside the findings they explain (track.drop). */
+static void drop_line(FILE *out, struct buf *b, const struct report *rep)
+{
+	struct json_object *d = rep->track ? jget_obj(rep->track, "drop") : NULL;
+	if (!d)
+		return;
+	add(b, buf_printf(b, "%-11saccepted: ", "Drop"));
+	put_plain(b, jget_str(d, "reason") ? jget_str(d, "reason") : "(no reason)");
+	struct json_object *pops = jget_array(d, "populations");
+	size_t n = pops ? json_object_array_length(pops) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(pops, i);
+		add(b, buf_addstr(b, i ? ", " : " ("));
+		put_plain(b, jget_str(p, "population") ? jget_str(p, "population") : "?");
+		add(b, buf_printf(b, " %lld -> %lld", jget_count(p, "previous"), jget_count(p, "current")));
+	}
+	if (n)
+		add(b, buf_addch(b, ')'));
+	emit_buf(out, b, 11);
+}
+
 /* The SOC 2 controls this run is evidence for, the audit period and
  * where the raw evidence is (soc2.h). */
 static void soc2_lines(FILE *out, const struct run *run, const struct report *rep, struct buf *b)
@@ -489,8 +511,10 @@ static void write_header(FILE *out, const struct run *run, const struct report *
 			add(b, buf_printf(b, "%-11sunknown (the summary does not say it)", "Grace"));
 		emit_buf(out, b, 11);
 	}
-	if (v->decided)
+	if (v->decided) {
 		history_line(out, b, rep);
+		drop_line(out, b, rep);
+	}
 	if (run->alert_status) {
 		add(b, buf_printf(b, "%-11s", "Alert"));
 		put_plain(b, strcmp(run->alert_status, "failed") == 0 ? "NOT DELIVERED" : run->alert_status);
