@@ -1,23 +1,49 @@
 # test_helper.bash - the sealed world every test runs in.
 #
-# Each test gets its own HOME and working directory under $BATS_TEST_TMPDIR,
-# PATH with the freshly built bin/ first, and helpers to start the simulator
-# on a free port and to stop it in teardown.  Load it with
+# Each test gets its own HOME, TMPDIR and working directory under
+# $BATS_TEST_TMPDIR, a PATH pinned to the freshly built bin/ and the system
+# directories, and helpers to start the simulator on a free port and to
+# stop it in teardown.  Load it with
 #     load test_helper
-# and call `stop_fake_api` from teardown (common_teardown does).
+# and call `stop_fake_api` from teardown (common_teardown does).  Tests are
+# independent of each other (make test runs them in parallel, bats --jobs):
+# nothing is shared but the read-only fixtures and the clean run of a
+# file's setup_file.
 #
 # Pitfall: bats' `run` clobbers a global variable named `i`; loop with
 # another name (or `local i` inside a function that calls no `run`).
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export ROOT
-# SOSR_SHIM_DIR (scripts/memcheck) puts wrappers of the stages first.
-export PATH="${SOSR_SHIM_DIR:+$SOSR_SHIM_DIR:}$ROOT/bin:$PATH"
+# PATH is pinned: the stages of bin/ and the system's tools, so that a
+# stray program of the developer's PATH (~/.cargo/bin, a pyenv shim for
+# python3, a stale sosr-* installed elsewhere) is never what a test runs.
+# A test adds its own stubs in front.  SOSR_SHIM_DIR (scripts/memcheck)
+# puts wrappers of the stages first.
+export PATH="${SOSR_SHIM_DIR:+$SOSR_SHIM_DIR:}$ROOT/bin:/usr/local/bin:/usr/bin:/bin"
 export LC_ALL=C
 export NO_COLOR=1
 
-bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
-bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
+# bats-support and bats-assert: their files sourced directly.  Their
+# load.bash files find each file with a $(dirname ...) each, 15 processes
+# per test, which cost more than many a test itself (36 ms of CPU a test).
+# The src/ files define functions only, so their order does not matter.
+sosr_load_bats_libs() {
+	local dir lib f
+	for lib in bats-support bats-assert; do
+		for dir in ${BATS_LIB_PATH//:/ } /usr/lib/bats; do
+			[[ -r $dir/$lib/load.bash ]] || continue
+			for f in "$dir/$lib"/src/*.bash; do
+				# shellcheck disable=SC1090
+				source "$f"
+			done
+			continue 2
+		done
+		echo "test_helper: $lib not found in ${BATS_LIB_PATH:-/usr/lib/bats} (Debian package $lib)" >&2
+		return 1
+	done
+}
+sosr_load_bats_libs
 
 FIXTURES="$ROOT/test/fixtures"
 
@@ -32,8 +58,8 @@ skip_under_valgrind() {
 }
 
 common_setup() {
-	export HOME="$BATS_TEST_TMPDIR/home"
-	mkdir -p "$HOME"
+	export HOME="$BATS_TEST_TMPDIR/home" TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	mkdir -p "$HOME" "$TMPDIR"
 	cd "$BATS_TEST_TMPDIR" || return 1
 	# No credentials from the developer's environment leak into a test.
 	unset SOS_TOKEN SOS_TOKEN_FILE SOS_URL SL_USERNAME SL_API_KEY SL_API_KEY_FILE
@@ -76,6 +102,17 @@ stop_fake_api() {
 		wait "$FAKE_PID" 2>/dev/null || true
 		FAKE_PID=
 	fi
+}
+
+# exits N CMD... - run CMD and require its exit status to be N exactly
+# (a crash, 139, never passes for an expected failure).  For a command
+# whose standard output goes to a file, where bats' `run -N` would take it:
+#     exits 1 sosr-diff --now "$NOW" sl sos >d.ndjson
+exits() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	((rc == want)) || { echo "exit $rc, not $want: $*" >&2; return 1; }
 }
 
 # project_findings FILE - the projection of a discrepancy stream that the
