@@ -58,7 +58,7 @@ skip_under_valgrind() {
 }
 
 common_setup() {
-	export HOME="$BATS_TEST_TMPDIR/home" TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	export HOME="$BATS_TEST_TMPDIR/home" TMPDIR="$BATS_TEST_TMPDIR/.tmp"
 	mkdir -p "$HOME" "$TMPDIR"
 	cd "$BATS_TEST_TMPDIR" || return 1
 	# No credentials from the developer's environment leak into a test.
