@@ -59,7 +59,8 @@ LIB      := build/libsosr.a
 
 # bench helpers and test drivers (not installed)
 BENCH_PROGS := build/bench/json-parse-only
-TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so build/test/kill-shim.so
+TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so build/test/kill-shim.so \
+               build/test/envdump-shim.so
 
 all: $(PROGRAMS) $(SCRIPTS)
 
@@ -81,7 +82,8 @@ build/test/%: build/test/%.o $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
-# LD_PRELOAD libraries for test/write-failures.bats and test/publish.bats:
+# LD_PRELOAD libraries for test/write-failures.bats, test/publish.bats and
+# test/http.bats:
 # built without the sanitizers, because they are loaded into programs that
 # have none (bash, jq, rm).
 build/test/%-shim.so: test/unit/%-shim.c

@@ -71,7 +71,7 @@ teardown() { common_teardown; }
 		diff <(printf '%s\n' "$output") want
 	done
 	# n-1 ends with a page holding one record, whole multiples with a full one
-	[ "$(sim_requests '.query | test("resultLimit='$((n - 1)),$((n - 1))'")')" -ge 1 ]
+	[ "$(sim_requests '.query | test("resultLimit='$((n - 1)),$((n - 1))'")')" -eq 1 ]
 }
 
 @test "an account without devices fails unless --allow-empty" {

@@ -306,7 +306,7 @@ bad_input() {
 
 @test "softlayer-python's sample hardware, guests and VLANs normalize without error" {
 	fixture=/usr/lib/python3/dist-packages/SoftLayer/fixtures/SoftLayer_Account.py
-	[[ -r $fixture ]] || skip "python3-softlayer is not installed"
+	[[ -r $fixture ]] || fail "$fixture is missing: python3-softlayer is a dependency of make test (scripts/install-deps)"
 	python3 "$FIXTURES/normalize/softlayer-python-to-raw.py" "$fixture" >raw.ndjson
 	run -0 --separate-stderr sosr-normalize raw.ndjson
 	assert_equal "$stderr" ""

@@ -12,7 +12,8 @@ load test_helper
 
 setup() {
 	common_setup
-	command -v slcli > /dev/null || skip "slcli is not installed (Debian package python3-softlayer)"
+	# (slcli is a dependency of make test: python3-softlayer in scripts/install-deps)
+	command -v slcli >/dev/null || fail "slcli is not installed (Debian package python3-softlayer; scripts/install-deps)"
 }
 # The simulator's stderr must be free of sanitizer reports (make
 # SANITIZE=address,undefined); stop_fake_api has waited for it to exit.
