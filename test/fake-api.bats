@@ -317,7 +317,8 @@ $FAKE_URL/pagerduty/v2/enqueue"
 @test "softlayer: objectMask selects relational properties, raw or URL-encoded, with casts, spaces and newlines" {
 	serve --devices 40 --vlans 6
 	# No mask: local properties only.
-	run -0 bash -c "$(declare -f sl slauth); SL=$SL; sl 0 SoftLayer_Account/getHardware.json | jq -c 'map(select(has(\"primaryIpAddress\")))[0] | keys_unsorted'"
+	sl 0 SoftLayer_Account/getHardware.json >hw.json
+	run -0 jq -c 'map(select(has("primaryIpAddress")))[0] | keys_unsorted' hw.json
 	assert_output '["id","accountId","hostname","domain","fullyQualifiedDomainName","primaryIpAddress","primaryBackendIpAddress","globalIdentifier","serialNumber","manufacturerSerialNumber","provisionDate"]'
 	mask='mask(SoftLayer_Hardware_Server)[
 	  id, hostname,  hardwareStatus[status],
@@ -332,7 +333,8 @@ $FAKE_URL/pagerduty/v2/enqueue"
 		-G --data-urlencode "$f" > raw.json
 	cmp enc.json raw.json
 	# Dotted notation and a relational property without a sub-mask.
-	run -0 bash -c "$(declare -f sl slauth); SL=$SL; sl 0 'SoftLayer_Account/getNetworkVlans.json?objectMask=mask.primaryRouter.datacenter&resultLimit=0,1' -g | jq -c '.primaryRouter.datacenter|keys_unsorted'"
+	sl 0 'SoftLayer_Account/getNetworkVlans.json?objectMask=mask.primaryRouter.datacenter&resultLimit=0,1' -g >vlan.json
+	run -0 jq -c '.primaryRouter.datacenter|keys_unsorted' vlan.json
 	assert_output '["id","name","longName"]'
 	# Guests: status and powerState only when named.
 	sl 0 'SoftLayer_Account/getVirtualGuests.json?objectMask=mask[status[keyName],powerState]&resultLimit=0,3' -g > vs.json

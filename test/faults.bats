@@ -28,9 +28,11 @@ TIMEOUT=1
 [[ -z ${SOSR_SHIM_DIR:-} ]] || TIMEOUT=30
 
 setup_file() {
-	# The clean run every cell compares with, once per file.
+	# The clean run every cell compares with, once per file (as a test: not
+	# while a file that runs alone runs).
 	local d=$BATS_FILE_TMPDIR/clean
 	mkdir -p "$d"
+	enter_suite
 	(
 		cd "$d" || exit 1
 		# shellcheck disable=SC2034 # start_fake_api puts its files there
@@ -45,6 +47,7 @@ setup_file() {
 		jq -c .findings _output/report.json >findings.json
 		cp _output/discrepancies.ndjson clean.ndjson
 	)
+	leave_suite
 }
 
 setup() { common_setup; }

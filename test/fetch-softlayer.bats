@@ -147,16 +147,6 @@ teardown() { common_teardown; }
 	assert_output "sosr-fetch-softlayer: error: no SoftLayer credentials: no --config, SL_USERNAME/SL_API_KEY unset and no $HOME/.softlayer; set one of them"
 }
 
-@test "without --config, the account lookup and the pages together stay within --rate-limit" {
-	sim_start --seed 4 --accounts 1 --devices 40 --vlans 6 --rate-limit 10
-	SL_USERNAME=SL1000001 SL_API_KEY=$SL_KEY_1000001 run -0 --separate-stderr \
-		sosr-fetch-softlayer --endpoint "$SL_ENDPOINT" -p 2 -j 16 --rate-limit 10
-	diff <(printf '%s\n' "$output") <(estate_sl 1000001)
-	[ "$(sim_requests)" -gt 20 ]
-	[ "$(sim_requests '.status != 200')" -eq 0 ]
-	assert_rate_ok softlayer 10
-}
-
 @test "without --config, a rejected key on the account lookup: exit 3, SL_API_KEY or ~/.softlayer named" {
 	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8
 	SL_USERNAME=SL1000001 SL_API_KEY=wrong-key run -3 --separate-stderr \

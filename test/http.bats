@@ -118,26 +118,6 @@ retried_ok() {
 	[ "$(sim_requests)" -eq 2 ]
 }
 
-@test "the rate limit per credential is never exceeded" {
-	skip_under_valgrind
-	sim_start --seed 4 --accounts 2 --devices 120 --vlans 16 --rate-limit 20
-	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 2 -j 16 --rate-limit 20
-	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
-	[ "$(sim_requests '.status == 500')" -eq 0 ]
-	[ "$(sim_requests)" -gt 60 ]
-	assert_rate_ok softlayer 20
-}
-
-@test "the default rate limit keeps under SoftLayer's 50 a second" {
-	skip_under_valgrind
-	sim_start --seed 4 --accounts 1 --devices 240 --vlans 8
-	run -0 --separate-stderr sosr-fetch-softlayer --config "$CFG" -p 2 -j 32
-	diff <(printf '%s\n' "$output") "$ESTATE/raw/softlayer.ndjson"
-	[ "$(sim_requests)" -gt 100 ]
-	[ "$(sim_requests '.status == 500')" -eq 0 ]
-	assert_rate_ok softlayer 50
-}
-
 @test "no secret in any byte of stdout, stderr or the logs, even with --verbose; nor in the fetchers' environment" {
 	sim_start --seed 4 --accounts 2 --devices 60 --vlans 8 --fault 503,count=2 --fault 429:0,count=1
 	sosr-fetch-softlayer --config "$CFG" --verbose -p 10 --retry-wait 10ms >sl.out 2>sl.err

@@ -57,7 +57,78 @@ skip_under_valgrind() {
 	fi
 }
 
+# Running alone.  make test runs the test files in parallel (bats --jobs);
+# a test that times requests on the wire would see a loaded machine's
+# bunches, not what the client sent.  So a file of such tests calls
+# run_alone from its setup_file: it waits for the running tests to end, and
+# no other test starts until the file is done.  A test says it runs by a
+# file named by its shell's pid in $SOSR_RUNNING (common_setup), then looks
+# for $SOSR_ALONE_DIR (a file running alone): if there is one, it withdraws
+# and waits.  The file running alone makes that directory first, then waits
+# until no test it did not see withdraw is left; so one of the two always
+# sees the other.  No process is started for it (a test costs enough), and
+# a test or file that died without its teardown is known by its pid.
+SOSR_RUNNING=$BATS_RUN_TMPDIR/sosr-running
+SOSR_ALONE_DIR=$BATS_RUN_TMPDIR/sosr-alone
+
+# alone_owner_lives: a file runs alone, and its shell still runs
+alone_owner_lives() {
+	local pid
+	[[ -d $SOSR_ALONE_DIR ]] || return 1
+	read -r pid 2>/dev/null <"$SOSR_ALONE_DIR/pid" || return 0 # (being made)
+	kill -0 "$pid" 2>/dev/null
+}
+
+# enter_suite / leave_suite: the test (or setup_file work) runs, unless a
+# file runs alone: then it waits.  common_setup and common_teardown call
+# them; the tests of the file that runs alone do not.
+enter_suite() {
+	[[ -z ${SOSR_ALONE:-} ]] || return 0
+	[[ -d $SOSR_RUNNING ]] || mkdir -p "$SOSR_RUNNING"
+	while :; do
+		: >"$SOSR_RUNNING/$$"
+		alone_owner_lives || return 0
+		rm -f "$SOSR_RUNNING/$$"
+		sleep 0.1
+	done
+}
+leave_suite() {
+	[[ -n ${SOSR_ALONE:-} ]] || rm -f "$SOSR_RUNNING/$$"
+}
+
+# run_alone - from setup_file: no other test of the suite runs until the
+# file's teardown_file calls end_alone.
+run_alone() {
+	until mkdir "$SOSR_ALONE_DIR" 2>/dev/null; do
+		# another file runs alone, or died doing so
+		[[ -e $SOSR_ALONE_DIR/pid ]] && ! alone_owner_lives && rm -rf "$SOSR_ALONE_DIR"
+		sleep 0.1
+	done
+	echo "$$" >"$SOSR_ALONE_DIR/pid"
+	local f busy
+	[[ -d $SOSR_RUNNING ]] || mkdir -p "$SOSR_RUNNING"
+	while :; do
+		busy=
+		for f in "$SOSR_RUNNING"/*; do
+			[[ -e $f ]] || continue
+			if kill -0 "${f##*/}" 2>/dev/null; then
+				busy=1
+			else
+				rm -f "$f" # a test that died without its teardown
+			fi
+		done
+		[[ -n $busy ]] || break
+		sleep 0.05
+	done
+	# the file's own tests run (their shells' parent is this one)
+	export SOSR_ALONE=1
+}
+end_alone() {
+	rm -rf "$SOSR_ALONE_DIR"
+}
+
 common_setup() {
+	enter_suite
 	export HOME="$BATS_TEST_TMPDIR/home" TMPDIR="$BATS_TEST_TMPDIR/.tmp"
 	mkdir -p "$HOME" "$TMPDIR"
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -67,6 +138,7 @@ common_setup() {
 
 common_teardown() {
 	stop_fake_api
+	leave_suite
 }
 
 # start_fake_api [ARGS...] - start sosr-fake-api on a free port.
