@@ -245,6 +245,14 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 	summary | jq -e '.findings.missing_in_sos == 30 and .findings.missing_in_softlayer == 30 and .findings.mismatch == 30 and .findings.duplicate == 0'
 	# every mismatch is the planted private IP
 	grep '"type":"mismatch"' disc | jq -e -s 'all(.fields | map(.field) == ["private_ip"])'
+	# comm's view of the two key lists: the keys of one side only are the
+	# missing ones, each once (the generator plants no duplicates)
+	cut -d'"' -f4 sl >sl.keys
+	cut -d'"' -f4 sos >sos.keys
+	jq -r 'select(.type == "missing_in_sos") | .key' disc >got-sl-only
+	jq -r 'select(.type == "missing_in_softlayer") | .key' disc >got-sos-only
+	comm -23 sl.keys sos.keys | cmp - got-sl-only
+	comm -13 sl.keys sos.keys | cmp - got-sos-only
 }
 
 @test "full reconciliation of a simulator estate equals its --truth file" {

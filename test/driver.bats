@@ -134,6 +134,7 @@ check_incomplete() { # STAGE CODE
 	run -1 sosr-diff --now "$NOW" _output/softlayer.ndjson _output/sos.ndjson
 	cmp <(printf '%s\n' "$output") _output/discrepancies.ndjson
 	SOS_TOKEN=$CANARY_SOS sosr-fetch-sos --config alc.json --quiet | cmp - _output/raw/sos.ndjson
+	sosr-fetch-softlayer --config alc.json --quiet | cmp - _output/raw/softlayer.ndjson
 }
 
 @test "alerts: a significant run triggers per class and resolves the rest; Slack and the webhook get the summary" {

@@ -75,7 +75,7 @@ ids() {
 	assert_output --partial "SoftLayerAPIError(401): Access Denied."
 }
 
-@test "slcli: over several unordered pages, hw list repeats or misses items (why fetchers sort by id)" {
+@test "slcli: over several unordered pages, vs list repeats or misses items (why fetchers sort by id)" {
 	start_fake_api --accounts 1 --devices 1000 --vlans 2 --seed 4 --credentials creds.json --write-estate e
 	slcli_config 0
 	run -0 slcli -C sl.conf --format json vs list

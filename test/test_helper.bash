@@ -168,11 +168,19 @@ start_fake_api() {
 	export FAKE_PID FAKE_PORT FAKE_URL
 }
 
+# stop_fake_api - SIGTERM, and the simulator must exit 0 (sosr-fake-api(1)):
+# a simulator that crashed during the test fails it here.
 stop_fake_api() {
 	if [[ -n ${FAKE_PID:-} ]]; then
-		kill -TERM "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
+		local pid=$FAKE_PID rc=0
 		FAKE_PID=
+		kill -TERM "$pid" 2>/dev/null || true # (if it is gone, wait says how it ended)
+		wait "$pid" 2>/dev/null || rc=$?
+		if ((rc != 0)); then
+			echo "stop_fake_api: the simulator exited $rc, not 0; its stderr:" >&2
+			cat "$BATS_TEST_TMPDIR/fake-api.err" >&2 2>/dev/null
+			return 1
+		fi
 	fi
 }
 
