@@ -1,7 +1,8 @@
 # sos-reconcile - one Makefile, knobs instead of copies.
 #
 #   make                      build every program into bin/
-#   make test                 run the bats suite with bin/ first on PATH
+#   make test                 run the bats suite with bin/ first on PATH,
+#                             TEST_JOBS test files at a time (default 4)
 #   make DEVELOPER=1          warnings are errors
 #   make SANITIZE=address,undefined
 #   make install PREFIX=/usr/local DESTDIR=...
@@ -59,7 +60,8 @@ LIB      := build/libsosr.a
 
 # bench helpers and test drivers (not installed)
 BENCH_PROGS := build/bench/json-parse-only
-TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so build/test/kill-shim.so
+TEST_PROGS  := build/test/lib-test build/test/enospc-shim.so build/test/kill-shim.so \
+               build/test/envdump-shim.so
 
 all: $(PROGRAMS) $(SCRIPTS)
 
@@ -81,7 +83,8 @@ build/test/%: build/test/%.o $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lm
 
-# LD_PRELOAD libraries for test/write-failures.bats and test/publish.bats:
+# LD_PRELOAD libraries for test/write-failures.bats, test/publish.bats and
+# test/http.bats:
 # built without the sanitizers, because they are loaded into programs that
 # have none (bash, jq, rm).
 build/test/%-shim.so: test/unit/%-shim.c
@@ -161,9 +164,20 @@ $(error libcurl, json-c or libmicrohttpd not found by pkg-config; run scripts/in
 endif
 endif
 
+# The test files run in parallel, TEST_JOBS at a time (bats --jobs, which
+# needs GNU parallel), the tests of a file one after another; a file that
+# times requests on the wire runs alone (run_alone, test/test_helper.bash).
+# The longest files start first, so that none is left running alone at the
+# end; the others follow in name order.  TEST_JOBS=1 runs them one by one.
+TEST_JOBS  ?= 4
+TEST_FIRST := test/rate-limit.bats test/faults.bats test/fake-api.bats test/driver.bats \
+              test/fetch-softlayer.bats
+TEST_FILES  = $(filter $(wildcard test/*.bats),$(TEST_FIRST)) \
+              $(filter-out $(TEST_FIRST),$(sort $(wildcard test/*.bats)))
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_PROGS)
-	@PATH="$(CURDIR)/bin:$$PATH" bats $(BATS_FLAGS) test/
+	@PATH="$(CURDIR)/bin:$$PATH" bats $(if $(filter-out 0 1,$(TEST_JOBS)),--jobs $(TEST_JOBS) --no-parallelize-within-files) \
+		$(BATS_FLAGS) $(TEST_FILES)
 
 # The demo's estate has planted findings: sos-reconcile exits 1
 # (significant), which is the expected outcome, not a failure of make.

@@ -11,7 +11,7 @@ setup() {
 	common_setup
 	unset PAGERDUTY_ROUTING_KEY PAGERDUTY_ROUTING_KEY_FILE SLACK_WEBHOOK_URL SOS_RECONCILE_WEBHOOK_URL
 	IN="$FIXTURES/render/findings.ndjson"
-	sosr-render -f json --c-code ALC --started 2026-11-26T06:00:00Z "$IN" >significant.json || [[ $? -eq 1 ]]
+	exits 1 sosr-render -f json --c-code ALC --started 2026-11-26T06:00:00Z "$IN" >significant.json
 	sosr-render -f json --c-code ALC -t missing_in_sos=off -t missing_in_softlayer=off -t duplicate=off \
 		"$IN" >clean.json
 	sosr-render -f json --c-code ALC --failure 'fetch-sos:3:sosr-fetch-sos: error: HTTP 401 from SOS' >failed.json
@@ -58,7 +58,8 @@ pd_events() {
 	start_receiver
 	run -0 sosr-alert --pagerduty --slack --pagerduty-url "$PD_URL" clean.json
 	assert_line 'slack: nothing to send (the run is complete and not significant)'
-	assert_equal "$(pd_events | cut -d' ' -f1 | sort -u)" resolve
+	assert_equal "$(pd_events | tr '\n' ';')" \
+		'resolve sos-reconcile/ALC/duplicate;resolve sos-reconcile/ALC/mismatch;resolve sos-reconcile/ALC/missing_in_softlayer;resolve sos-reconcile/ALC/missing_in_sos;resolve sos-reconcile/ALC/run-failed;resolve sos-reconcile/ALC/unidentified;'
 	run -1 grep -c '"endpoint":"slack"' alerts.ndjson
 }
 

@@ -12,7 +12,8 @@ load test_helper
 
 setup() {
 	common_setup
-	command -v slcli > /dev/null || skip "slcli is not installed (Debian package python3-softlayer)"
+	# (slcli is a dependency of make test: python3-softlayer in scripts/install-deps)
+	command -v slcli >/dev/null || fail "slcli is not installed (Debian package python3-softlayer; scripts/install-deps)"
 }
 # The simulator's stderr must be free of sanitizer reports (make
 # SANITIZE=address,undefined); stop_fake_api has waited for it to exit.
@@ -74,7 +75,7 @@ ids() {
 	assert_output --partial "SoftLayerAPIError(401): Access Denied."
 }
 
-@test "slcli: over several unordered pages, hw list repeats or misses items (why fetchers sort by id)" {
+@test "slcli: over several unordered pages, vs list repeats or misses items (why fetchers sort by id)" {
 	start_fake_api --accounts 1 --devices 1000 --vlans 2 --seed 4 --credentials creds.json --write-estate e
 	slcli_config 0
 	run -0 slcli -C sl.conf --format json vs list

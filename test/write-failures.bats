@@ -74,7 +74,8 @@ in_full() {
 		--write-estate estate --credentials cred.json
 	sosr-normalize estate/raw/softlayer.ndjson >sl.ndjson
 	sosr-normalize estate/raw/sos.ndjson >sos.ndjson
-	sosr-diff --now "$NOW" sl.ndjson sos.ndjson >d.ndjson || true
+	# (drift 0.2: findings, exit 1)
+	exits 1 sosr-diff --now "$NOW" sl.ndjson sos.ndjson >d.ndjson
 	local fmt
 	for fmt in text json; do
 		run -9 --separate-stderr to_full sosr-render -f "$fmt" d.ndjson
@@ -82,7 +83,7 @@ in_full() {
 	done
 	run -9 --separate-stderr to_full sosr-render --failure fetch-sos:5:down
 	assert_equal "$stderr" "sosr-render: error: $FULL_MSG"
-	sosr-render -f json d.ndjson >report.json || true
+	exits 1 sosr-render -f json d.ndjson >report.json
 	run -9 --separate-stderr to_full sosr-alert --dry-run --webhook report.json
 	assert_equal "$stderr" "sosr-alert: error: $FULL_MSG"
 	# delivered, then the line that says so cannot be written: still 9
