@@ -127,7 +127,7 @@ EOF
 	run jq -c 'select(.type=="summary") | .matched.device' d.ndjson
 	assert_output 0
 	# the report says so in words
-	run -0 sosr-render --format text d.ndjson
+	run -1 sosr-render --format text d.ndjson
 	assert_output --partial "not paired by private_ip 10.1.2.6 in dal10: ambiguous, 1 in SoftLayer"
 }
 
