@@ -11,10 +11,10 @@
  * When the run returns, its status is 0 or 1, and every output line is a
  * strict JSON object, the last the summary.
  *
- * Every input runs twice: with the key alone, and with --fallback (the
- * identity passes over the records the key left unpaired, the staging of
- * the merge-join's findings in a temporary file, and their merge at the
- * end); the same checks hold for both.
+ * Every input runs twice: with the key alone (--no-fallback), and with the
+ * default identities (the identity passes over the records the key left
+ * unpaired, the staging of the merge-join's findings in a temporary file,
+ * and their merge at the end); the same checks hold for both.
  *
  * The fast path.  diff compares the compared spans of a pair as bytes and
  * parses the records only when the spans differ.  For every pair of lines
@@ -83,7 +83,8 @@ static void open_out(void)
 		abort();
 }
 
-/* One run of sosr-diff from a clean state; FALLBACK: with --fallback. */
+/* One run of sosr-diff from a clean state; FALLBACK: with its default
+ * identities, else --no-fallback. */
 static int fallback;
 
 static void run(void)
@@ -91,12 +92,12 @@ static void run(void)
 	memset(&D, 0, sizeof D);
 	optind = 0;
 	char *argv[] = { "sosr-diff", "--now", "2026-11-26T00:00:00Z", path_sl, path_so, NULL, NULL };
-	if (fallback) {
+	if (!fallback) {
 		argv[5] = argv[4];
 		argv[4] = argv[3];
-		argv[3] = "--fallback";
+		argv[3] = "--no-fallback";
 	}
-	status = sosr_diff_main(fallback ? 6 : 5, argv);
+	status = sosr_diff_main(fallback ? 5 : 6, argv);
 	stdout = devnull;       /* main closed its stdout */
 }
 
@@ -263,7 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			stdout = devnull;
 			if (fuzz_status != SOSR_EXIT_DATA) {
 				fprintf(stderr, "fuzz-diff: refused with exit %d, not 7 (%s)\n", fuzz_status,
-					fallback ? "--fallback" : "the key alone");
+					fallback ? "the default identities" : "--no-fallback");
 				abort();
 			}
 		} else {

@@ -3,7 +3,8 @@
 # the next identities (SoftLayer id, private address within a datacenter,
 # serial; a VLAN's id), never guesses, and explains every pair; the
 # simulator plants each case with the truth of how it must pair; with the
-# fallback off the findings are the bytes they were before identities.
+# fallback off (--no-fallback) the findings are the bytes they were before
+# identities, which are now the default.
 bats_require_minimum_version 1.5.0
 load test_helper
 
@@ -14,13 +15,13 @@ NOW=2026-11-26T00:00:00Z
 FIX=$BATS_TEST_DIRNAME/fixtures/identity
 
 # estate N [ARGS...] - the simulator's estate with N of each identity case,
-# its truths (fallback on) and both canonical streams in the current
+# its truths (the default identities) and both canonical streams in the current
 # directory: softlayer.ndjson, sos.ndjson, truth.ndjson, cases.ndjson
 estate() {
 	local n=$1
 	shift
 	sosr-fake-api --seed 7 --devices 400 --vlans 60 --now "$NOW" --identity-cases "$n" \
-		--fallback --truth truth.ndjson --identity-truth cases.ndjson --write-estate est --no-serve "$@" 3>&-
+		--truth truth.ndjson --identity-truth cases.ndjson --write-estate est --no-serve "$@" 3>&-
 	for side in softlayer sos; do
 		sosr-normalize --default-domain alc.example.com "est/raw/$side.ndjson" >"$side.ndjson"
 	done
@@ -40,7 +41,7 @@ canon() { sosr-normalize "$1.raw" >"$1.ndjson"; }
 	estate 3
 	# key-only.ndjson was written by sosr-diff before identities existed
 	# (the commit this branch started from), on these same inputs
-	exits 1 sosr-diff --now "$NOW" softlayer.ndjson sos.ndjson >off.ndjson
+	exits 1 sosr-diff --no-fallback --now "$NOW" softlayer.ndjson sos.ndjson >off.ndjson
 	cmp off.ndjson "$FIX/key-only.ndjson"
 	exits 1 sosr-diff --identities device:fqdn --identities vlan:router_number --now "$NOW" \
 		softlayer.ndjson sos.ndjson >explicit.ndjson
@@ -49,21 +50,30 @@ canon() { sosr-normalize "$1.raw" >"$1.ndjson"; }
 	exits 1 sosr-diff --config c.json --now "$NOW" softlayer.ndjson sos.ndjson >config.ndjson
 	cmp config.ndjson "$FIX/key-only.ndjson"
 	# and the simulator's key-only truth is what it was
-	sosr-fake-api --seed 7 --devices 400 --vlans 60 --now "$NOW" --identity-cases 3 --truth t0.ndjson --no-serve 3>&-
+	sosr-fake-api --seed 7 --devices 400 --vlans 60 --now "$NOW" --identity-cases 3 --no-fallback \
+		--truth t0.ndjson --no-serve 3>&-
 	project_findings off.ndjson >p0.ndjson
 	cmp p0.ndjson t0.ndjson
 }
 
-@test "fallback on: the pipeline's findings are the simulator's truth" {
+@test "fallback on (the default): the pipeline's findings are the simulator's truth" {
 	estate 3
-	exits 1 sosr-diff --fallback --now "$NOW" softlayer.ndjson sos.ndjson >on.ndjson
+	exits 1 sosr-diff --now "$NOW" softlayer.ndjson sos.ndjson >on.ndjson
 	project_findings on.ndjson >p.ndjson
 	cmp p.ndjson truth.ndjson
+	exits 1 sosr-diff --fallback --now "$NOW" softlayer.ndjson sos.ndjson >flag.ndjson
+	cmp flag.ndjson on.ndjson
+	# --fallback wins over a configuration that turns it off; --no-fallback over one that turns it on
+	printf '{"diff":{"identities":{"device":["fqdn"],"vlan":["router_number"]}}}\n' >off.json
+	exits 1 sosr-diff --config off.json --fallback --now "$NOW" softlayer.ndjson sos.ndjson >flag.ndjson
+	cmp flag.ndjson on.ndjson
 	# the config's default lists are the flag's
 	printf '{"diff":{"identities":{"device":["fqdn","id","private_ip","serial"],"vlan":["router_number","id"]}}}\n' >c.json
 	exits 1 sosr-diff --config c.json --now "$NOW" softlayer.ndjson sos.ndjson >cfg.ndjson
 	cmp cfg.ndjson on.ndjson
 	# counts: a fallback pair is matched, and by what
+	exits 1 sosr-diff --config c.json --no-fallback --now "$NOW" softlayer.ndjson sos.ndjson >nf.ndjson
+	cmp nf.ndjson "$FIX/key-only.ndjson"
 	run jq -c 'select(.type=="summary") | [.format, .matched_by.device.id, .matched_by.device.private_ip,
 		.matched_by.device.serial, .matched_by.vlan.id, .identities.device]' on.ndjson
 	assert_output '[2,6,3,3,3,["fqdn","id","private_ip","serial"]]'
@@ -189,11 +199,17 @@ EOF
 	assert_output '["fqdn",2,1,2,["device/dup01.alc.example.com"]]'
 	run -1 sosr-render --format text d.ndjson
 	assert_output --partial "on the other side (softlayer):"
-	exits 1 sosr-diff --now "$NOW" sl.ndjson so.ndjson >k.ndjson
+	exits 1 sosr-diff --no-fallback --now "$NOW" sl.ndjson so.ndjson >k.ndjson
 	run grep -c 'matched_by\|other_records\|agree' k.ndjson
 	assert_output 0
+	[[ $(tail -1 k.ndjson) == '{"type":"summary","format":1,'* ]]
 	run -1 sosr-render --format text k.ndjson
 	refute_output --partial "paired by"
+	refute_output --partial "on the other side"
+	# the default is the identities: format 2
+	exits 1 sosr-diff --now "$NOW" sl.ndjson so.ndjson >d2.ndjson
+	cmp d2.ndjson d.ndjson
+	[[ $(tail -1 d2.ndjson) == '{"type":"summary","format":2,'* ]]
 }
 
 @test "a device paired by a fallback identity is one RECURRING finding across runs" {

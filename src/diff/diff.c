@@ -29,8 +29,9 @@
  * staged in an unlinked temporary file (in key order, each group with its
  * key) and merged with the leftovers' findings at the end.  Every finding
  * about a pair then says which identity made it and which identity and
- * compared fields agree.  With no list longer than its key, the output is
- * the same bytes as before identities existed (format 1).
+ * compared fields agree.  The default lists are canon_default_identities();
+ * with no list longer than its key (--no-fallback), the output is the same
+ * bytes as before identities existed (format 1).
  */
 #include "buf.h"
 #include "canon.h"
@@ -38,6 +39,7 @@
 #include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "finding.h"
 #include "jsonw.h"
 #include "ndjson.h"
@@ -53,7 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <json-c/json.h>
 
 #define DIFF_MAX_LINE (1u << 20)     /* a canonical record is small */
@@ -84,10 +85,14 @@ static const char usage_text[] =
 "                         by, in order: the key's first, then the fallbacks\n"
 "                         for the records the key left unpaired; repeatable,\n"
 "                         one per kind (device: fqdn|id, then id, private_ip,\n"
-"                         serial; vlan: router_number, then id). Default: the\n"
-"                         key alone (device:fqdn, vlan:router_number)\n"
-"  --fallback             the default fallbacks: device:fqdn,id,private_ip,serial\n"
-"                         and vlan:router_number,id\n"
+"                         serial; vlan: router_number, then id). Default:\n"
+"                         device:fqdn,id,private_ip,serial and\n"
+"                         vlan:router_number,id\n"
+"  --no-fallback          the key alone for the kinds --identities does not\n"
+"                         name (device:fqdn, vlan:router_number): the format 1\n"
+"                         stream of the diff before identities, byte for byte\n"
+"  --fallback             the default identities for the kinds --identities\n"
+"                         does not name, whatever the configuration says\n"
 "  --max-group N          most records with one key on one side, 1..1000000\n"
 "                         (default 10000)\n"
 "  -h, --help             show this help and exit\n"
@@ -897,17 +902,7 @@ static void tmp_open(void)
 {
 	const char *dir = getenv("TMPDIR");
 	snprintf(D.tmpdir, sizeof D.tmpdir, "%s", dir && *dir ? dir : "/tmp");
-	char path[sizeof D.tmpdir + 32];
-	snprintf(path, sizeof path, "%s/sosr-diff.XXXXXX", D.tmpdir);
-	int fd = mkstemp(path);
-	if (fd < 0)
-		tmp_fail();
-	/* fopen, not fdopen: the fuzz harness tracks fopen's streams */
-	D.tmp = fopen(path, "w+b");
-	int e = errno;
-	unlink(path);
-	close(fd);
-	errno = e;
+	D.tmp = fileio_scratch(D.tmpdir);
 	if (!D.tmp)
 		tmp_fail();
 }
@@ -1162,7 +1157,8 @@ static void side_close(struct side *s)
 
 int main(int argc, char **argv)
 {
-	enum { O_COMPARE = 256, O_GRACE, O_NOW, O_MAX_GROUP, O_CONFIG, O_IDENTITIES, O_FALLBACK };
+	enum { O_COMPARE = 256, O_GRACE, O_NOW, O_MAX_GROUP, O_CONFIG, O_IDENTITIES, O_FALLBACK,
+	       O_NO_FALLBACK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "compare", required_argument, NULL, O_COMPARE },
@@ -1171,12 +1167,13 @@ int main(int argc, char **argv)
 		{ "max-group", required_argument, NULL, O_MAX_GROUP },
 		{ "identities", required_argument, NULL, O_IDENTITIES },
 		{ "fallback", no_argument, NULL, O_FALLBACK },
+		{ "no-fallback", no_argument, NULL, O_NO_FALLBACK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, have_now = 0, have_grace = 0;
-	int have_compare[KIND_N] = { 0 }, have_ident[KIND_N] = { 0 };
+	int have_compare[KIND_N] = { 0 }, have_ident[KIND_N] = { 0 }, fallback_flag = 0;
 	const char *config_path = NULL;
 
 	err_init(argv[0]);
@@ -1185,7 +1182,7 @@ int main(int argc, char **argv)
 	D.max_group = DEFAULT_MAX_GROUP;
 	for (int k = 0; k < KIND_UNIDENTIFIED; k++) {
 		set_compare_list(k, canon_default_compare((enum item_kind)k), "--compare");
-		set_identities_list(k, canon_key_identity((enum item_kind)k), "--identities");
+		set_identities_list(k, canon_default_identities((enum item_kind)k), "--identities");
 	}
 	while ((ch = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (ch) {
@@ -1212,12 +1209,9 @@ int main(int argc, char **argv)
 			have_ident[kind_from_name(optarg, strcspn(optarg, ":"))] = 1;
 			break;
 		case O_FALLBACK:
-			for (int k = 0; k < KIND_UNIDENTIFIED; k++)
-				if (!have_ident[k]) {
-					set_identities_list(k, canon_default_identities((enum item_kind)k),
-							    "--fallback");
-					have_ident[k] = 2;
-				}
+		case O_NO_FALLBACK:
+			/* after the loop: --identities wins whatever the order */
+			fallback_flag = ch == O_FALLBACK ? 1 : -1;
 			break;
 		case 'h':
 			cli_help(usage_text);
@@ -1227,6 +1221,13 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (int k = 0; k < KIND_UNIDENTIFIED && fallback_flag; k++)
+		if (!have_ident[k]) {
+			set_identities_list(k, fallback_flag > 0 ? canon_default_identities((enum item_kind)k)
+								 : canon_key_identity((enum item_kind)k),
+					    fallback_flag > 0 ? "--fallback" : "--no-fallback");
+			have_ident[k] = 1;
+		}
 	if (config_path) {
 		/* the file fills what the flags left unset */
 		struct config cfg;

@@ -284,8 +284,9 @@ struct truth {
 	struct truth_item *v;
 	size_t n, cap;
 };
-/* Whether the truth is that of sosr-diff --fallback (the default identities,
- * docs/FORMATS.md section 3): set before computing one. */
+/* Whether the truth is that of sosr-diff with its default identities
+ * (docs/FORMATS.md section 3; 1, the default), or of the key alone (0,
+ * sosr-diff --no-fallback): set before computing one. */
 extern int truth_fallback;
 /* Compute the truth of E (gone records are not in it). */
 void truth_compute(const struct estate *e, struct truth *t);

@@ -84,8 +84,9 @@ static const char usage_text[] =
 	"  --write-estate DIR      write the estate and its raw streams (DIR/raw/)\n"
 	"  --truth FILE            write the findings a correct reconciliation\n"
 	"                          reports (docs/FORMATS.md section 4)\n"
-	"  --fallback              the truths are those of sosr-diff --fallback\n"
-	"                          (records paired by their identities after the key)\n"
+	"  --no-fallback           the truths are those of sosr-diff --no-fallback\n"
+	"                          (the key alone pairs; by default the identities\n"
+	"                          after it pair the records it left, as sosr-diff does)\n"
 	"  --identity-cases N      plant N of each identity case (renamed, short and\n"
 	"                          mistyped names, changed domain, re-used and\n"
 	"                          ambiguous addresses, renumbered VLAN), 0..1000000\n"
@@ -118,7 +119,7 @@ enum {
 	OPT_ALERTS_LOG, OPT_RATE_LIMIT, OPT_FAULT, OPT_NO_SERVE, OPT_SEED, OPT_ACCOUNTS, OPT_DEVICES,
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
 	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME, OPT_DAY, OPT_DROP_DAY, OPT_INCOMPLETE_DAYS,
-	OPT_LIFECYCLE_TRUTH, OPT_FALLBACK, OPT_IDENTITY_CASES, OPT_IDENTITY_TRUTH,
+	OPT_LIFECYCLE_TRUTH, OPT_NO_FALLBACK, OPT_IDENTITY_CASES, OPT_IDENTITY_TRUTH,
 };
 
 static const struct option longopts[] = {
@@ -148,7 +149,7 @@ static const struct option longopts[] = {
 	{ "drop-day", required_argument, NULL, OPT_DROP_DAY },
 	{ "incomplete-days", required_argument, NULL, OPT_INCOMPLETE_DAYS },
 	{ "lifecycle-truth", required_argument, NULL, OPT_LIFECYCLE_TRUTH },
-	{ "fallback", no_argument, NULL, OPT_FALLBACK },
+	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
 	{ "identity-cases", required_argument, NULL, OPT_IDENTITY_CASES },
 	{ "identity-truth", required_argument, NULL, OPT_IDENTITY_TRUTH },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -763,7 +764,7 @@ int main(int argc, char **argv)
 		case OPT_DROP_DAY: parse_drop_day(optarg, &dp); days_flag = 1; break;
 		case OPT_INCOMPLETE_DAYS: parse_days(optarg, incomplete); days_flag = 1; break;
 		case OPT_LIFECYCLE_TRUTH: dp.lifecycle_path = optarg; days_flag = 1; break;
-		case OPT_FALLBACK: truth_fallback = 1; break;
+		case OPT_NO_FALLBACK: truth_fallback = 0; break;
 		case OPT_IDENTITY_CASES:
 			identity_cases = (size_t)cli_number(optarg, 0, 1000000, "--identity-cases");
 			gen_flag = 1;

@@ -173,7 +173,7 @@ static int ci_equal(const char *a, const char *b)
  * the key's (fqdn; router, number) when they differ, then the compared
  * ones. */
 
-int truth_fallback;
+int truth_fallback = 1;
 
 struct leftrec {
 	uint32_t idx;

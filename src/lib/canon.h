@@ -49,8 +49,9 @@ int canon_compare_parse(enum item_kind kind, const char *list, const char **out,
 enum identity { IDENT_FQDN, IDENT_ID, IDENT_PRIVATE_IP, IDENT_SERIAL, IDENT_ROUTER_NUMBER, IDENT_N };
 extern const char *const identity_names[IDENT_N];
 #define CANON_MAX_IDENTITIES IDENT_N
-/* The identities of KIND when fallback pairing is on ("fqdn,id,private_ip,serial",
- * "router_number,id"), and when it is off (the key alone). */
+/* The identities of KIND by default, fallback pairing on
+ * ("fqdn,id,private_ip,serial", "router_number,id"), and with it off (the
+ * key alone, --no-fallback). */
 const char *canon_default_identities(enum item_kind kind);
 const char *canon_key_identity(enum item_kind kind);
 /* Parse LIST (comma-separated identity names of KIND) into OUT (at most

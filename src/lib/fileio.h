@@ -11,6 +11,7 @@
 #define SOSR_FILEIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct buf;
 
@@ -26,6 +27,12 @@ int fileio_read_all(const char *path, struct buf *b);
  * or the new one, never a part.  0, or -1 with errno set (PATH.tmp is then
  * removed). */
 int fileio_write_atomic(const char *path, const void *data, size_t len);
+
+/* A scratch file nothing outlives: created in DIR (mkstemp), opened for
+ * reading and writing, and unlinked at once, so that the system frees it
+ * when it is closed or the process ends.  NULL with errno set.  (Opened
+ * with fopen, which the fuzz harnesses track.) */
+FILE *fileio_scratch(const char *dir);
 
 /* Swap the directories A and B in one step (renameat2 RENAME_EXCHANGE):
  * a reader of B sees its old contents or A's, never a mix.  Where the file
