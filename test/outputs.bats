@@ -100,8 +100,13 @@ hostile() {
 		"$DEMO/report.json")" "$html"
 	# a finding's row: the anchor is its id and its link
 	local key
-	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device") | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device" and (.unpaired | not)) | .key' "$DEMO/discrepancies.ndjson" | head -1)
 	grep -qF "<tr id=\"missing_in_sos/$key\" class=\"\"><th scope=\"row\"><a href=\"#missing_in_sos/$key\">$key</a></th><td>device</td>" "$html"
+	# one the identities could not pair says why under its key; one they paired, how
+	key=$(jq -r 'select(.type=="missing_in_sos" and .unpaired) | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	grep -qF "<a href=\"#missing_in_sos/$key\">$key</a><br><small class=\"explain\">not paired by " "$html"
+	key=$(jq -r 'select(.type=="mismatch" and .matched_by=="id") | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	grep -qF "<a href=\"#mismatch/$key\">$key</a><br><small class=\"explain\">paired by id " "$html"
 	# not tracked (no sosr-track): no lifecycle columns, rather than empty ones
 	run -1 grep -F '<th scope="col">Status</th>' "$html"
 	grep -qF '<thead><tr><th scope="col">Key</th><th scope="col">Kind</th><th scope="col">SoftLayer record</th></tr></thead>' "$html"
