@@ -609,7 +609,8 @@ static void record(const char *line, size_t len)
 	if (!type)
 		rdie(n, "a record without a \"type\" string; check that the input is sosr-diff output");
 	int t = finding_type_from_name(type, strlen(type));
-	/* "resolved" is a type of the vocabulary, but only sosr-track writes it */
+	/* "resolved" is in the vocabulary (the reports list them) but only
+	 * sosr-track writes it: sosr-diff output never has one. */
 	if (t == FT_RESOLVED)
 		rdie(n, "a \"resolved\" record: this stream is sosr-track output; sosr-track "
 		     "reads sosr-diff output (docs/FORMATS.md section 3)");
