@@ -135,6 +135,7 @@ int canon_identities_parse(enum item_kind kind, const char *list, enum identity 
 		p = comma + 1;
 	}
 	return n;
+}
 
 /* Whether NAME (LEN bytes, as written) may follow "source": not the
  * frame's members nor a compared field of KIND. */
