@@ -102,8 +102,10 @@ static const char usage_text[] =
 "  0   no findings (pending and excluded records are not findings)\n"
 "  1   findings\n"
 "  2   usage error\n"
-"  7   invalid input: malformed or unsorted stream, wrong source, group cap\n"
-"  9   cannot read an input or write the output\n"
+"  7   invalid input: malformed or unsorted stream, wrong source, group cap,\n"
+"      leftovers' cap\n"
+"  9   cannot read an input or write the output (or the scratch file of\n"
+"      the identities in TMPDIR)\n"
 "  10  out of memory or internal error\n";
 
 /* One record of a group: its bytes live in the group's buffer (or, for a
@@ -406,6 +408,10 @@ static void keep_val(struct left *x, int slot, struct json_object *o, const char
 	    json_object_get_string_len(v) == 0)
 		return;
 	size_t at = D.vals.len;
+	if (at > UINT32_MAX / 2)
+		sosr_die(SOSR_EXIT_DATA, "the records left unpaired by their keys hold more than 2 GiB of "
+			 "identity values; check the inputs (is one side nearly empty?), or pair by the "
+			 "key alone (--no-fallback)");
 	if (jsonw_str(&D.vals, json_object_get_string(v), (size_t)json_object_get_string_len(v)) < 0)
 		sosr_oom();
 	x->vo[slot] = (uint32_t)at;
