@@ -183,8 +183,8 @@ static void gh_fail(struct gh *g, const char *what, const char *url, const struc
 			 c->status, u, msg, j->token_name, what, repo);
 	else if (c->result == HTTP_E_NOTFOUND)
 		snprintf(err, n, "HTTP 404 from GitHub on %s: the repository %s (alert.github.repository) does "
-			 "not exist at %s (alert.github.api_url), or the token in %s cannot see it; could not %s it",
-			 u, repo, j->api_url, j->token_name, what);
+			 "not exist at %s (alert.github.api_url), or the token in %s cannot see it (could not %s %s)",
+			 u, repo, j->api_url, j->token_name, what, repo);
 	else if (c->status == 410)
 		snprintf(err, n, "HTTP 410 from GitHub on %s%s: issues are disabled in %s "
 			 "(alert.github.repository); enable them, or name another repository", u, msg, repo);
@@ -713,14 +713,16 @@ static struct json_object *jobj_str(const char *k, const char *v)
 	return o;
 }
 
-/* One write: METHOD on URL with BODY (owned); in a dry run printed. */
+/* One write: METHOD on URL with BODY (owned); in a dry run printed.  DONE
+ * says what happened ("commented"); the action is recorded (for the
+ * summary) when it failed or when it is the last step (LAST). */
 static int act(struct gh *g, const char *kind, const char *label, const char *what, const char *method,
-	       const char *url, struct json_object *body, int quiet_ok)
+	       const char *url, struct json_object *body, const char *done, int last)
 {
 	const struct github_job *j = g->job;
 	if (j->dry) {
-		printf("%s %s\n", label, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-								      JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s: would be %s: %s %s\n", label, done, method,
+		       json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(body);
 		return 0;
 	}
@@ -732,19 +734,16 @@ static int act(struct gh *g, const char *kind, const char *label, const char *wh
 		gh_fail(g, what, url, &c, err, sizeof err);
 		j->record(j->user, kind, label, 0, err);
 	} else {
-		if (!quiet_ok) {
-			char why[64];
-			struct json_object *o = jsondoc_parse(c.body.data ? c.body.data : "", c.body.len, why, sizeof why);
-			long long num = jint(o, "number", 0);
-			json_object_put(o);
-			if (num > 0)
-				printf("%s: issue #%lld (HTTP %ld)\n", label, num, c.status);
-			else
-				printf("%s: done (HTTP %ld)\n", label, c.status);
-		} else {
-			printf("%s: done (HTTP %ld)\n", label, c.status);
-		}
-		j->record(j->user, kind, label, 1, NULL);
+		char why[64];
+		struct json_object *o = jsondoc_parse(c.body.data ? c.body.data : "", c.body.len, why, sizeof why);
+		long long num = jint(o, "number", 0);
+		json_object_put(o);
+		if (num > 0 && strcmp(done, "opened") == 0)
+			printf("%s: opened issue #%lld (HTTP %ld)\n", label, num, c.status);
+		else
+			printf("%s: %s (HTTP %ld)\n", label, done, c.status);
+		if (last)
+			j->record(j->user, kind, label, 1, NULL);
 	}
 	call_free(&c);
 	return rc;
@@ -755,15 +754,16 @@ static int comment(struct gh *g, const char *kind, const char *label, long long 
 	char url[700], what[64];
 	snprintf(url, sizeof url, "%s/issues/%lld/comments", g->repo_url, num);
 	snprintf(what, sizeof what, "comment on issue #%lld of", num);
-	return act(g, kind, label, what, "POST", url, jobj_str("body", text), 1);
+	return act(g, kind, label, what, "POST", url, jobj_str("body", text), "commented", 0);
 }
 
-static int patch(struct gh *g, const char *kind, const char *label, long long num, struct json_object *body)
+static int patch(struct gh *g, const char *kind, const char *label, long long num, struct json_object *body,
+		 const char *done)
 {
 	char url[700], what[64];
 	snprintf(url, sizeof url, "%s/issues/%lld", g->repo_url, num);
 	snprintf(what, sizeof what, "update issue #%lld of", num);
-	return act(g, kind, label, what, "PATCH", url, body, 1);
+	return act(g, kind, label, what, "PATCH", url, body, done, 1);
 }
 
 static struct json_object *closing(const char *reason)
@@ -785,7 +785,7 @@ static void handle(struct gh *g, struct event *ev)
 		snprintf(text, sizeof text, "A duplicate of #%lld, which sos-reconcile keeps for this condition. "
 			 "Closing.", ev->number);
 		if (comment(g, "github close", label, ev->dups[i], text) == 0)
-			patch(g, "github close", label, ev->dups[i], closing("not_planned"));
+			patch(g, "github close", label, ev->dups[i], closing("not_planned"), "closed");
 	}
 	if (ev->cond == EV_UNKNOWN) {
 		if (ev->number)
@@ -799,7 +799,7 @@ static void handle(struct gh *g, struct event *ev)
 		struct buf t = BUF_INIT(0);
 		buf_printf(&t, "%s\n%s", ev->marker, ev->clear.data ? ev->clear.data : "");
 		if (comment(g, "github close", label, ev->number, t.data) == 0)
-			patch(g, "github close", label, ev->number, closing("completed"));
+			patch(g, "github close", label, ev->number, closing("completed"), "closed");
 		buf_free(&t);
 		return;
 	}
@@ -820,7 +820,7 @@ static void handle(struct gh *g, struct event *ev)
 			json_object_array_add(ls, json_object_new_string(g->cfg->n_labels ? g->cfg->labels[i]
 								   : GITHUB_DEFAULT_LABEL));
 		json_object_object_add(o, "labels", ls);
-		act(g, "github open", label, "open an issue in", "POST", url, o, 0);
+		act(g, "github open", label, "open an issue in", "POST", url, o, "opened", 1);
 	} else {
 		snprintf(label, sizeof label, "github comment #%lld %s", ev->number, name);
 		struct buf t = BUF_INIT(0);
@@ -828,7 +828,7 @@ static void handle(struct gh *g, struct event *ev)
 		if (comment(g, "github comment", label, ev->number, t.data) == 0) {
 			struct json_object *o = jobj_str("title", ev->title.data);
 			json_object_object_add(o, "body", json_object_new_string(body.data));
-			patch(g, "github comment", label, ev->number, o);
+			patch(g, "github comment", label, ev->number, o, "updated");
 		}
 		buf_free(&t);
 	}
