@@ -137,9 +137,9 @@ static struct json_object *read_report(const char *path)
 		sosr_die(SOSR_EXIT_DATA, "the report '%s' is not one JSON object; check that it was written by sosr-render", path);
 	}
 	long long format = jget_count(o, "format");
-	if (format < 1 || format > 3 || !jget_str(o, "status") || !jget(o, "verdict")) {
+	if (format < 1 || format > 4 || !jget_str(o, "status") || !jget(o, "verdict")) {
 		json_object_put(o);
-		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 to 3 (no format, status or verdict); "
+		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 to 4 (no format, status or verdict); "
 			 "check that it was written by sosr-render", path);
 	}
 	return o;
