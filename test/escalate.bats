@@ -396,3 +396,170 @@ job_config() {
 	sosr-render --config off.json --failure "$f" --request-logs raw >r5.txt
 	run -1 grep -c 'ready to paste' r5.txt
 }
+
+# --- a week of daily runs ----------------------------------------------------
+
+WEEK_ESTATE=(--seed 5 --accounts 2 --devices 400 --vlans 60)
+day_time() { printf '2026-11-%02dT06:00:00Z' $((20 + $1)); }
+
+# week_day D [INCOMPLETE]: the simulator serving day D with the GitHub
+# state of the week, alc.json for it (history, exceptions, SLA of
+# $SLA days, GitHub issues), the lifecycle truth in life.D.ndjson.
+week_day() {
+	local d=$1 inc=${2:-}
+	start_fake_api "${WEEK_ESTATE[@]}" --day "$d" --now "$(day_time "$d")" --credentials cred.json \
+		--alerts-log "gh.$d.ndjson" --lifecycle-truth "life.$d.ndjson" ${inc:+--incomplete-days "$inc"} \
+		--github-token-file gh-token --github-state gh-state.json
+	export SL_KEY_1000001 SL_KEY_1000002 SOS_TOKEN GITHUB_TOKEN=$CANARY_GH
+	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	SL_KEY_1000002=$(jq -r '.softlayer.accounts[1].api_key' cred.json)
+	SOS_TOKEN=$(jq -r .sos.token cred.json)
+	API=$(jq -r .github.api_url cred.json)
+	jq --argjson sla "$SLA" '{c_code: .sos.c_code,
+	     softlayer: {endpoint: .softlayer.endpoint,
+	                 accounts: [.softlayer.accounts[] | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]},
+	     sos: {url: .sos.url, token_env: "SOS_TOKEN"},
+	     history: {dir: "hist"}, exceptions: {file: "exceptions.json"},
+	     thresholds: {sla_days: $sla},
+	     alert: {github: {repository: .github.repository, api_url: .github.api_url}}}' cred.json >alc.json
+}
+
+# expected_actions D COMPLETE FAILURE: what the issues of the week must
+# get from day D's run, by the model of the escalation (github.h) over
+# the simulator's lifecycle truth: "open|comment|close KIND" lines, sorted;
+# the model's state in the files open.KIND (the fingerprint of an open
+# issue).
+expected_actions() {
+	local d=$1 complete=$2 failure=$3 kind now
+	{
+		if ((complete)); then
+			[[ ! -f open.failed-run ]] || { echo "close failed-run"; rm open.failed-run; }
+			# aged: open longer than the SLA, not covered by an active exception
+			now=$(jq -r 'select(.format) | .run' "life.$d.ndjson")
+			jq -r --argjson sla "$SLA" 'select(.status and .age_days > $sla) | "\(.type) \(.side // "") \(.key)"' \
+				"life.$d.ndjson" | LC_ALL=C sort >aged.now
+			jq -r --arg now "$now" '.exceptions[] | select(.expires + "T00:00:00Z" > $now) | "\(.type) \(.key)"' \
+				exceptions.json >covered
+			awk 'NR == FNR { c[$1 " " $2] = 1; next } !(($1 " " $NF) in c)' covered aged.now >aged.set
+			jq -r --arg now "$now" '.exceptions[] | select(.expires + "T00:00:00Z" <= $now) | .id' exceptions.json |
+				LC_ALL=C sort >expired.set
+			for kind in aged expired-exception; do
+				local set=aged.set
+				[[ $kind == aged ]] || set=expired.set
+				if [[ -s $set ]]; then
+					if [[ ! -f open.$kind ]]; then
+						echo "open $kind"
+					elif ! cmp -s "$set" "open.$kind"; then
+						echo "comment $kind"
+					fi
+					cp "$set" "open.$kind"
+				elif [[ -f open.$kind ]]; then
+					echo "close $kind"
+					rm "open.$kind"
+				fi
+			done
+		else
+			if [[ ! -f open.failed-run ]]; then
+				echo "open failed-run"
+			elif [[ $(<open.failed-run) != "$failure" ]]; then
+				echo "comment failed-run"
+			fi
+			echo "$failure" >open.failed-run
+		fi
+	} | LC_ALL=C sort
+}
+
+# actions D: what the simulator's GitHub API got from day D's run (the
+# kinds of the issues from kinds.json, learn_kinds).
+actions() {
+	jq -r --argjson k "$(cat kinds.json)" '
+	    if .method == "POST" and (.path | endswith("/issues")) then "open " + $k[.number | tostring]
+	    elif .method == "PATCH" then (if .body.state == "closed" then "close " else "comment " end) + $k[.number | tostring]
+	    else empty end' "gh.$1.ndjson" | LC_ALL=C sort
+}
+
+# learn_kinds D: the kind of every issue opened so far (kinds.json).
+learn_kinds() {
+	jq -s --argjson k "$(cat kinds.json)" 'reduce (.[] | select(.method == "POST" and (.path | endswith("/issues"))))
+	        as $e ($k; .[$e.number | tostring] = ($e.body.body | capture("^<!-- sos-reconcile:ALC:(?<k>[a-z-]+) -->").k))' \
+		"gh.$1.ndjson" >kinds.new
+	mv kinds.new kinds.json
+}
+
+# one_each: at most one open issue per marker, and exactly the model's.
+one_each() {
+	local kind n
+	for kind in failed-run aged expired-exception; do
+		n=$(curl -fsS -H "Authorization: Bearer $CANARY_GH" "$API/repos/$REPO/issues?labels=sos-reconcile&state=open&per_page=100" |
+			jq --arg m "<!-- sos-reconcile:ALC:$kind -->" '[.[] | select(.body | startswith($m))] | length')
+		assert_equal "$kind $n" "$kind $([[ -f open.$kind ]] && echo 1 || echo 0)"
+	done
+}
+
+@test "week: daily runs with failures, aged findings and an expired exception open, update and close exactly the issues the lifecycle truth says" {
+	SLA=2
+	echo '{}' >kinds.json
+	# the exceptions: one for a finding seen by every run, one expiring on
+	# the morning of day 3 (from the truths of days 6 and 1)
+	sosr-fake-api "${WEEK_ESTATE[@]}" --day 6 --now "$(day_time 6)" --incomplete-days 2,3 --no-serve \
+		--lifecycle-truth life.all.ndjson
+	sosr-fake-api "${WEEK_ESTATE[@]}" --day 1 --now "$(day_time 1)" --no-serve --lifecycle-truth life.one.ndjson
+	local hold mid
+	hold=$(jq -c 'select(.runs == 5) | {type, key}' life.all.ndjson | head -1)
+	mid=$(jq -c --argjson h "$hold" 'select(.runs == 2 and .key != $h.key) | {type, key}' life.one.ndjson | head -1)
+	jq -n --argjson hold "$hold" --argjson mid "$mid" '{format: 1, exceptions: [
+	    {id: "EX-HOLD", type: $hold.type, key: $hold.key, reason: "lab", ticket: "CHG1", approved_by: "jane",
+	     approved_on: "2026-11-01", expires: "2027-06-01"},
+	    {id: "EX-MID", type: $mid.type, key: $mid.key, reason: "migration", ticket: "CHG2", approved_by: "jane",
+	     approved_on: "2026-11-01", expires: "2026-11-23"}]}' >exceptions.json
+	local d inc rc complete failure want got
+	for d in 0 1 2 3 4 5 6; do
+		inc=
+		((d <= 2)) || inc=2
+		((d <= 3)) || inc=2,3
+		week_day "$d" "$inc"
+		rc=0 complete=1 failure=
+		case $d in
+		2) SOS_TOKEN=not-the-token sos-reconcile --config alc.json --now "$(day_time "$d")" >"run.$d.out" 2>&1 || rc=$?
+			complete=0 failure=fetch-sos:3 ;;
+		3) SL_KEY_1000002=not-the-key sos-reconcile --config alc.json --now "$(day_time "$d")" >"run.$d.out" 2>&1 || rc=$?
+			complete=0 failure=fetch-softlayer:3 ;;
+		*) sos-reconcile --config alc.json --now "$(day_time "$d")" >"run.$d.out" 2>&1 || rc=$? ;;
+		esac
+		((complete)) && assert_equal "day $d exit $rc" "day $d exit 1" || assert_equal "day $d exit $rc" "day $d exit 3"
+		assert_equal "day $d: $(jq -r .alert.status _output/report.json)" "day $d: $( [[ -s gh.$d.ndjson ]] && echo delivered || echo not-needed)"
+		want=$(expected_actions "$d" "$complete" "$failure")
+		learn_kinds "$d"
+		got=$(actions "$d")
+		assert_equal "day $d: $got" "day $d: $want"
+		one_each
+		stop_fake_api
+	done
+	# the week had every kind of action
+	cat gh.*.ndjson >all.ndjson
+	for kind in failed-run aged expired-exception; do
+		grep -q "ALC:$kind" all.ndjson
+	done
+	assert_equal "$(jq -r 'select(.method == "PATCH" and .body.state == "closed") | .number' all.ndjson | wc -l)" 1
+	assert_equal "$(jq -r 'select(.method == "PATCH" and .body.state != "closed") | .number' all.ndjson | sort -u | wc -l)" 2
+
+	# day 6 again: nothing changed, nothing written
+	mv life.6.ndjson life.6.first.ndjson
+	mv gh.6.ndjson gh.6.first.ndjson
+	week_day 6 2,3
+	exits 1 sos-reconcile --config alc.json --now "$(day_time 6)" >run.6b.out 2>&1
+	assert_equal "$(wc -l <gh.6.ndjson)" 0
+	assert_equal "$(jq -r .alert.status _output/report.json)" not-needed
+	one_each
+	stop_fake_api
+	# the exception renewed and the SLA raised: both cleared, commented, closed
+	jq '.exceptions |= map(if .id == "EX-MID" then .expires = "2027-01-31" else . end)' exceptions.json >e.new
+	mv e.new exceptions.json
+	SLA=30
+	week_day 6 2,3
+	exits 1 sos-reconcile --config alc.json --now "$(day_time 6)" >run.6c.out 2>&1
+	assert_equal "$(actions 6)" $'close aged\nclose expired-exception'
+	rm open.aged open.expired-exception
+	one_each
+	assert_no_canary "$CANARY_GH" hist _output run.*.out
+}
