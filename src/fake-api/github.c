@@ -77,14 +77,15 @@ void github_configure(const char *repo, const char *token_file, int per_page_max
 		if (fileio_read_all(state_path, &b) == 0 && b.len) {
 			char why[200];
 			G.state = jsondoc_parse(b.data, b.len, why, sizeof why);
-			if (!G.state || !jget_array(G.state, "issues"))
+			if (!G.state || !jget_array(G.state, "issues") || jget_count(G.state, "format") != 1)
 				sosr_die(7, "--github-state: '%s' is not a state file of the simulator: %s", state_path,
-					 G.state ? "no issues" : why);
+					 G.state ? "not format 1 with issues" : why);
 		}
 		buf_free(&b);
 	}
 	if (!G.state) {
 		G.state = json_object_new_object();
+		json_object_object_add(G.state, "format", json_object_new_int(1));
 		json_object_object_add(G.state, "next", json_object_new_int(1));
 		json_object_object_add(G.state, "issues", json_object_new_array());
 	}
