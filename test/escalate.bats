@@ -99,7 +99,7 @@ POST /github/repos/$REPO/issues?"
 	# again, the same failure: nothing written
 	run -0 sosr-alert --config gh.json --summary summary failed-sos.json
 	assert_output 'github: sos-reconcile/ALC/failed-run: issue #1 is open and nothing changed; quiet'
-	assert_equal "$(cat summary)" $'not-needed\tnothing to send: the run is complete and not significant'
+	assert_equal "$(cat summary)" $'not-needed\tnothing to send: the open GitHub issue already says it'
 	assert_equal "$(jq -s 'length' alerts.ndjson)" 1
 	assert_no_canary "$CANARY_GH" alerts.ndjson requests.ndjson body summary gh.json gh-state.json
 }
@@ -549,7 +549,8 @@ one_each() {
 	week_day 6 2,3
 	exits 1 sos-reconcile --config alc.json --now "$(day_time 6)" >run.6b.out 2>&1
 	assert_equal "$(wc -l <gh.6.ndjson)" 0
-	assert_equal "$(jq -r .alert.status _output/report.json)" not-needed
+	assert_equal "$(jq -r '.alert | "\(.status): \(.detail)"' _output/report.json)" \
+		'not-needed: nothing to send: the open GitHub issues already say it'
 	one_each
 	stop_fake_api
 	# the exception renewed and the SLA raised: both cleared, commented, closed

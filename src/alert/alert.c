@@ -214,6 +214,7 @@ struct alert {
 	int post_daily[ALERT_N];        /* post even when nothing changed */
 	struct delivery d[MAX_DELIVERIES];
 	size_t n;
+	int github_quiet;               /* open issues that already said it */
 };
 
 static struct delivery *add(struct alert *a, const struct target *t, const char *kind,
@@ -518,6 +519,9 @@ static void write_summary(const char *path, const struct alert *a, int failed)
 			if (!a->d[i].ok && a->d[i].error[0])
 				why = a->d[i].error;
 		buf_printf(&b, "failed\t%s", why);
+	} else if (a->n == 0 && a->github_quiet) {
+		buf_printf(&b, "not-needed\tnothing to send: the open GitHub issue%s already say%s it",
+			   a->github_quiet > 1 ? "s" : "", a->github_quiet > 1 ? "" : "s");
 	} else if (a->n == 0) {
 		buf_addstr(&b, "not-needed\tnothing to send: the run is complete and not significant");
 	} else {
@@ -627,6 +631,10 @@ static int deliver(struct alert *a, struct use *use, struct http_engine *e, int 
 static void record_github(void *user, const char *kind, const char *label, int ok, const char *error)
 {
 	struct alert *a = user;
+	if (!kind) {
+		a->github_quiet++;
+		return;
+	}
 	struct delivery *d = add(a, &targets[ALERT_GITHUB], kind, NULL, "%s", label);
 	d->done = 1;
 	d->ok = ok;

@@ -805,6 +805,7 @@ static void handle(struct gh *g, struct event *ev)
 	}
 	if (ev->number && strcmp(ev->old_fp, ev->fp) == 0) {
 		printf("github: %s: issue #%lld is open and nothing changed; quiet\n", name, ev->number);
+		j->record(j->user, NULL, name, 1, NULL);
 		return;
 	}
 	struct buf body = BUF_INIT(0);

@@ -33,7 +33,7 @@ struct github_job {
 	int dry;                    /* print what would be done; read, never write */
 	/* one call per action done or tried: KIND "github open", "github
 	 * comment", "github close"; LABEL names the issue; ERROR when it
-	 * failed */
+	 * failed; KIND NULL: an open issue that already says it (quiet) */
 	void (*record)(void *user, const char *kind, const char *label, int ok, const char *error);
 	void *user;
 };
