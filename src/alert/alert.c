@@ -654,7 +654,7 @@ static int run_github(struct alert *a, struct use *u, const struct github_config
 	else
 		snprintf(name, sizeof name, "%s (alert.github.token_env)", u->env);
 	if (!allow_insecure && http_url_insecure(api_url)) {
-		char err[600];
+		char err[1400];
 		snprintf(err, sizeof err, "not sent: the GitHub API URL %s (alert.github.api_url) is plain http:// "
 			 "to another host; use https://, or alert.allow_insecure_http if the network is trusted",
 			 api_url);
