@@ -222,6 +222,30 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 	assert_output --partial 'sos:1: NUL byte in line'
 }
 
+@test "a line that would hide a compared value from the fast path is refused: a compared field, key, kind or source after source; an escaped name; a nested source" {
+	local why='not a canonical record: after "source", a member that belongs before it (key, kind, source or a compared field), a member name with an escape, or a bracket closed that the tail did not open; check that the input is sosr-normalize output'
+	printf '%s\n' '{"key":"device/a.x","kind":"device","fqdn":"a.x","source":"softlayer","datacenter":"dal10"}' >sl
+	printf '%s\n' '{"key":"device/a.x","kind":"device","fqdn":"a.x","source":"sos","datacenter":"wdc04"}' >sos
+	# was exit 0 with no finding: json-c reads two datacenters, the spans are equal
+	run -7 --separate-stderr sosr-diff --now "$NOW" sl sos
+	assert_equal "$stderr" "sosr-diff: error: sl:1: $why"
+	local tail
+	for tail in '"key":"device/b.x"' '"kind":"vlan"' '"source":"sos"' '"fqd\u006e":"b.x"' '"private_ip":"10.0.0.1"'; do
+		printf '{"key":"device/a.x","kind":"device","fqdn":"a.x","source":"softlayer","id":"1",%s}\n' "$tail" >sl
+		run -7 --separate-stderr sosr-diff --now "$NOW" sl /dev/null
+		assert_equal "$stderr" "sosr-diff: error: sl:1: $why"
+	done
+	# a "source" inside a nested value ends the span early: what follows is refused
+	printf '%s\n' '{"key":"device/a.x","kind":"device","fqdn":{"x":1,"source":"softlayer"},"datacenter":"dal10","source":"softlayer"}' >sl
+	run -7 --separate-stderr sosr-diff --now "$NOW" sl /dev/null
+	assert_equal "$stderr" "sosr-diff: error: sl:1: $why"
+	# members that may follow source, nested names that look like compared ones
+	printf '%s\n' '{"key":"device/a.x","kind":"device","fqdn":"a.x","datacenter":"dal10","source":"softlayer","account":"1","id":"2","x":{"datacenter":"w","y":[{"fqdn":1}]},"z":"\",\"datacenter\":"}' >sl
+	printf '%s\n' '{"key":"device/a.x","kind":"device","fqdn":"a.x","datacenter":"dal10","source":"sos","c_code":"ALC"}' >sos
+	run -0 --separate-stderr sosr-diff --now "$NOW" sl sos
+	assert_equal "$(jq -c .matched <<<"${lines[-1]}")" '{"device":1,"vlan":0}'
+}
+
 @test "operands in the wrong order are refused" {
 	dev softlayer a.example.com >sl
 	dev sos a.example.com >sos

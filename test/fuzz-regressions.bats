@@ -91,3 +91,20 @@ unidentified/sos/device/line/1 | field 'id' is a number that is not a whole numb
 	run -7 --separate-stderr sosr-normalize bad.ndjson
 	assert_equal "$stderr" "sosr-normalize: error: bad.ndjson:1: invalid JSON at byte 61: object value separator ',' expected"
 }
+
+@test "fuzz-jsonscan: a pair joined to a code point whose low 16 bits look like a surrogate (U+1D91E) reads as json-c reads it (was U+1D91E where sosr-normalize reads U+FFFD)" {
+	local text want
+	# text, then the bytes json-c 0.16 gives (what sosr-normalize reads)
+	while IFS='|' read -r text want; do
+		run -0 "$ROOT/build/test/lib-test" jscan-string "$text"
+		assert_equal "${lines[0]#jsonscan:}" "${lines[1]#json-c:}"
+		assert_equal "${lines[1]}" "json-c:$want"
+	done <<'CASES'
+"\\\"L92\ud836\udd1e\"eeq"| 5c 22 4c 39 32 ef bf bd 22 65 65 71
+"\ud83d\ude00"| f0 9f 98 80
+"\ud836\udd1e\udc00"| f1 97 a0 80
+"\ud837\udd1eA"| ef bf bd 41
+"\ud836\udc36\udc00"| ef bf bd
+"\ud800A"| ef bf bd 41
+CASES
+}

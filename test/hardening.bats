@@ -76,7 +76,7 @@ unidentified/sos/device/line/5 | field 'private_ip' is an array, not a string or
 	assert_equal "$(wc -l <_output/raw/sos.partial.ndjson)" 2
 	[[ ! -e _output/raw/sos.ndjson && ! -e _output/sos.ndjson && ! -e _output/discrepancies.ndjson ]]
 	assert_equal "$(jq -c '[.files[].path | select(startswith("raw/"))]' _output/manifest.json)" \
-		'["raw/softlayer.ndjson","raw/sos.partial.ndjson"]'
+		'["raw/softlayer.ndjson","raw/softlayer.requests.ndjson","raw/sos.partial.ndjson"]'
 	assert_equal "$(jq -c '.sources.sos.complete' _output/manifest.json)" false
 }
 

@@ -65,6 +65,63 @@ int canon_compare_parse(enum item_kind kind, const char *list, const char **out,
 	return n;
 }
 
+/* Whether NAME (LEN bytes, as written) may follow "source": not the
+ * frame's members nor a compared field of KIND. */
+static int tail_name_ok(const char *name, size_t len, enum item_kind kind)
+{
+	static const char *const frame[] = { "key", "kind", "source", NULL };
+	for (const char *const *f = frame; *f; f++)
+		if (strlen(*f) == len && memcmp(*f, name, len) == 0)
+			return 0;
+	for (const char *const *f = canon_span_fields(kind); *f; f++)
+		if (strlen(*f) == len && memcmp(*f, name, len) == 0)
+			return 0;
+	return 1;
+}
+
+/* The members after the source value, P up to END (the closing brace).
+ * sosr-diff takes two records whose spans are equal bytes as equal
+ * without parsing them, and json-c keeps the last of a member written
+ * twice: so a compared field (or key, kind, source) written again after
+ * "source" would be the value every other reader sees and the fast path
+ * does not.  One pass over the tail, which is short (provenance and
+ * extras); names are compared as written, so one with an escape (which
+ * jsonw never writes) is refused rather than decoded. */
+static int tail_ok(const char *p, const char *end, enum item_kind kind)
+{
+	int depth = 0;
+	char last = '"';        /* the last byte outside a string: the source value's quote */
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			const char *s = ++p;
+			int escaped = 0;
+			while (p < end && *p != '"') {
+				if (*p == '\\') {
+					escaped = 1;
+					p++;
+				}
+				p++;
+			}
+			if (p >= end)
+				return 0;
+			if (depth == 0 && last == ',' && (escaped || !tail_name_ok(s, (size_t)(p - s), kind)))
+				return 0;
+			last = '"';
+			p++;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth < 0)
+			return 0;
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			last = c;
+		p++;
+	}
+	return 1;       /* brackets left open: json-c says so where it parses */
+}
+
 #define KEY_OPEN "{\"key\":\""
 #define KIND_SEP "\",\"kind\":\""
 #define SOURCE_SEP ",\"source\":\""
@@ -110,5 +167,10 @@ int canon_frame(const char *line, size_t len, struct canon_frame *f, const char 
 		return -1;
 	}
 	f->source_len = (size_t)(sq - f->source);
+	if (!tail_ok(sq + 1, end - 1, f->kind)) {
+		*why = "not a canonical record: after \"source\", a member that belongs before it (key, kind, "
+		       "source or a compared field), a member name with an escape, or a bracket closed that the tail did not open";
+		return -1;
+	}
 	return 0;
 }

@@ -586,14 +586,21 @@ static int next_char(const char **pp, const char *end, char out[4])
 	}
 	unsigned cp = hex4(p + 2);
 	p += 6;
-	if (cp >= 0xD800 && cp <= 0xDBFF && p + 6 <= end && p[0] == '\\' && p[1] == 'u') {
-		unsigned lo = hex4(p + 2);
-		if (lo >= 0xDC00 && lo <= 0xDFFF) {
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			p += 6;
+	/* json-c (0.15 to 0.17 at least) tests for a surrogate by the low 16
+	 * bits only, also after it has joined a pair: a code point such as
+	 * U+1D91E (bits D91E) is taken for a high surrogate and joined with
+	 * a following \uDC00-\uDFFF, or becomes U+FFFD, as a lone surrogate
+	 * does.  The fetchers read what sosr-normalize (json-c) reads. */
+	while ((cp & 0xFC00) == 0xD800) {
+		unsigned lo;
+		if (p + 6 > end || p[0] != '\\' || p[1] != 'u' || ((lo = hex4(p + 2)) & 0xFC00) != 0xDC00) {
+			cp = 0xFFFD;
+			break;
 		}
+		cp = 0x10000 + ((cp & 0x3FF) << 10) + (lo & 0x3FF);
+		p += 6;
 	}
-	if (cp >= 0xD800 && cp <= 0xDFFF)
+	if ((cp & 0xFC00) == 0xDC00)
 		cp = 0xFFFD;
 	*pp = p;
 	return put_utf8(cp, out);

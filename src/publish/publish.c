@@ -271,8 +271,16 @@ static int cmd_prepare(const char *out)
 		if (!strncmp(names[i], prefix_run.data, prefix_run.len) ||
 		    !strncmp(names[i], prefix_old.data, prefix_old.len)) {
 			char *p = path_join(parent, names[i]);
-			if (remove_tree(p) < 0)
-				sosr_die_errno(SOSR_EXIT_IO, "cannot remove '%s'; check its permissions", p);
+			/* A stage orphaned by a killed run may still be writing
+			 * in its work directory; what it leaves is hidden and
+			 * removed by the next run, so only permissions are
+			 * fatal here. */
+			if (remove_tree(p) < 0) {
+				if (errno != ENOTEMPTY && errno != EEXIST)
+					sosr_die_errno(SOSR_EXIT_IO, "cannot remove '%s'; check its permissions", p);
+				sosr_warn("'%s' of a killed run is still being written (a stage of that run is "
+					  "still running?); it is left for the next run to remove", p);
+			}
 			free(p);
 		}
 	free_list(names, n);

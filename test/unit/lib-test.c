@@ -11,6 +11,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "ndjson.h"
 #include "output.h"
@@ -40,6 +41,30 @@ static int cmd_ndjson(int argc, char **argv)
 	if (rc < 0)
 		ndjson_die(&r);
 	ndjson_close(&r);
+	return 0;
+}
+
+/* TEXT (one JSON string) read by jsonscan.h and by json-c (as
+ * sosr-normalize reads it): each as hex bytes, one line each. */
+static int cmd_jscan_string(const char *text)
+{
+	struct jspan root;
+	struct jscan_result res;
+	struct buf b = BUF_INIT(0);
+	if (jscan_document(text, strlen(text), 32, &root, &res) != 0 || jscan_type(root) != JT_STRING)
+		sosr_die(SOSR_EXIT_DATA, "not one JSON string: %s", text);
+	jscan_string(root, &b, 1 << 20);
+	struct json_object *o = json_tokener_parse(text);
+	const char *sides[2] = { b.data ? b.data : "", o ? json_object_get_string(o) : "" };
+	size_t lens[2] = { b.len, o ? (size_t)json_object_get_string_len(o) : 0 };
+	for (int i = 0; i < 2; i++) {
+		printf("%s", i ? "json-c:" : "jsonscan:");
+		for (size_t k = 0; k < lens[i]; k++)
+			printf(" %02x", (unsigned char)sides[i][k]);
+		putchar('\n');
+	}
+	json_object_put(o);
+	buf_free(&b);
 	return 0;
 }
 
@@ -73,6 +98,8 @@ int main(int argc, char **argv)
 	int rc = 0;
 	if (strcmp(cmd, "ndjson") == 0 && argc >= 3) {
 		rc = cmd_ndjson(argc, argv);
+	} else if (strcmp(cmd, "jscan-string") == 0 && argc == 3) {
+		rc = cmd_jscan_string(argv[2]);
 	} else if (strcmp(cmd, "secret") == 0 && argc == 3) {
 		rc = cmd_secret(argc, argv);
 	} else if (strcmp(cmd, "number") == 0 && argc == 5) {
