@@ -308,7 +308,17 @@ job_config() {
 		--fault expire:0,target=sos
 	job_config
 	export GH_ESCALATE=$CANARY_GH
-	run -3 sos-reconcile --config alc.json --now 2026-11-30T06:00:00Z
+	# every stage's environment, as the driver gives it
+	mkdir wrap
+	local t
+	for t in sosr-fetch-sos sosr-fetch-softlayer sosr-normalize sosr-render sosr-alert sosr-manifest; do
+		printf '#!/bin/sh\nenv >"%s/env.%s.$$"\nexec "%s" "$@"\n' "$PWD" "$t" "$(command -v "$t")" >"wrap/$t"
+		chmod +x "wrap/$t"
+	done
+	PATH=$PWD/wrap:$PATH run -3 sos-reconcile --config alc.json --now 2026-11-30T06:00:00Z
+	# the GitHub token is the alert's alone; the SOS token the fetcher's
+	assert_equal "$(grep -l '^GH_ESCALATE=' env.* | sed 's/\.[0-9]*$//' | sort -u)" env.sosr-alert
+	assert_equal "$(grep -l '^SOS_TOKEN=' env.* | sed 's/\.[0-9]*$//' | sort -u)" env.sosr-fetch-sos
 	# the console ends with the ticket
 	assert_equal "${lines[-1]}" '==== end of the ticket ===='
 	assert_line '==== SOS ticket: ready to paste ===='
@@ -334,6 +344,7 @@ job_config() {
 	grep -qF 'Assignment group:  SOS API L2' body
 	grep -qF '  Error from the API: token has expired (code token_expired)' body
 	# the token is no stage's but the alert's, and nowhere in the evidence
+	rm env.*
 	assert_no_canary "$CANARY_GH" _output "$BATS_TEST_TMPDIR/fake-api.out" "$BATS_TEST_TMPDIR/fake-api.err"
 	refute_output --partial "$CANARY_GH"
 	assert_equal "$(sosr-config vars alc.json | awk -F'\t' '$1 == "secrets.alert" { print $2 }')" GH_ESCALATE
