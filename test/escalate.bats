@@ -227,6 +227,13 @@ POST /github/repos/$REPO/issues?"
 	assert_equal "$(issues | wc -l)" 1
 }
 
+@test "github: a token that may not set labels (GitHub drops them silently) is an error: the next run could not find the issue" {
+	start_github --github-drop-labels
+	run -8 sosr-alert --config gh.json failed-sos.json
+	assert_line 'github open sos-reconcile/ALC/failed-run: opened issue #1 (HTTP 201)'
+	assert_output --partial "github: GitHub opened issue #1 in $REPO without the label 'sos-reconcile' (the first of alert.github.labels): the token in GITHUB_TOKEN (alert.github.token_env) may not set labels"
+}
+
 @test "github: rate limits (secondary 403 with Retry-After, primary 403 with x-ratelimit-reset, 429) are waited out and retried" {
 	start_github --fault secondary:1,target=github,nth=1 --fault ratelimit,target=github,nth=2 \
 		--fault 429:1,target=github,nth=4

@@ -737,13 +737,33 @@ static int act(struct gh *g, const char *kind, const char *label, const char *wh
 		char why[64];
 		struct json_object *o = jsondoc_parse(c.body.data ? c.body.data : "", c.body.len, why, sizeof why);
 		long long num = jint(o, "number", 0);
+		/* GitHub drops the labels a token may not set, silently: an
+		 * issue without the marker label is not found by the next run */
+		int labelled = strcmp(done, "opened") != 0;
+		struct json_object *ls = jget_array(o, "labels");
+		for (size_t i = 0; ls && i < json_object_array_length(ls) && !labelled; i++) {
+			struct json_object *l = json_object_array_get_idx(ls, i);
+			const char *name = json_object_is_type(l, json_type_string) ? json_object_get_string(l)
+										  : jget_str(l, "name");
+			labelled = name && strcmp(name, g->label) == 0;
+		}
 		json_object_put(o);
 		if (num > 0 && strcmp(done, "opened") == 0)
 			printf("%s: opened issue #%lld (HTTP %ld)\n", label, num, c.status);
 		else
 			printf("%s: %s (HTTP %ld)\n", label, done, c.status);
-		if (last)
+		if (!labelled) {
+			char err[600];
+			snprintf(err, sizeof err, "GitHub opened issue #%lld in %s without the label '%s' (the first of "
+				 "alert.github.labels): the token in %s may not set labels (it needs Issues: write, "
+				 "or push access), and the next run would not find the issue; add the label by hand "
+				 "and fix the token's permission", num, g->cfg->repository, g->label, j->token_name);
+			sosr_error("github: %s", err);
+			g->failed = 1;
+			j->record(j->user, kind, label, 0, err);
+		} else if (last) {
 			j->record(j->user, kind, label, 1, NULL);
+		}
 	}
 	call_free(&c);
 	return rc;

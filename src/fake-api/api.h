@@ -98,6 +98,9 @@ void alerts_record(const char *endpoint, const char *method, const char *path, l
 void github_configure(const char *repo, const char *token_file, int per_page_max, const char *state_path,
 		      uint64_t seed);
 void github_set_base(const char *base);
+/* Create issues without their labels, as GitHub does for a token that may
+ * not set them. */
+void github_drop_labels(int on);
 const char *github_token(void);
 const char *github_repo(void);
 void github_unauthorized(struct reply *r);

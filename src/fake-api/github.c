@@ -46,7 +46,13 @@ static struct {
 	char *state_path;
 	struct json_object *state;   /* {"next": N, "issues": [...]} oldest first */
 	char base[200];              /* http://127.0.0.1:PORT/github, for Link */
-} G = { PTHREAD_MUTEX_INITIALIZER, "sos-team/compliance", NULL, 100, NULL, NULL, "" };
+	int drop_labels;             /* the token may not set labels: dropped */
+} G = { PTHREAD_MUTEX_INITIALIZER, "sos-team/compliance", NULL, 100, NULL, NULL, "", 0 };
+
+void github_drop_labels(int on)
+{
+	G.drop_labels = on;
+}
 
 void github_configure(const char *repo, const char *token_file, int per_page_max, const char *state_path,
 		      uint64_t seed)
@@ -314,7 +320,8 @@ static void create_issue(const struct request *q, struct reply *r)
 	json_object_object_add(x, "state", json_object_new_string("open"));
 	json_object_object_add(x, "state_reason", NULL);
 	struct json_object *ls = json_object_new_array(), *want = jget_array(b, "labels");
-	for (size_t i = 0; want && i < json_object_array_length(want); i++) {
+	/* GitHub drops the labels of a token without push access, silently */
+	for (size_t i = 0; want && !G.drop_labels && i < json_object_array_length(want); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(want, i));
 		struct json_object *l = json_object_new_object();
 		json_object_object_add(l, "name", json_object_new_string(name ? name : ""));

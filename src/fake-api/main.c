@@ -66,6 +66,8 @@ static const char usage_text[] =
 	"  --github-token-file FILE  the GitHub token (default: derived from the seed)\n"
 	"  --github-per-page N     the most issues a page holds, 1..100 (default 100)\n"
 	"  --github-state FILE     keep the GitHub issues in FILE across restarts\n"
+	"  --github-drop-labels    create issues without their labels (a token that\n"
+	"                          may not set them: GitHub drops them silently)\n"
 	"  --rate-limit N          SoftLayer requests per credential in any second,\n"
 	"                          0..10000 (default 50; 0 disables)\n"
 	"  --fault SPEC            inject a fault (repeatable):\n"
@@ -118,7 +120,7 @@ enum {
 	OPT_ALERTS_LOG, OPT_RATE_LIMIT, OPT_FAULT, OPT_NO_SERVE, OPT_SEED, OPT_ACCOUNTS, OPT_DEVICES,
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
 	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME, OPT_DAY, OPT_DROP_DAY, OPT_INCOMPLETE_DAYS,
-	OPT_LIFECYCLE_TRUTH, OPT_GH_REPO, OPT_GH_TOKEN_FILE, OPT_GH_PER_PAGE, OPT_GH_STATE,
+	OPT_LIFECYCLE_TRUTH, OPT_GH_REPO, OPT_GH_TOKEN_FILE, OPT_GH_PER_PAGE, OPT_GH_STATE, OPT_GH_DROP_LABELS,
 };
 
 static const struct option longopts[] = {
@@ -152,6 +154,7 @@ static const struct option longopts[] = {
 	{ "github-token-file", required_argument, NULL, OPT_GH_TOKEN_FILE },
 	{ "github-per-page", required_argument, NULL, OPT_GH_PER_PAGE },
 	{ "github-state", required_argument, NULL, OPT_GH_STATE },
+	{ "github-drop-labels", no_argument, NULL, OPT_GH_DROP_LABELS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -815,6 +818,7 @@ int main(int argc, char **argv)
 		case OPT_GH_TOKEN_FILE: gh_token_file = optarg; break;
 		case OPT_GH_PER_PAGE: gh_per_page = (int)cli_number(optarg, 1, 100, "--github-per-page"); break;
 		case OPT_GH_STATE: gh_state = optarg; break;
+		case OPT_GH_DROP_LABELS: github_drop_labels(1); break;
 		case OPT_HELP: cli_help(usage_text);
 		case OPT_VERSION: cli_version();
 		}
