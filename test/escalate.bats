@@ -250,6 +250,13 @@ POST /github/repos/$REPO/issues?"
 	run -8 sosr-alert --config gh.json --retries 1 failed-sos.json
 	assert_output --partial 'github: GitHub kept limiting the rate on'
 	assert_output --partial 'rerun later, or give the job a token of its own'
+	stop_fake_api
+	# a secondary limit that names no time (only its message says it): the
+	# longest wait, which a short budget does not have
+	start_github --fault secondary:none,target=github
+	run -8 sosr-alert --config gh.json --budget 5 failed-sos.json
+	assert_output --partial 'github: GitHub kept limiting the rate on'
+	assert_output --partial 'HTTP 403 rate limit; no time left in the budget of 5 s to retry'
 }
 
 @test "github: the open issues are read page by page (Link rel=next); duplicates are closed, so one condition has one issue" {

@@ -142,6 +142,10 @@ int faults_add(const char *spec, char *err, size_t errlen)
 			break;
 		case K_429:
 		case K_SECONDARY:
+			if (f.kind == K_SECONDARY && strcmp(arg, "none") == 0) {
+				f.arg = -1; /* no Retry-After: the message says it */
+				break;
+			}
 			if ((v = whole(arg, 0)) == LLONG_MIN || v > 3600) {
 				snprintf(err, errlen, "%s: Retry-After '%s' is not a whole number of seconds 0..3600", tok, arg);
 				goto out;

@@ -918,7 +918,8 @@ static enum klass classify(struct http_request *r, CURLcode cc, const char *mark
 		s->result = HTTP_OK;
 		return K_DONE;
 	}
-	if (st == 403 && rl403 && (http_request_header(r, "Retry-After") || ratelimit_exhausted(r))) {
+	if (st == 403 && rl403 && (http_request_header(r, "Retry-After") || ratelimit_exhausted(r) ||
+				   (r->resp.body.data && strcasestr(r->resp.body.data, "rate limit")))) {
 		s->result = HTTP_E_STATUS;
 		snprintf(s->detail, sizeof s->detail, "HTTP 403 rate limit");
 		s->rate_limited = 1;
@@ -973,6 +974,10 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		/* The server knows better; an absurd value is capped. */
 		wait = ra < e->o.backoff_max ? ra : e->o.backoff_max;
 		honoured = 1;
+	} else if (r->resp.rate_limited && r->resp.status == 403) {
+		/* a rate limit that names no time (GitHub's secondary limit
+		 * asks for a minute at least): the longest wait there is */
+		wait = e->o.backoff_max;
 	}
 	double now = tu_monotonic();
 	if (e->o.budget > 0 && now + wait > e->t0 + e->o.budget) {

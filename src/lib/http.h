@@ -48,8 +48,9 @@
  * only `retries_other` times: they may be deterministic ("too much data").
  * 401, 403, 404 and other 4xx are never retried, except a 403 that says
  * it is a rate limit when `rate_limit_403` is set (GitHub: a secondary
- * limit's 403 with Retry-After, or the primary limit's 403 with
- * x-ratelimit-remaining 0).  The wait before attempt n
+ * limit's 403 with Retry-After or with "rate limit" in its message, or the
+ * primary limit's 403 with x-ratelimit-remaining 0; one that names no time
+ * waits backoff_max).  The wait before attempt n
  * is min(backoff_max, backoff * 2^(n-1)) scaled by a jitter in [0.5, 1.0),
  * or Retry-After when the server sent one (delta-seconds or an HTTP date),
  * else, when x-ratelimit-remaining is 0, until x-ratelimit-reset (epoch
