@@ -28,6 +28,7 @@
 #include "csv.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "finding.h"
 #include "jsondoc.h"
 #include "ndjson.h"
@@ -387,19 +388,17 @@ static void run_dir(const char *dir, char **operands)
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check the directory above it", dir);
 	for (int i = 0; i < 3; i++) {
-		struct buf path = BUF_INIT(0), tmp = BUF_INIT(0);
+		struct buf path = BUF_INIT(0);
 		buf_printf(&path, "%s/%s", dir, names[i]);
-		buf_printf(&tmp, "%s/.%s.tmp", dir, names[i]);
-		FILE *f = fopen(tmp.data, "w");
+		char *tmp;
+		FILE *f = fileio_stream_open(path.data, &tmp);
 		if (!f)
-			sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check free space", tmp.data);
+			sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check free space", tmp);
 		run(operands[i], i == 2, f, path.data);
-		if (ferror(f) | fflush(f) | fsync(fileno(f)) | fclose(f) || rename(tmp.data, path.data) < 0) {
-			unlink(tmp.data);
+		if (fileio_stream_commit(f, tmp, path.data) < 0)
 			sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", path.data);
-		}
+		free(tmp);
 		buf_free(&path);
-		buf_free(&tmp);
 	}
 }
 

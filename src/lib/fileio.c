@@ -77,6 +77,34 @@ int fileio_write_atomic(const char *path, const void *data, size_t len)
 	return 0;
 }
 
+FILE *fileio_stream_open(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	struct buf t = BUF_INIT(0);
+	buf_printf(&t, "%.*s.%s.tmp", (int)dirlen, path, path + dirlen);
+	*tmp = t.data;
+	return fopen(t.data, "we");
+}
+
+int fileio_stream_commit(FILE *f, const char *tmp, const char *path)
+{
+	int bad = ferror(f) | fflush(f);
+	int err = bad ? (errno ? errno : EIO) : 0;
+	if (!err && fsync(fileno(f)) < 0)
+		err = errno;
+	if (fclose(f) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 int fileio_exchange_dirs(const char *a, const char *b)
 {
 	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)

@@ -11,6 +11,7 @@
 #define SOSR_FILEIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct buf;
 
@@ -26,6 +27,16 @@ int fileio_read_all(const char *path, struct buf *b);
  * or the new one, never a part.  0, or -1 with errno set (PATH.tmp is then
  * removed). */
 int fileio_write_atomic(const char *path, const void *data, size_t len);
+
+/* The same for a file written as a stream: fileio_stream_open creates
+ * DIR/.NAME.tmp for PATH (DIR/NAME; hidden, so that a reader listing DIR
+ * never takes it for a report) and returns it for writing, or NULL with
+ * errno set; fileio_stream_commit checks every write, flushes it to the
+ * disk and renames it over PATH, closing F either way: 0, or -1 with
+ * errno set and the temporary file removed.  TMP holds the temporary
+ * name between the two (for messages); the caller frees it. */
+FILE *fileio_stream_open(const char *path, char **tmp);
+int fileio_stream_commit(FILE *f, const char *tmp, const char *path);
 
 /* Swap the directories A and B in one step (renameat2 RENAME_EXCHANGE):
  * a reader of B sees its old contents or A's, never a mix.  Where the file

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "ndjson.h"
 #include "output.h"
 
@@ -278,12 +279,12 @@ static const struct {
 static void write_report(const char *dir, int i, const struct run *run, const struct report *rep,
 			 const struct thresholds *th, const struct verdict *v)
 {
-	struct buf path = BUF_INIT(0), tmp = BUF_INIT(0);
+	struct buf path = BUF_INIT(0);
 	buf_printf(&path, "%s/%s", dir, dir_reports[i].name);
-	buf_printf(&tmp, "%s/.%s.tmp", dir, dir_reports[i].name);
-	FILE *f = fopen(tmp.data, "w");
+	char *tmp;
+	FILE *f = fileio_stream_open(path.data, &tmp);
 	if (!f)
-		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check the directory and free space", tmp.data);
+		sosr_die_errno(SOSR_EXIT_IO, "cannot create '%s'; check the directory and free space", tmp);
 	switch (dir_reports[i].fmt) {
 	case FMT_JSON: report_write_json(f, run, rep, th, v); break;
 	case FMT_TEXT: report_write_text(f, run, rep, th, v); break;
@@ -291,12 +292,10 @@ static void write_report(const char *dir, int i, const struct run *run, const st
 	case FMT_JUNIT: report_write_junit(f, run, rep, th, v); break;
 	case FMT_CSS: report_write_css(f); break;
 	}
-	if (ferror(f) | fflush(f) | fsync(fileno(f)) | fclose(f) || rename(tmp.data, path.data) < 0) {
-		unlink(tmp.data);
+	if (fileio_stream_commit(f, tmp, path.data) < 0)
 		sosr_die_errno(SOSR_EXIT_IO, "cannot write '%s'; check free space", path.data);
-	}
+	free(tmp);
 	buf_free(&path);
-	buf_free(&tmp);
 }
 
 int main(int argc, char **argv)
