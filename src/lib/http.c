@@ -819,11 +819,13 @@ static double start_ready(struct http_engine *e)
 }
 
 /* Parse Retry-After: delta-seconds or an HTTP date; -1 when absent/bad. */
+static double ratelimit_reset(const struct http_request *r);
+
 static double retry_after(const struct http_request *r)
 {
 	const char *v = http_request_header(r, "Retry-After");
 	if (!v || !*v)
-		return -1;
+		return ratelimit_reset(r);
 	if (isdigit((unsigned char)*v)) {
 		char *end;
 		errno = 0;
@@ -839,11 +841,35 @@ static double retry_after(const struct http_request *r)
 	return d > 0 ? d : 0;
 }
 
+/* x-ratelimit-remaining 0 (GitHub's primary limit): the seconds until
+ * x-ratelimit-reset (epoch seconds); -1 otherwise. */
+static int ratelimit_exhausted(const struct http_request *r)
+{
+	const char *v = http_request_header(r, "x-ratelimit-remaining");
+	return v && strcmp(v, "0") == 0;
+}
+
+static double ratelimit_reset(const struct http_request *r)
+{
+	if (!ratelimit_exhausted(r))
+		return -1;
+	const char *v = http_request_header(r, "x-ratelimit-reset");
+	if (!v || !isdigit((unsigned char)*v))
+		return -1;
+	char *end;
+	errno = 0;
+	long long t = strtoll(v, &end, 10);
+	if (errno || (*end && !isspace((unsigned char)*end)))
+		return -1;
+	double d = difftime((time_t)t, time(NULL));
+	return d > 0 ? d : 0;
+}
+
 enum klass { K_DONE, K_TRANSIENT, K_OTHER };
 
 /* Classify a finished attempt: is it final, or worth another try?  An
  * HTTP 500 with MARKER (or NULL) in its body is a rate limit. */
-static enum klass classify(struct http_request *r, CURLcode cc, const char *marker)
+static enum klass classify(struct http_request *r, CURLcode cc, const char *marker, int rl403)
 {
 	struct http_response *s = &r->resp;
 	s->curl_code = (int)cc;
@@ -891,6 +917,13 @@ static enum klass classify(struct http_request *r, CURLcode cc, const char *mark
 	if (st >= 200 && st < 300) {
 		s->result = HTTP_OK;
 		return K_DONE;
+	}
+	if (st == 403 && rl403 && (http_request_header(r, "Retry-After") || ratelimit_exhausted(r) ||
+				   (r->resp.body.data && strcasestr(r->resp.body.data, "rate limit")))) {
+		s->result = HTTP_E_STATUS;
+		snprintf(s->detail, sizeof s->detail, "HTTP 403 rate limit");
+		s->rate_limited = 1;
+		return K_TRANSIENT;
 	}
 	if (st == 401 || st == 403) {
 		s->result = HTTP_E_AUTH;
@@ -941,6 +974,10 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		/* The server knows better; an absurd value is capped. */
 		wait = ra < e->o.backoff_max ? ra : e->o.backoff_max;
 		honoured = 1;
+	} else if (r->resp.rate_limited && r->resp.status == 403) {
+		/* a rate limit that names no time (GitHub's secondary limit
+		 * asks for a minute at least): the longest wait there is */
+		wait = e->o.backoff_max;
 	}
 	double now = tu_monotonic();
 	if (e->o.budget > 0 && now + wait > e->t0 + e->o.budget) {
@@ -1028,6 +1065,16 @@ static void log_attempt(struct http_engine *e, const struct http_request *r, con
 	char secs[32];
 	snprintf(secs, sizeof secs, "%.3f", took);
 	json_object_object_add(o, "seconds", json_object_new_double_s(took, secs));
+	if (error && e->o.api_error && r->resp.body.len) {
+		char code[128] = "", msg[512] = "";
+		e->o.api_error(&r->resp, code, sizeof code, msg, sizeof msg);
+		if (*code || *msg) {
+			struct json_object *ae = json_object_new_object();
+			json_object_object_add(ae, "code", *code ? json_object_new_string(code) : NULL);
+			json_object_object_add(ae, "message", *msg ? json_object_new_string(msg) : NULL);
+			json_object_object_add(o, "api_error", ae);
+		}
+	}
 	struct buf line = BUF_INIT(0);
 	buf_addstr(&line, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	buf_addch(&line, '\n');
@@ -1057,7 +1104,7 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 		return;
 	inflight_del(e, r);
 	r->resp.rate_limited = 0;
-	enum klass k = classify(r, cc, e->o.rate_limit_marker);
+	enum klass k = classify(r, cc, e->o.rate_limit_marker, e->o.rate_limit_403);
 	/* a 2xx is logged once its caller said whether it took the body */
 	if (!(k == K_DONE && r->resp.result == HTTP_OK))
 		log_attempt(e, r, r->resp.detail[0] ? r->resp.detail : http_result_name(r->resp.result));
