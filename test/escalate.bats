@@ -257,6 +257,14 @@ POST /github/repos/$REPO/issues?"
 	run -8 sosr-alert --config gh.json --budget 5 failed-sos.json
 	assert_output --partial 'github: GitHub kept limiting the rate on'
 	assert_output --partial 'HTTP 403 rate limit; no time left in the budget of 5 s to retry'
+	stop_fake_api
+	# GitHub's Retry-After is honoured whole (up to a minute), not cut to
+	# the engine's 30 s: a retry after 30 s would only be limited again
+	start_github --fault secondary:40,target=github
+	local t0=$SECONDS
+	run -8 sosr-alert --config gh.json --budget 35 failed-sos.json
+	assert_output --partial 'no time left in the budget of 35 s to retry'
+	((SECONDS - t0 < 20))
 }
 
 @test "github: the open issues are read page by page (Link rel=next); duplicates are closed, so one condition has one issue" {

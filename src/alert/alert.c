@@ -52,6 +52,7 @@
 #define REPORT_CAP (512u << 20)    /* report.json with every finding */
 #define SUMMARY_MAX 1024           /* PagerDuty's limit on payload.summary */
 #define MAX_DELIVERIES 64
+#define GITHUB_LIMIT_WAIT 60.0       /* GitHub: "wait at least one minute" */
 
 static const char usage_text[] =
 	"Usage: sosr-alert [--pagerduty] [--slack] [--webhook] [OPTIONS] REPORT\n"
@@ -878,8 +879,10 @@ int main(int argc, char **argv)
 			targets[t].build(&a, &targets[t]);
 	int failed = 0;
 	http_global_init();
-	/* GitHub's secondary rate limits answer 403 with Retry-After */
+	/* GitHub's secondary rate limits answer 403 with Retry-After (often
+	 * 60) or with no time, which means "a minute at least" */
 	ho.rate_limit_403 = 1;
+	ho.rate_limit_wait = ho.backoff_max > GITHUB_LIMIT_WAIT ? ho.backoff_max : GITHUB_LIMIT_WAIT;
 	struct http_engine *e = http_engine_new(&ho, on_done, NULL);
 	if (dry)
 		print_dry(&a);

@@ -969,15 +969,16 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		wait = e->o.backoff_max;
 	wait *= 0.5 + 0.5 * jitter(e);
 	double ra = retry_after(r);
+	double most = e->o.rate_limit_wait > 0 ? e->o.rate_limit_wait : e->o.backoff_max;
 	int honoured = 0;
 	if (ra >= 0) {
 		/* The server knows better; an absurd value is capped. */
-		wait = ra < e->o.backoff_max ? ra : e->o.backoff_max;
+		wait = ra < most ? ra : most;
 		honoured = 1;
 	} else if (r->resp.rate_limited && r->resp.status == 403) {
 		/* a rate limit that names no time (GitHub's secondary limit
-		 * asks for a minute at least): the longest wait there is */
-		wait = e->o.backoff_max;
+		 * asks for a minute at least) */
+		wait = most;
 	}
 	double now = tu_monotonic();
 	if (e->o.budget > 0 && now + wait > e->t0 + e->o.budget) {

@@ -50,11 +50,11 @@
  * it is a rate limit when `rate_limit_403` is set (GitHub: a secondary
  * limit's 403 with Retry-After or with "rate limit" in its message, or the
  * primary limit's 403 with x-ratelimit-remaining 0; one that names no time
- * waits backoff_max).  The wait before attempt n
+ * waits rate_limit_wait).  The wait before attempt n
  * is min(backoff_max, backoff * 2^(n-1)) scaled by a jitter in [0.5, 1.0),
  * or Retry-After when the server sent one (delta-seconds or an HTTP date),
  * else, when x-ratelimit-remaining is 0, until x-ratelimit-reset (epoch
- * seconds), both capped by backoff_max; and a wait that would end past the
+ * seconds), both capped by rate_limit_wait (backoff_max unless set); and a wait that would end past the
  * engine's time budget fails the request at once.
  *
  * Rate limit.  Each request names a credential (cred_id).  An attempt of a
@@ -176,6 +176,10 @@ struct http_options {
 	                           x-ratelimit-remaining 0, is a rate limit
 	                           (GitHub's primary and secondary limits):
 	                           retried as a 429 (below) */
+	double rate_limit_wait; /* the longest wait a server's own time is
+	                           honoured for, and the wait of a 403 rate
+	                           limit that names none, seconds; 0 =
+	                           backoff_max */
 	/* The API's own words for an answer that was not accepted, for the
 	 * request log's "api_error" (the engine knows no API): fill CODE and
 	 * MSG (NUL-terminated, may stay empty) from RESP's body; NULL: none. */
