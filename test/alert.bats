@@ -78,7 +78,7 @@ pd_events() {
 	start_receiver
 	run -0 sosr-alert --slack --webhook significant.json
 	assert_equal "$(jq -c 'select(.endpoint == "webhook") | .body | [.format, .c_code, .verdict.result, .counts.findings, has("findings")]' alerts.ndjson)" \
-		'[3,"ALC","significant",5,false]'
+		'[4,"ALC","significant",5,false]'
 	assert_equal "$(jq -r 'select(.endpoint == "slack") | .body.text' alerts.ndjson | sed -n 2p)" \
 		'- missing_in_sos: 1 (significant)'
 }
@@ -131,7 +131,7 @@ pd_events() {
 
 @test "usage and input errors" {
 	run -2 sosr-alert significant.json
-	assert_line "sosr-alert: error: no target; give --pagerduty, --slack and/or --webhook"
+	assert_line "sosr-alert: error: no target; give --pagerduty, --slack, --webhook and/or --github"
 	run -2 sosr-alert --pagerduty
 	assert_line "sosr-alert: error: the REPORT operand is missing"
 	run -2 sosr-alert --pagerduty --severity loud significant.json

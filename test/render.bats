@@ -68,7 +68,7 @@ summary_only() { grep '"type":"summary"' "$IN"; }
 	run -1 sosr-render --format json --c-code ALC --accounts 659397,1000001 "$IN"
 	jq -e . <<<"$output" >/dev/null
 	assert_equal "$(jq -c '[.format, .c_code, .accounts, .status, .verdict.result]' <<<"$output")" \
-		'[3,"ALC",["659397","1000001"],"complete","significant"]'
+		'[4,"ALC",["659397","1000001"],"complete","significant"]'
 	assert_equal "$(jq -c '.findings[]' <<<"$output")" "$(no_summary | jq -c .)"
 	assert_equal "$(jq -c .summary <<<"$output")" "$(summary_only | jq -c .)"
 	assert_equal "$(jq -c '[.counts.findings, .counts.pending.total, .counts.mismatch]' <<<"$output")" \

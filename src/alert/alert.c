@@ -33,6 +33,7 @@
 #include "exitcodes.h"
 #include "fileio.h"
 #include "finding.h"
+#include "github.h"
 #include "http.h"
 #include "jsondoc.h"
 #include "output.h"
@@ -50,7 +51,8 @@
 #define DEFAULT_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 #define REPORT_CAP (512u << 20)    /* report.json with every finding */
 #define SUMMARY_MAX 1024           /* PagerDuty's limit on payload.summary */
-#define MAX_DELIVERIES 16
+#define MAX_DELIVERIES 64
+#define GITHUB_LIMIT_WAIT 60.0       /* GitHub: "wait at least one minute" */
 
 static const char usage_text[] =
 	"Usage: sosr-alert [--pagerduty] [--slack] [--webhook] [OPTIONS] REPORT\n"
@@ -67,6 +69,10 @@ static const char usage_text[] =
 	"                              the run is significant or incomplete\n"
 	"      --webhook               a generic webhook: the report without its\n"
 	"                              findings, POSTed as JSON, for every run\n"
+	"      --github                GitHub issues: one open issue per C_Code and\n"
+	"                              event (a failed run, findings aged past the\n"
+	"                              SLA, an expired exception), commented on when\n"
+	"                              it changed, closed when it cleared\n"
 	"\n"
 	"Options:\n"
 	"      --config FILE           the job's configuration: its \"alert\" section\n"
@@ -83,6 +89,12 @@ static const char usage_text[] =
 	"                              (default SLACK_WEBHOOK_URL; or NAME_FILE)\n"
 	"      --webhook-url-env NAME  variable holding the webhook URL\n"
 	"                              (default SOS_RECONCILE_WEBHOOK_URL; or NAME_FILE)\n"
+	"      --github-token-env NAME variable holding the GitHub token\n"
+	"                              (default GITHUB_TOKEN; or NAME_FILE)\n"
+	"      --github-repository O/R the repository of the issues\n"
+	"                              (alert.github.repository)\n"
+	"      --github-api-url URL    the REST API (default " GITHUB_DEFAULT_API_URL ";\n"
+	"                              GitHub Enterprise: https://HOST/api/v3)\n"
 	"      --severity LEVEL        critical, error (default), warning or info\n"
 	"      --source TEXT           PagerDuty payload.source (default\n"
 	"                              sos-reconcile/C_CODE)\n"
@@ -93,7 +105,8 @@ static const char usage_text[] =
 	"      --allow-insecure-http   send to a plain http:// URL of another host (the\n"
 	"                              key or token crosses the network unencrypted)\n"
 	"      --dry-run               print what would be sent, routing key hidden,\n"
-	"                              and send nothing\n"
+	"                              and send nothing (GitHub: the open issues are\n"
+	"                              read when the token is there, nothing written)\n"
 	"  -h, --help                  show this help and exit\n"
 	"  -V, --version               show the version and exit\n"
 	"\n"
@@ -125,9 +138,9 @@ static struct json_object *read_report(const char *path)
 		sosr_die(SOSR_EXIT_DATA, "the report '%s' is not one JSON object; check that it was written by sosr-render", path);
 	}
 	long long format = jget_count(o, "format");
-	if (format < 1 || format > 3 || !jget_str(o, "status") || !jget(o, "verdict")) {
+	if (format < 1 || format > 4 || !jget_str(o, "status") || !jget(o, "verdict")) {
 		json_object_put(o);
-		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 to 3 (no format, status or verdict); "
+		sosr_die(SOSR_EXIT_DATA, "'%s' is not a report.json of format 1 to 4 (no format, status or verdict); "
 			 "check that it was written by sosr-render", path);
 	}
 	return o;
@@ -202,6 +215,7 @@ struct alert {
 	int post_daily[ALERT_N];        /* post even when nothing changed */
 	struct delivery d[MAX_DELIVERIES];
 	size_t n;
+	int github_quiet;               /* open issues that already said it */
 };
 
 static struct delivery *add(struct alert *a, const struct target *t, const char *kind,
@@ -373,6 +387,13 @@ static void build_webhook(struct alert *a, const struct target *t)
 	add(a, t, "webhook report", body, "webhook report summary");
 }
 
+/* GitHub: a conversation, not one POST (github.c, after the others). */
+static void build_github(struct alert *a, const struct target *t)
+{
+	(void)a;
+	(void)t;
+}
+
 static const char *hint_pagerduty(long status)
 {
 	if (status == 400)
@@ -405,6 +426,7 @@ static const struct target targets[ALERT_N] = {
 	{ &alert_targets[ALERT_PAGERDUTY], DEFAULT_PAGERDUTY_URL, build_pagerduty, hint_pagerduty },
 	{ &alert_targets[ALERT_SLACK], NULL, build_slack, hint_webhook },
 	{ &alert_targets[ALERT_WEBHOOK], NULL, build_webhook, hint_webhook },
+	{ &alert_targets[ALERT_GITHUB], NULL, build_github, hint_webhook },
 };
 
 /* A target as this run uses it: on, its secret's variable or file, its URL. */
@@ -498,6 +520,9 @@ static void write_summary(const char *path, const struct alert *a, int failed)
 			if (!a->d[i].ok && a->d[i].error[0])
 				why = a->d[i].error;
 		buf_printf(&b, "failed\t%s", why);
+	} else if (a->n == 0 && a->github_quiet) {
+		buf_printf(&b, "not-needed\tnothing to send: the open GitHub issue%s already say%s it",
+			   a->github_quiet > 1 ? "s" : "", a->github_quiet > 1 ? "" : "s");
 	} else if (a->n == 0) {
 		buf_addstr(&b, "not-needed\tnothing to send: the run is complete and not significant");
 	} else {
@@ -542,8 +567,7 @@ static void print_dry(const struct alert *a)
 
 /* Read the secrets of the targets that have something to send, send every
  * delivery, print one line for each; 1 when anything was not delivered. */
-static int deliver(struct alert *a, struct use *use, const struct http_options *ho,
-		   int allow_insecure)
+static int deliver(struct alert *a, struct use *use, struct http_engine *e, int allow_insecure)
 {
 	int failed = 0;
 	for (int t = 0; t < ALERT_N; t++)
@@ -553,8 +577,6 @@ static int deliver(struct alert *a, struct use *use, const struct http_options *
 				failed |= use[t].secret_failed;
 				break;
 			}
-	http_global_init();
-	struct http_engine *e = http_engine_new(ho, on_done, NULL);
 	for (size_t i = 0; i < a->n; i++) {
 		struct delivery *d = &a->d[i];
 		struct use *u = &use[d->target - targets];
@@ -578,9 +600,7 @@ static int deliver(struct alert *a, struct use *use, const struct http_options *
 			submit(e, d, u->secret);
 		}
 	}
-	int rc = http_run(e);
-	http_engine_free(e);
-	http_global_cleanup();
+	int rc = a->n ? http_run(e) : 0;
 	for (size_t i = 0; i < a->n; i++) {
 		struct delivery *d = &a->d[i];
 		struct use *u = &use[d->target - targets];
@@ -605,6 +625,63 @@ static int deliver(struct alert *a, struct use *use, const struct http_options *
 		free(use[t].url_msg);
 	}
 	return failed;
+}
+
+/* github.h's record: an action of the GitHub target, as a delivery (for
+ * the summary and the exit status). */
+static void record_github(void *user, const char *kind, const char *label, int ok, const char *error)
+{
+	struct alert *a = user;
+	if (!kind) {
+		a->github_quiet++;
+		return;
+	}
+	struct delivery *d = add(a, &targets[ALERT_GITHUB], kind, NULL, "%s", label);
+	d->done = 1;
+	d->ok = ok;
+	if (error)
+		snprintf(d->error, sizeof d->error, "%s: %s", label, error);
+}
+
+/* The GitHub target: its token (not needed to print a dry run), then the
+ * conversation (github.c).  1 when anything failed. */
+static int run_github(struct alert *a, struct use *u, const struct github_config *ghc, const char *api_url,
+		      struct http_engine *e, int dry, int allow_insecure)
+{
+	const struct target *t = &targets[ALERT_GITHUB];
+	char name[160];
+	if (u->file)
+		snprintf(name, sizeof name, "%s", u->file_key);
+	else
+		snprintf(name, sizeof name, "%s (alert.github.token_env)", u->env);
+	if (!allow_insecure && http_url_insecure(api_url)) {
+		char err[1400];
+		snprintf(err, sizeof err, "not sent: the GitHub API URL %s (alert.github.api_url) is plain http:// "
+			 "to another host; use https://, or alert.allow_insecure_http if the network is trusted",
+			 api_url);
+		sosr_error("github: %s", err);
+		record_github(a, "github", "github", 0, err);
+		return 1;
+	}
+	if (dry) {
+		if (u->file)
+			(void)(secret_from_file(u->file, u->env, &u->secret) != 0);
+		else if (secret_from_env(u->env, &u->secret) != 0)
+			u->secret = NULL;
+	} else {
+		read_secret(t, u);
+		if (u->secret_failed) {
+			char err[300];
+			snprintf(err, sizeof err, "the token in %s could not be read; nothing was done on GitHub", name);
+			record_github(a, "github", "github", 0, err);
+			return 1;
+		}
+	}
+	struct github_job j = { ghc, api_url, u->secret, name, a->report, a->c_code, dry, record_github, a };
+	int rc = github_escalate(e, &j);
+	secret_free(u->secret);
+	u->secret = NULL;
+	return rc;
 }
 
 static int valid_severity(const char *s)
@@ -640,11 +717,15 @@ int main(int argc, char **argv)
 	out_init();
 	enum { OPT_TARGET = 256, OPT_ENV = OPT_TARGET + ALERT_N, OPT_PD_URL = OPT_ENV + ALERT_N, OPT_SEVERITY,
 	       OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_BUDGET, OPT_DRY_RUN, OPT_CONFIG, OPT_SUMMARY,
-	       OPT_CA_FILE, OPT_INSECURE };
+	       OPT_CA_FILE, OPT_INSECURE, OPT_GH_REPO, OPT_GH_API };
 	static const struct option longopts[] = {
 		{ "pagerduty", no_argument, NULL, OPT_TARGET + ALERT_PAGERDUTY },
 		{ "slack", no_argument, NULL, OPT_TARGET + ALERT_SLACK },
 		{ "webhook", no_argument, NULL, OPT_TARGET + ALERT_WEBHOOK },
+		{ "github", no_argument, NULL, OPT_TARGET + ALERT_GITHUB },
+		{ "github-token-env", required_argument, NULL, OPT_ENV + ALERT_GITHUB },
+		{ "github-repository", required_argument, NULL, OPT_GH_REPO },
+		{ "github-api-url", required_argument, NULL, OPT_GH_API },
 		{ "routing-key-env", required_argument, NULL, OPT_ENV + ALERT_PAGERDUTY },
 		{ "slack-url-env", required_argument, NULL, OPT_ENV + ALERT_SLACK },
 		{ "webhook-url-env", required_argument, NULL, OPT_ENV + ALERT_WEBHOOK },
@@ -665,7 +746,7 @@ int main(int argc, char **argv)
 	};
 	struct use use[ALERT_N] = { { 0 } };
 	const char *pd_url = NULL, *severity = NULL, *source = NULL;
-	const char *config_path = NULL, *summary_path = NULL;
+	const char *config_path = NULL, *summary_path = NULL, *gh_repo = NULL, *gh_api = NULL;
 	int dry = 0, any_flag = 0, insecure = -1, c;
 	struct http_options ho;
 	http_options_default(&ho);
@@ -707,6 +788,17 @@ int main(int argc, char **argv)
 		case OPT_SUMMARY: summary_path = optarg; break;
 		case OPT_CA_FILE: ho.ca_file = optarg; break;
 		case OPT_INSECURE: insecure = 1; break;
+		case OPT_GH_REPO:
+			if (!strchr(optarg, '/') || strchr(optarg, '/') != strrchr(optarg, '/') || optarg[0] == '/' ||
+			    !strchr(optarg, '/')[1])
+				sosr_usage_error("--github-repository: '%s' is not owner/name", optarg);
+			gh_repo = optarg;
+			break;
+		case OPT_GH_API:
+			if (strncmp(optarg, "https://", 8) && strncmp(optarg, "http://", 7))
+				sosr_usage_error("--github-api-url: '%s' is not an http(s) URL", optarg);
+			gh_api = optarg;
+			break;
 		case 'h': cli_help(usage_text);
 		case 'V': cli_version();
 		}
@@ -739,10 +831,24 @@ int main(int argc, char **argv)
 	}
 	use[ALERT_PAGERDUTY].url = pd_url ? pd_url : DEFAULT_PAGERDUTY_URL;
 	if (!any && config_path)
-		sosr_usage_error("%s: no alert target; configure alert.pagerduty, alert.slack or alert.webhook",
-				 config_path);
+		sosr_usage_error("%s: no alert target; configure alert.pagerduty, alert.slack, alert.webhook or "
+				 "alert.github", config_path);
 	if (!any)
-		sosr_usage_error("no target; give --pagerduty, --slack and/or --webhook");
+		sosr_usage_error("no target; give --pagerduty, --slack, --webhook and/or --github");
+	/* GitHub: the repository and the API, flags over the file */
+	struct github_config ghc = cfg.alert.github;
+	if (gh_repo)
+		ghc.repository = (char *)gh_repo;
+	if (use[ALERT_GITHUB].on && !ghc.repository)
+		sosr_usage_error("--github: no repository; set alert.github.repository or --github-repository");
+	char gh_api_buf[1024];
+	snprintf(gh_api_buf, sizeof gh_api_buf, "%s",
+		 gh_api ? gh_api : ghc.api_url ? ghc.api_url : GITHUB_DEFAULT_API_URL);
+	for (size_t l = strlen(gh_api_buf); l > 8 && gh_api_buf[l - 1] == '/'; l--)
+		gh_api_buf[l - 1] = '\0';
+	if (!config_path)
+		for (int k = 0; k < GH_EVENT_N; k++)
+			ghc.event_on[k] = -1;
 
 	struct alert a = { 0 };
 	a.report = read_report(argv[optind]);
@@ -772,10 +878,20 @@ int main(int argc, char **argv)
 		if (use[t].on)
 			targets[t].build(&a, &targets[t]);
 	int failed = 0;
+	http_global_init();
+	/* GitHub's secondary rate limits answer 403 with Retry-After (often
+	 * 60) or with no time, which means "a minute at least" */
+	ho.rate_limit_403 = 1;
+	ho.rate_limit_wait = ho.backoff_max > GITHUB_LIMIT_WAIT ? ho.backoff_max : GITHUB_LIMIT_WAIT;
+	struct http_engine *e = http_engine_new(&ho, on_done, NULL);
 	if (dry)
 		print_dry(&a);
 	else
-		failed = deliver(&a, use, &ho, insecure > 0);
+		failed = deliver(&a, use, e, insecure > 0);
+	if (use[ALERT_GITHUB].on)
+		failed |= run_github(&a, &use[ALERT_GITHUB], &ghc, gh_api_buf, e, dry, insecure > 0);
+	http_engine_free(e);
+	http_global_cleanup();
 	if (summary_path && !dry)
 		write_summary(summary_path, &a, failed);
 	out_close_stdout();

@@ -54,6 +54,25 @@ static void record(const char *endpoint, const char *path, struct json_object *b
 	buf_free(&b);
 }
 
+void alerts_record(const char *endpoint, const char *method, const char *path, long long number,
+		   struct json_object *body)
+{
+	if (!alog.fp)
+		return;
+	struct buf b = BUF_INIT(0);
+	buf_addstr(&b, "{\"endpoint\":");
+	jsonw_str(&b, endpoint, strlen(endpoint));
+	jsonw_field_str(&b, 0, "method", method, strlen(method));
+	jsonw_field_str(&b, 0, "path", path, strlen(path));
+	jsonw_field_int(&b, 0, "number", number);
+	buf_addstr(&b, ",\"body\":");
+	buf_addstr(&b, body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+	buf_addstr(&b, "}\n");
+	linelog_write(&alog, b.data, b.len);
+	buf_free(&b);
+}
+
 /* A string member that is not blank (PagerDuty refuses ""), or NULL. */
 static const char *str_member(struct json_object *o, const char *k)
 {

@@ -40,6 +40,9 @@ struct reply {
 	const char *content_type;
 	long long total;            /* SoftLayer-Total-Items when >= 0 */
 	int retry_after;            /* Retry-After seconds when >= 0 */
+	long long ratelimit_reset;  /* > 0: x-ratelimit-remaining 0 and this
+	                               x-ratelimit-reset (GitHub's primary limit) */
+	char link[1024];            /* a Link header, or "" */
 	char credential[32];        /* account id, "sos", or "" (logged, never a secret) */
 };
 
@@ -86,5 +89,22 @@ void sos_handle(const struct estate *e, const struct request *q, struct reply *r
 void alerts_open(const char *path);
 void alerts_close(void);
 void alerts_handle(const struct request *q, struct reply *r);
+/* One line of the alerts log for a change made on an API (GitHub):
+ * {"endpoint","method","path","number","body"}. */
+void alerts_record(const char *endpoint, const char *method, const char *path, long long number,
+		   struct json_object *body);
+
+/* github.c: GitHub's issues API under /github */
+void github_configure(const char *repo, const char *token_file, int per_page_max, const char *state_path,
+		      uint64_t seed);
+void github_set_base(const char *base);
+/* Create issues without their labels, as GitHub does for a token that may
+ * not set them. */
+void github_drop_labels(int on);
+const char *github_token(void);
+const char *github_repo(void);
+void github_unauthorized(struct reply *r);
+void github_handle(const struct request *q, struct reply *r);
+void github_fini(void);
 
 #endif

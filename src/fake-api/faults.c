@@ -21,12 +21,12 @@
 
 enum kind {
 	K_LATENCY, K_STALL, K_500, K_502, K_503, K_504, K_429, K_RATELIMIT,
-	K_TRUNCATE, K_ERRORBODY, K_TOTAL, K_EXPIRE, K_AMPLIFY,
+	K_TRUNCATE, K_ERRORBODY, K_TOTAL, K_EXPIRE, K_AMPLIFY, K_SECONDARY,
 };
 
 static const char *const kind_names[] = {
 	"latency", "stall", "500", "502", "503", "504", "429", "ratelimit",
-	"truncate", "errorbody", "total", "expire", "amplify",
+	"truncate", "errorbody", "total", "expire", "amplify", "secondary",
 };
 
 struct fault {
@@ -46,7 +46,7 @@ static struct {
 	struct fault *v;
 	size_t n;
 	struct prng rng;
-	long long counter[8];   /* by target bit; [T_ALL] counts every request */
+	long long counter[16];  /* by target bit; [T_ALL] counts every request */
 } F = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, { 1 }, { 0 } };
 
 void faults_seed(uint64_t seed)
@@ -124,12 +124,12 @@ int faults_add(const char *spec, char *err, size_t errlen)
 			break;
 	if (k == sizeof kind_names / sizeof kind_names[0]) {
 		snprintf(err, errlen, "unknown fault kind '%s' (latency, stall, 500, 502, 503, 504, 429, ratelimit, "
-			 "truncate, errorbody, total, expire)", tok);
+			 "truncate, errorbody, total, expire, amplify, secondary)", tok);
 		goto out;
 	}
 	f.kind = (enum kind)k;
 	/* Default arguments. */
-	f.arg = f.kind == K_LATENCY ? 0.1 : f.kind == K_STALL ? 30 : f.kind == K_429 ? 1 : f.kind == K_TOTAL ? 1 : 0;
+	f.arg = f.kind == K_LATENCY ? 0.1 : f.kind == K_STALL ? 30 : (f.kind == K_429 || f.kind == K_SECONDARY) ? 1 : f.kind == K_TOTAL ? 1 : 0;
 	if (arg) {
 		long long v;
 		switch (f.kind) {
@@ -141,8 +141,13 @@ int faults_add(const char *spec, char *err, size_t errlen)
 			}
 			break;
 		case K_429:
+		case K_SECONDARY:
+			if (f.kind == K_SECONDARY && strcmp(arg, "none") == 0) {
+				f.arg = -1; /* no Retry-After: the message says it */
+				break;
+			}
 			if ((v = whole(arg, 0)) == LLONG_MIN || v > 3600) {
-				snprintf(err, errlen, "429: Retry-After '%s' is not a whole number of seconds 0..3600", arg);
+				snprintf(err, errlen, "%s: Retry-After '%s' is not a whole number of seconds 0..3600", tok, arg);
 				goto out;
 			}
 			f.arg = (double)v;
@@ -225,10 +230,12 @@ int faults_add(const char *spec, char *err, size_t errlen)
 				f.targets = T_SOS;
 			else if (strcmp(eq, "alert") == 0)
 				f.targets = T_ALERT;
+			else if (strcmp(eq, "github") == 0)
+				f.targets = T_GITHUB;
 			else if (strcmp(eq, "all") == 0)
 				f.targets = T_ALL;
 			else {
-				snprintf(err, errlen, "target: '%s' is not softlayer, sos, alert or all", eq);
+				snprintf(err, errlen, "target: '%s' is not softlayer, sos, alert, github or all", eq);
 				goto out;
 			}
 		} else {
@@ -315,10 +322,11 @@ void faults_decide(int target, struct fault_plan *p)
 				p->error_body = 1;
 			} else {
 				static const int st[] = { [K_500] = 500, [K_502] = 502, [K_503] = 503, [K_504] = 504,
-							  [K_429] = 429, [K_RATELIMIT] = 500 };
+							  [K_429] = 429, [K_RATELIMIT] = 500, [K_SECONDARY] = 403 };
 				p->status = st[f->kind];
 				p->rate_limit = f->kind == K_RATELIMIT;
-				if (f->kind == K_429)
+				p->secondary = f->kind == K_SECONDARY;
+				if (f->kind == K_429 || f->kind == K_SECONDARY)
 					p->retry_after = (int)f->arg;
 			}
 			break;

@@ -5,7 +5,7 @@
  * syntax is in docs/SIMULATOR.md) and decided per request, in the order
  * given, from one seeded PRNG behind a mutex: the same seed and the same
  * request order give the same faults.  Requests are counted per API target
- * (softlayer, sos, alert) from 1; a fault with target "all" counts every
+ * (softlayer, sos, alert, github) from 1; a fault with target "all" counts every
  * request.  faults_decide() is thread-safe.
  */
 #ifndef SOSR_FAKE_FAULTS_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum target { T_SOFTLAYER = 1, T_SOS = 2, T_ALERT = 4, T_ALL = 7 };
+enum target { T_SOFTLAYER = 1, T_SOS = 2, T_ALERT = 4, T_GITHUB = 8, T_ALL = 15 };
 
 enum truncation { TRUNC_NONE, TRUNC_LENGTH, TRUNC_JSON };
 
@@ -23,7 +23,9 @@ struct fault_plan {
 	double delay;           /* seconds to wait before answering */
 	int stall;              /* drop the connection after the delay, unanswered */
 	int status;             /* replace the answer by this error status, or 0 */
-	int rate_limit;         /* status 500 is the SoftLayer rate-limit error */
+	int rate_limit;         /* status 500 is the SoftLayer rate-limit error
+	                           (for GitHub: a 403 of the primary limit) */
+	int secondary;          /* GitHub's secondary rate limit: 403 with Retry-After */
 	int error_body;         /* 200 whose body is an error */
 	int retry_after;        /* seconds, for 429 */
 	int truncate;           /* enum truncation */

@@ -59,16 +59,24 @@ static const char usage_text[] =
 	"  --sos-auth-header NAME  header carrying the SOS token (Authorization)\n"
 	"  --sos-auth-scheme WORD  its scheme (Bearer; '' for a bare token)\n"
 	"  --log FILE              one NDJSON line per request\n"
-	"  --alerts-log FILE       one NDJSON line per alert body received\n"
+	"  --alerts-log FILE       one NDJSON line per alert body received (and per\n"
+	"                          change made through the GitHub API)\n"
+	"  --github-repository O/R the repository GitHub's API serves (default\n"
+	"                          sos-team/compliance)\n"
+	"  --github-token-file FILE  the GitHub token (default: derived from the seed)\n"
+	"  --github-per-page N     the most issues a page holds, 1..100 (default 100)\n"
+	"  --github-state FILE     keep the GitHub issues in FILE across restarts\n"
+	"  --github-drop-labels    create issues without their labels (a token that\n"
+	"                          may not set them: GitHub drops them silently)\n"
 	"  --rate-limit N          SoftLayer requests per credential in any second,\n"
 	"                          0..10000 (default 50; 0 disables)\n"
 	"  --fault SPEC            inject a fault (repeatable):\n"
 	"                          KIND[:ARG][,rate=P][,nth=N][,after=N][,count=C]\n"
-	"                          [,jitter=D][,target=softlayer|sos|alert|all]\n"
+	"                          [,jitter=D][,target=softlayer|sos|alert|github|all]\n"
 	"                          KIND: latency[:D] stall[:D] 500 502 503 504\n"
 	"                          429[:S] ratelimit truncate[:length|json]\n"
 	"                          errorbody total[:DELTA] expire:N\n"
-	"                          amplify:SIZE[:record]\n"
+	"                          amplify:SIZE[:record] secondary[:S]\n"
 	"  --no-serve              write the files asked for and exit\n"
 	"\n"
 	"Estate:\n"
@@ -120,6 +128,7 @@ enum {
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
 	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME, OPT_DAY, OPT_DROP_DAY, OPT_INCOMPLETE_DAYS,
 	OPT_LIFECYCLE_TRUTH, OPT_NO_FALLBACK, OPT_IDENTITY_CASES, OPT_IDENTITY_TRUTH,
+	OPT_GH_REPO, OPT_GH_TOKEN_FILE, OPT_GH_PER_PAGE, OPT_GH_STATE, OPT_GH_DROP_LABELS,
 };
 
 static const struct option longopts[] = {
@@ -152,6 +161,11 @@ static const struct option longopts[] = {
 	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
 	{ "identity-cases", required_argument, NULL, OPT_IDENTITY_CASES },
 	{ "identity-truth", required_argument, NULL, OPT_IDENTITY_TRUTH },
+	{ "github-repository", required_argument, NULL, OPT_GH_REPO },
+	{ "github-token-file", required_argument, NULL, OPT_GH_TOKEN_FILE },
+	{ "github-per-page", required_argument, NULL, OPT_GH_PER_PAGE },
+	{ "github-state", required_argument, NULL, OPT_GH_STATE },
+	{ "github-drop-labels", no_argument, NULL, OPT_GH_DROP_LABELS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -460,6 +474,15 @@ static enum MHD_Result send_reply(struct conn_ctx *c)
 		snprintf(s, sizeof s, "%d", r->retry_after);
 		MHD_add_response_header(resp, "Retry-After", s);
 	}
+	if (r->ratelimit_reset > 0) {
+		char s[32];
+		snprintf(s, sizeof s, "%lld", r->ratelimit_reset);
+		MHD_add_response_header(resp, "x-ratelimit-limit", "5000");
+		MHD_add_response_header(resp, "x-ratelimit-remaining", "0");
+		MHD_add_response_header(resp, "x-ratelimit-reset", s);
+	}
+	if (r->link[0])
+		MHD_add_response_header(resp, "Link", r->link);
 	reqlog_write(c->api, &c->q, r, bytes, gz ? "gzip" : NULL, c->plan.names);
 	enum MHD_Result ret = MHD_queue_response(c->q.conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -471,6 +494,30 @@ static void fault_reply(const struct conn_ctx *c, struct reply *r)
 {
 	const struct fault_plan *p = &c->plan;
 	int sl = strcmp(c->api, "softlayer") == 0, sos = strcmp(c->api, "sos") == 0;
+	if (strcmp(c->api, "github") == 0 && !p->error_body) {
+		/* GitHub's answers: its rate limits are 403s (docs.github.com,
+		 * "Rate limits for the REST API") */
+		if (p->secondary) {
+			reply_set(r, 403, "application/json", "{\"message\":\"You have exceeded a secondary rate limit. "
+				  "Please wait a few minutes before you try again.\",\"documentation_url\":"
+				  "\"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api\"}");
+			r->retry_after = p->retry_after;
+		} else if (p->rate_limit) {
+			reply_set(r, 403, "application/json", "{\"message\":\"API rate limit exceeded for user ID 1.\","
+				  "\"documentation_url\":\"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api\"}");
+			r->ratelimit_reset = (long long)time(NULL) + 1;
+		} else if (p->status == 429) {
+			reply_set(r, 429, "application/json", "{\"message\":\"Too Many Requests\"}");
+			r->retry_after = p->retry_after;
+		} else if (p->status == 500) {
+			reply_set(r, 500, "application/json", "{\"message\":\"Server Error\"}");
+		} else {
+			char s[160];
+			snprintf(s, sizeof s, "<html><body><h1>%d</h1></body></html>\n", p->status);
+			reply_set(r, p->status, "text/html", s);
+		}
+		return;
+	}
 	if (p->error_body) {
 		reply_set(r, 200, "application/json", sos ? "{\"error\":{\"code\":\"internal\",\"message\":\"Internal Error\"}}"
 			  : "{\"error\":\"Internal Error\",\"code\":\"SoftLayer_Exception_Public\"}");
@@ -507,6 +554,8 @@ static void route(struct conn_ctx *c, const char *url)
 		c->api = "sos", target = T_SOS;
 	else if (strncmp(url, "/pagerduty/", 11) == 0 || strncmp(url, "/slack/", 7) == 0 || strncmp(url, "/webhook/", 9) == 0)
 		c->api = "alert", target = T_ALERT;
+	else if (strncmp(url, "/github/", 8) == 0)
+		c->api = "github", target = T_GITHUB;
 	else
 		c->api = "other", target = 0;
 	if (target)
@@ -518,6 +567,8 @@ static void route(struct conn_ctx *c, const char *url)
 	struct reply *r = &c->reply;
 	r->total = -1;
 	r->retry_after = -1;
+	r->ratelimit_reset = 0;
+	r->link[0] = '\0';
 	if (c->too_big) {
 		reply_set(r, 413, "text/plain", "request body too large\n");
 	} else if (c->plan.status || c->plan.error_body) {
@@ -527,6 +578,8 @@ static void route(struct conn_ctx *c, const char *url)
 			softlayer_unauthorized(r);
 		else if (target == T_SOS)
 			reply_set(r, 401, "application/json", "{\"error\":{\"code\":\"token_expired\",\"message\":\"token has expired\"}}");
+		else if (target == T_GITHUB)
+			github_unauthorized(r);
 		else
 			reply_set(r, 401, "application/json", "{\"error\":\"unauthorized\"}");
 	} else if (target == T_SOFTLAYER) {
@@ -535,6 +588,8 @@ static void route(struct conn_ctx *c, const char *url)
 		sos_handle(&E, &c->q, r);
 	} else if (target == T_ALERT) {
 		alerts_handle(&c->q, r);
+	} else if (target == T_GITHUB) {
+		github_handle(&c->q, r);
 	} else {
 		reply_set(r, 404, "text/plain", "not found\n");
 	}
@@ -700,8 +755,10 @@ int main(int argc, char **argv)
 	out_init();
 	const char *listen_s = "127.0.0.1:0", *port_file = NULL, *cred_file = NULL, *api_key_file = NULL,
 		   *sos_token_file = NULL, *log_file = NULL, *alerts_file = NULL, *estate_dir = NULL,
-		   *write_dir = NULL, *truth_file = NULL, *identity_truth = NULL;
+		   *write_dir = NULL, *truth_file = NULL, *identity_truth = NULL, *gh_repo = NULL,
+		   *gh_token_file = NULL, *gh_state = NULL;
 	size_t identity_cases = 0;
+	int gh_per_page = 100;
 	int no_serve = 0, rate_limit = 50, gen_flag = 0, days_flag = 0;
 	static unsigned char incomplete[MAX_DAY + 1];
 	struct day_params dp = { .day = 0, .drop_day = -1, .incomplete = incomplete };
@@ -770,6 +827,17 @@ int main(int argc, char **argv)
 			gen_flag = 1;
 			break;
 		case OPT_IDENTITY_TRUTH: identity_truth = optarg; break;
+		case OPT_GH_REPO: {
+			const char *sl = strchr(optarg, '/');
+			if (!sl || sl == optarg || !sl[1] || strchr(sl + 1, '/') || strlen(optarg) > 100)
+				sosr_usage_error("--github-repository: '%s' is not owner/name", optarg);
+			gh_repo = optarg;
+			break;
+		}
+		case OPT_GH_TOKEN_FILE: gh_token_file = optarg; break;
+		case OPT_GH_PER_PAGE: gh_per_page = (int)cli_number(optarg, 1, 100, "--github-per-page"); break;
+		case OPT_GH_STATE: gh_state = optarg; break;
+		case OPT_GH_DROP_LABELS: github_drop_labels(1); break;
 		case OPT_HELP: cli_help(usage_text);
 		case OPT_VERSION: cli_version();
 		}
@@ -829,6 +897,7 @@ int main(int argc, char **argv)
 	}
 
 	faults_seed(E.seed);
+	github_configure(gh_repo, gh_token_file, gh_per_page, gh_state, E.seed);
 	softlayer_init(rate_limit, E.naccounts);
 	if (log_file)
 		reqlog_open(log_file);
@@ -864,6 +933,7 @@ int main(int argc, char **argv)
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
 	snprintf(base, sizeof base, "http://%s:%u", host, port);
+	github_set_base(base);
 	if (cred_file)
 		estate_write_credentials(&E, cred_file, base);
 	/* The port file comes last: a test that sees it may read the rest. */
@@ -879,6 +949,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	reqlog_close();
 	alerts_close();
+	github_fini();
 	softlayer_fini();
 	faults_free();
 	estate_free(&E);

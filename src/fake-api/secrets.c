@@ -10,6 +10,7 @@
  * secret_free (secret.h); json-c's copies in the credentials file's
  * objects are not, which is acceptable for a simulator's test secrets.
  */
+#include "api.h"
 #include "estate.h"
 #include "rng.h"
 #include "buf.h"
@@ -160,6 +161,12 @@ void estate_write_credentials(const struct estate *e, const char *path, const ch
 	snprintf(url, sizeof url, "%s/webhook/sosr", base);
 	json_object_object_add(al, "webhook_url", json_object_new_string(url));
 	json_object_object_add(o, "alerts", al);
+	struct json_object *gh = json_object_new_object();
+	snprintf(url, sizeof url, "%s/github", base);
+	json_object_object_add(gh, "api_url", json_object_new_string(url));
+	json_object_object_add(gh, "repository", json_object_new_string(github_repo()));
+	json_object_object_add(gh, "token", json_object_new_string(github_token()));
+	json_object_object_add(o, "github", gh);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct buf b = BUF_INIT(0);
 	buf_addstr(&b, s);

@@ -160,6 +160,19 @@ static int sl_error_body(struct jspan o, char *msg, char *code)
 	return 1;
 }
 
+/* The request log's "api_error" of an answer not accepted (http.h). */
+static void sl_api_error(const struct http_response *resp, char *code, size_t cn, char *msg, size_t mn)
+{
+	char m[8], em[201], ec[101];
+	struct jspan o;
+	if (resp->result == HTTP_E_TOOBIG || pager_parse_body(resp, &o, m, sizeof m) != 0 ||
+	    !sl_error_body(o, em, ec))
+		return;
+	snprintf(msg, mn, "%s", em);
+	if (strcmp(ec, "(no code)") != 0)
+		snprintf(code, cn, "%s", ec);
+}
+
 static int sl_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
 		    long long *total, struct jspan *items, char *msg, size_t msglen, void *user)
 {
@@ -704,6 +717,7 @@ int main(int argc, char **argv)
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
 	ho.rate_limit_marker = SL_RATELIMIT_CODE;
+	ho.api_error = sl_api_error;
 	/* One engine for the whole fetch: the lookups, then the pages. */
 	struct http_engine *e = http_engine_new(&ho, NULL, NULL);
 

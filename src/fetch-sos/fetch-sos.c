@@ -108,6 +108,24 @@ static int sos_error_text(struct jspan o, char *out, size_t n)
 	return 1;
 }
 
+/* The request log's "api_error" of an answer not accepted (http.h). */
+static void sos_api_error(const struct http_response *resp, char *code, size_t cn, char *msg, size_t mn)
+{
+	char m[8];
+	struct jspan o, e, v;
+	if (resp->result == HTTP_E_TOOBIG || pager_parse_body(resp, &o, m, sizeof m) != 0 ||
+	    jscan_type(o) != JT_OBJECT || !jscan_member(o, "error", &e))
+		return;
+	if (jscan_type(e) == JT_OBJECT) {
+		if (jscan_member(e, "code", &v) && jscan_type(v) == JT_STRING)
+			jscan_text(v, code, cn);
+		if (jscan_member(e, "message", &v) && jscan_type(v) == JT_STRING)
+			jscan_text(v, msg, mn);
+	} else if (jscan_type(e) == JT_STRING) {
+		jscan_text(e, msg, mn);
+	}
+}
+
 static int sos_parse(struct pager_job *job, struct http_request *req, const struct http_response *resp,
 		     long long *total, struct jspan *items, char *msg, size_t msglen, void *user)
 {
@@ -309,6 +327,7 @@ int main(int argc, char **argv)
 	http_global_init();
 	struct http_options ho;
 	fetchopt_http(&fo, DEFAULT_TIMEOUT, &ho);
+	ho.api_error = sos_api_error;
 	struct http_engine *e = http_engine_new(&ho, NULL, NULL);
 
 	struct pager_options po = { 0 };

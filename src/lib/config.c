@@ -54,6 +54,10 @@ void config_init(struct config *c)
 	c->alert.allow_insecure_http = -1;
 	for (int t = 0; t < ALERT_N; t++)
 		c->alert.target[t].post_daily = -1;
+	for (int i = 0; i < GH_EVENT_N; i++)
+		c->alert.github.event_on[i] = -1;
+	for (int i = 0; i < TICKET_N; i++)
+		c->tickets.severity[i] = -1;
 	c->history.keep_days = c->history.drop_count = -1;
 	c->history.drop_percent = -1;
 	c->exceptions.max_days = -1;
@@ -478,11 +482,120 @@ const struct alert_target_info alert_targets[ALERT_N] = {
 	{ "pagerduty", "routing_key", "PAGERDUTY_ROUTING_KEY" },
 	{ "slack", "webhook_url", "SLACK_WEBHOOK_URL" },
 	{ "webhook", "url", "SOS_RECONCILE_WEBHOOK_URL" },
+	{ "github", "token", "GITHUB_TOKEN" },
 };
+
+const char *const gh_event_names[GH_EVENT_N] = { "failed-run", "aged", "expired-exception" };
+const char *const gh_event_keys[GH_EVENT_N] = { "failed_run", "aged", "expired_exception" };
+
+/* A GitHub label: 1 to 50 bytes, no comma (the list query separates
+ * labels with commas), no control character. */
+static int valid_label(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 50)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == ',')
+			return 0;
+	return 1;
+}
+
+/* owner/name: letters, digits, '-', '_', '.', one slash. */
+static int valid_repository(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (p != slash && !isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return 0;
+	return strcmp(slash + 1, ".") && strcmp(slash + 1, "..");
+}
+
+static void load_github(const struct jd_ctx *x, struct json_object *sec, struct github_config *g)
+{
+	const char *p = "alert.github";
+	g->repository = str_dup(x, sec, p, "repository");
+	if (!g->repository)
+		jd_fail(x, "alert.github.repository", "missing; the repository the issues go to, as owner/name");
+	if (!valid_repository(g->repository))
+		jd_fail(x, "alert.github.repository", "expected owner/name (letters, digits, '-', '_', '.')");
+	g->api_url = str_dup(x, sec, p, "api_url");
+	if (g->api_url) {
+		if (strncmp(g->api_url, "https://", 8) != 0 && strncmp(g->api_url, "http://", 7) != 0)
+			jd_fail(x, "alert.github.api_url", "expected an http(s) URL, like https://api.github.com "
+				"or https://HOST/api/v3 for GitHub Enterprise");
+		size_t n = strlen(g->api_url);
+		while (n > 8 && g->api_url[n - 1] == '/')
+			g->api_url[--n] = '\0';
+		if (strchr(g->api_url, '?') || strchr(g->api_url, '#') || strchr(g->api_url, '@'))
+			jd_fail(x, "alert.github.api_url", "expected a base URL without a query, a fragment or "
+				"credentials (the token is named by token_env)");
+	}
+	struct json_object *labels = jd_array(x, sec, p, "labels");
+	if (labels) {
+		size_t n = json_object_array_length(labels);
+		if (n == 0 || n > GITHUB_MAX_LABELS)
+			jd_fail(x, "alert.github.labels", "expected 1 to %d labels (the first finds the issues)",
+				GITHUB_MAX_LABELS);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *l = json_object_array_get_idx(labels, i);
+			char kp[64];
+			snprintf(kp, sizeof kp, "alert.github.labels[%zu]", i);
+			if (!json_object_is_type(l, json_type_string) || !valid_label(json_object_get_string(l)))
+				jd_fail(x, kp, "expected a label of 1 to 50 characters, no comma");
+			g->labels[g->n_labels++] = xstrdup(json_object_get_string(l));
+		}
+	}
+	struct json_object *ev = jd_obj(x, sec, p, "events");
+	if (!ev)
+		return;
+	static const char *const ev_keys[] = { "failed_run", "aged", "expired_exception", NULL };
+	jd_only_keys(x, ev, "alert.github.events", ev_keys);
+	for (int i = 0; i < GH_EVENT_N; i++) {
+		struct json_object *v = jget(ev, gh_event_keys[i]);
+		char kp[64];
+		snprintf(kp, sizeof kp, "alert.github.events.%s", gh_event_keys[i]);
+		if (!v)
+			continue;
+		if (json_object_is_type(v, json_type_boolean)) {
+			g->event_on[i] = json_object_get_boolean(v);
+			continue;
+		}
+		if (i != GH_FAILED_RUN || !json_object_is_type(v, json_type_object))
+			jd_fail(x, kp, i == GH_FAILED_RUN ? "expected true, false or {\"stages\": [...], \"exits\": [...]}"
+				: "expected true or false");
+		static const char *const fr_keys[] = { "stages", "exits", NULL };
+		jd_only_keys(x, v, kp, fr_keys);
+		g->event_on[i] = 1;
+		struct json_object *st = jd_array(x, v, kp, "stages");
+		for (size_t j = 0; st && j < json_object_array_length(st); j++) {
+			struct json_object *s1 = json_object_array_get_idx(st, j);
+			char k2[96];
+			snprintf(k2, sizeof k2, "%s.stages[%zu]", kp, j);
+			if (j >= GITHUB_MAX_STAGES || !json_object_is_type(s1, json_type_string) ||
+			    !*json_object_get_string(s1))
+				jd_fail(x, k2, "expected the name of a stage (like fetch-sos), at most %d",
+					GITHUB_MAX_STAGES);
+			g->stages[g->n_stages++] = xstrdup(json_object_get_string(s1));
+		}
+		struct json_object *ex = jd_array(x, v, kp, "exits");
+		for (size_t j = 0; ex && j < json_object_array_length(ex); j++) {
+			struct json_object *e1 = json_object_array_get_idx(ex, j);
+			char k2[96];
+			snprintf(k2, sizeof k2, "%s.exits[%zu]", kp, j);
+			if (j >= GITHUB_MAX_EXITS || !json_object_is_type(e1, json_type_int) ||
+			    json_object_get_int64(e1) < 2 || json_object_get_int64(e1) > 255)
+				jd_fail(x, k2, "expected an exit status of a failed stage, 2 to 255 (docs/RUNBOOK.md)");
+			g->exits[g->n_exits++] = (int)json_object_get_int64(e1);
+		}
+	}
+}
 
 static void load_alert(const struct jd_ctx *x, struct json_object *o, struct alert_config *a)
 {
-	static const char *const keys[] = { "pagerduty", "slack", "webhook", "ca_file",
+	static const char *const keys[] = { "pagerduty", "slack", "webhook", "github", "ca_file",
 					    "allow_insecure_http", NULL };
 	jd_only_keys(x, o, "alert", keys);
 	int b;
@@ -501,12 +614,17 @@ static void load_alert(const struct jd_ctx *x, struct json_object *o, struct ale
 		snprintf(file, sizeof file, "%s_file", ti->secret_key);
 		const char *pd_keys[] = { env, file, "url", "severity", "source", NULL };
 		const char *other_keys[] = { env, file, "post", NULL };
-		jd_only_keys(x, sec, path, t == ALERT_PAGERDUTY ? pd_keys : other_keys);
+		const char *gh_keys[] = { env, file, "repository", "api_url", "labels", "events", NULL };
+		jd_only_keys(x, sec, path, t == ALERT_PAGERDUTY ? pd_keys : t == ALERT_GITHUB ? gh_keys : other_keys);
 		a->target[t].on = 1;
 		a->target[t].secret_env = env_name(x, sec, path, env);
 		a->target[t].secret_file = str_dup(x, sec, path, file);
 		if (a->target[t].secret_env && a->target[t].secret_file)
 			jd_fail(x, path, "both %s and %s are set; set one", env, file);
+		if (t == ALERT_GITHUB) {
+			load_github(x, sec, &a->github);
+			continue;
+		}
 		if (t != ALERT_PAGERDUTY) {
 			const char *post = jd_str(x, sec, path, "post", 0);
 			if (post && strcmp(post, "changes") && strcmp(post, "daily")) {
@@ -527,6 +645,46 @@ static void load_alert(const struct jd_ctx *x, struct json_object *o, struct ale
 		    strcmp(a->severity, "warning") && strcmp(a->severity, "info"))
 			jd_fail(x, "alert.pagerduty.severity", "expected critical, error, warning or info");
 		a->source = str_dup(x, sec, path, "source");
+	}
+}
+
+/* ---- tickets ---- */
+
+static void load_tickets(const struct jd_ctx *x, struct json_object *o, struct tickets_config *tc)
+{
+	static const char *const keys[] = { "sos", "softlayer", NULL };
+	static const char *const sys_keys[] = { "assignment_group", "severity", NULL };
+	jd_only_keys(x, o, "tickets", keys);
+	for (int i = 0; i < TICKET_N; i++) {
+		const char *name = keys[i];
+		char path[32];
+		snprintf(path, sizeof path, "tickets.%s", name);
+		struct json_object *v = jget(o, name);
+		if (!v)
+			continue;
+		if (json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v)) {
+			tc->off[i] = 1;
+			continue;
+		}
+		v = jd_obj(x, o, "tickets", name);
+		jd_only_keys(x, v, path, sys_keys);
+		const char *g = jd_str(x, v, path, "assignment_group", 0);
+		if (g) {
+			for (const unsigned char *p = (const unsigned char *)g; *p; p++)
+				if (*p < 0x20 || *p == 0x7f) {
+					char kp[64];
+					jd_fail(x, jd_keypath(kp, sizeof kp, path, "assignment_group"),
+						"expected one line, no control characters");
+				}
+			if (strlen(g) > 100) {
+				char kp[64];
+				jd_fail(x, jd_keypath(kp, sizeof kp, path, "assignment_group"), "longer than 100 bytes");
+			}
+			tc->group[i] = xstrdup(g);
+		}
+		long long n;
+		if (jd_int(x, v, path, "severity", 1, 4, &n))
+			tc->severity[i] = (long)n;
 	}
 }
 
@@ -655,7 +813,7 @@ void config_load(const char *path, struct config *c)
 	struct json_object *root = jd_load(&x, path, CONFIG_MAX_BYTES);
 	static const char *const keys[] = { "c_code", "softlayer", "sos", "normalize", "diff",
 					    "thresholds", "alert", "history", "exceptions", "locker", "soc2",
-					    NULL };
+					    "tickets", NULL };
 	jd_only_keys(&x, root, "", keys);
 	const char *cc = jd_str(&x, root, "", "c_code", JD_EMPTY_OK);
 	if (cc && !config_valid_c_code(cc))
@@ -684,6 +842,8 @@ void config_load(const char *path, struct config *c)
 	check_history_in_locker(&x, c, has_history);
 	if ((v = jd_obj(&x, root, "", "soc2")))
 		soc2_load(&x, v, &c->soc2);
+	if (jget(root, "tickets"))
+		load_tickets(&x, jd_obj(&x, root, "", "tickets"), &c->tickets);
 	json_object_put(root);
 }
 
@@ -723,6 +883,14 @@ void config_free(struct config *c)
 		free(a->target[t].secret_env);
 		free(a->target[t].secret_file);
 	}
+	free(a->github.repository);
+	free(a->github.api_url);
+	for (size_t i = 0; i < a->github.n_labels; i++)
+		free(a->github.labels[i]);
+	for (size_t i = 0; i < a->github.n_stages; i++)
+		free(a->github.stages[i]);
+	for (int i = 0; i < TICKET_N; i++)
+		free(c->tickets.group[i]);
 	for (size_t i = 0; i < c->norm.n_default_domains; i++)
 		free(c->norm.default_domains[i]);
 	for (int k = 0; k < KIND_N; k++) {

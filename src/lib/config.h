@@ -107,7 +107,7 @@ struct diff_config {
  * secret: PagerDuty's routing key (it travels in the event), the Slack and
  * webhook URLs (they carry their token); the configuration names it by
  * variable (KEY_env) or file (KEY_file), else the default variable. */
-enum alert_target { ALERT_PAGERDUTY, ALERT_SLACK, ALERT_WEBHOOK, ALERT_N };
+enum alert_target { ALERT_PAGERDUTY, ALERT_SLACK, ALERT_WEBHOOK, ALERT_GITHUB, ALERT_N };
 
 struct alert_target_info {
 	const char *name;          /* "pagerduty": the section and the flag */
@@ -124,8 +124,37 @@ struct alert_target_config {
 	                           the set of findings changed (-1 unset) */
 };
 
+/* GitHub issues (alert.github): one open issue per C_Code and event kind,
+ * found by the marker label (the first of labels) and a hidden line of its
+ * body.  The token is the target's secret (token_env, token_file). */
+#define GITHUB_DEFAULT_API_URL "https://api.github.com"
+#define GITHUB_DEFAULT_LABEL "sos-reconcile"
+#define GITHUB_MAX_LABELS 10
+#define GITHUB_MAX_STAGES 16
+#define GITHUB_MAX_EXITS 16
+
+/* The events that open an issue; each is one issue per C_Code. */
+enum gh_event { GH_FAILED_RUN, GH_AGED, GH_EXPIRED_EXCEPTION, GH_EVENT_N };
+/* "failed-run", "aged", "expired-exception": the marker's word */
+extern const char *const gh_event_names[GH_EVENT_N];
+/* "failed_run", ...: the key in alert.github.events */
+extern const char *const gh_event_keys[GH_EVENT_N];
+
+struct github_config {
+	char *repository;       /* "owner/name"; required with the section */
+	char *api_url;          /* NULL: GITHUB_DEFAULT_API_URL */
+	char *labels[GITHUB_MAX_LABELS]; /* the first is the marker label */
+	size_t n_labels;        /* 0: { GITHUB_DEFAULT_LABEL } */
+	int event_on[GH_EVENT_N]; /* -1 unset (on), 0, 1 */
+	char *stages[GITHUB_MAX_STAGES]; /* failed_run.stages; none: any stage */
+	size_t n_stages;
+	int exits[GITHUB_MAX_EXITS];     /* failed_run.exits; none: any code >= 2 */
+	size_t n_exits;
+};
+
 struct alert_config {
 	struct alert_target_config target[ALERT_N];
+	struct github_config github;
 	char *pagerduty_url, *severity, *source;
 	char *ca_file;
 	int allow_insecure_http;        /* -1 unset, 0, 1 */
@@ -166,6 +195,19 @@ struct locker_config {
 	                           push; -1 unset */
 };
 
+/* The ticket text of a failure that is the API's (tickets): an SOS
+ * ticket, or a SoftLayer support case; the runbook's values by default. */
+enum ticket_system { TICKET_SOS, TICKET_SOFTLAYER, TICKET_N };
+#define TICKET_DEFAULT_SOS_GROUP "SOS API"
+#define TICKET_DEFAULT_SOFTLAYER_GROUP "IBM Cloud Support (SoftLayer)"
+#define TICKET_DEFAULT_SEVERITY 2
+
+struct tickets_config {
+	char *group[TICKET_N];  /* assignment_group; NULL: the default */
+	long severity[TICKET_N];/* 1..4; -1: the default */
+	int off[TICKET_N];      /* "sos": false */
+};
+
 struct config {
 	char *path;             /* for messages */
 	char *c_code;
@@ -178,6 +220,7 @@ struct config {
 	struct history_config history;
 	struct exceptions_config exceptions;
 	struct locker_config locker;
+	struct tickets_config tickets;
 	struct soc2_config soc2;          /* the reports' SOC 2 mapping (soc2.h) */
 };
 

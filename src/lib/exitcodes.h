@@ -37,4 +37,9 @@ enum sosr_exit {
  * (141, SIGPIPE; above 128, a signal). */
 const char *exit_meaning(int code);
 
+/* What to check first for a failure with CODE, in docs/RUNBOOK.md's words
+ * (one sentence, no trailing period), for the escalations (a GitHub issue,
+ * the ticket text); "" for 0 and 1. */
+const char *exit_runbook(int code);
+
 #endif

@@ -68,6 +68,21 @@ const char *finding_type_phrase(enum finding_type t)
 	return phrases[t];
 }
 
+const char *finding_type_action(enum finding_type t)
+{
+	switch (t) {
+	case FT_MISSING_IN_SOS:
+		return "register the device in SOS for the C_Code, or find why it is not (wrong C_Code, "
+		       "hostname typed differently)";
+	case FT_MISSING_IN_SOFTLAYER:
+		return "the machine was cancelled: retire its SOS record (or mark it Available)";
+	case FT_MISMATCH: return "correct the SOS record's fields";
+	case FT_DUPLICATE: return "remove the extra record: SOS lookups by hostname break on these";
+	case FT_UNIDENTIFIED: return "fix the source record (a hostname, or a VLAN's number and router)";
+	default: return "";
+	}
+}
+
 int finding_anchor(struct buf *b, const char *const *parts, size_t n, size_t keylen)
 {
 	static const char hex[] = "0123456789ABCDEF";

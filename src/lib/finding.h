@@ -60,6 +60,9 @@ const char *finding_type_title(enum finding_type t);
 /* A type as the predicate of "N records ..." in an alert ("in SoftLayer but
  * missing from SOS (unmonitored)"). */
 const char *finding_type_phrase(enum finding_type t);
+/* What to do about a finding of a type, in docs/RUNBOOK.md's words ("Exit
+ * 1"), for the escalations; "" for the informational types. */
+const char *finding_type_action(enum finding_type t);
 
 struct buf;
 

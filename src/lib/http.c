@@ -79,24 +79,6 @@ struct http_engine {
 	int log_fd;                     /* the request log, or -1 */
 };
 
-void http_options_default(struct http_options *o)
-{
-	memset(o, 0, sizeof *o);
-	o->concurrency = HTTP_DEFAULT_CONCURRENCY;
-	o->rate_limit = HTTP_DEFAULT_RATE_LIMIT;
-	o->rate_burst = 10;
-	o->retries = 5;
-	o->retries_other = 2;
-	o->backoff = 0.5;
-	o->backoff_max = 30;
-	o->connect_timeout = 10;
-	o->timeout = 120;
-	o->low_speed_time = 60;
-	o->budget = 1800;
-	o->max_response = HTTP_DEFAULT_MAX_RESPONSE;
-	o->seed = 1;
-}
-
 void http_global_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -259,110 +241,6 @@ int http_result_exit(enum http_result r)
 		break;
 	}
 	return SOSR_EXIT_INTERNAL;
-}
-
-int http_url_insecure(const char *url)
-{
-	if (strncasecmp(url, "http://", 7) != 0)
-		return 0;
-	const char *h = url + 7;
-	size_t n = strcspn(h, "/?#");
-	const char *at = memchr(h, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - h);
-		h = at + 1;
-	}
-	if (n && h[0] == '[')
-		return !(n >= 5 && strncmp(h, "[::1]", 5) == 0);
-	size_t hl = strcspn(h, ":/?#");
-	if (hl > n)
-		hl = n;
-	if (hl == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 0;
-	/* 127.0.0.0/8, as dotted digits */
-	if (hl >= 4 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") >= hl)
-		return 0;
-	return 1;
-}
-
-char *http_escape(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b = BUF_INIT(0);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-			buf_addch(&b, (char)*p);
-		} else {
-			char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-			buf_add(&b, enc, 3);
-		}
-	}
-	if (!b.data)
-		buf_addstr(&b, "");
-	return buf_detach(&b, NULL);
-}
-
-char *http_url_for_message(const char *url)
-{
-	/* scheme://[userinfo@]host/path?query -> scheme://host/path */
-	struct buf b = BUF_INIT(0);
-	const char *p = strstr(url, "://");
-	const char *rest = url;
-	if (p) {
-		buf_add(&b, url, (size_t)(p + 3 - url));
-		rest = p + 3;
-		size_t hostlen = strcspn(rest, "/?#");
-		const char *at = memchr(rest, '@', hostlen);
-		if (at)
-			rest = at + 1;
-	}
-	buf_add(&b, rest, strcspn(rest, "?#"));
-	return buf_detach(&b, NULL);
-}
-
-/* Whether a query parameter's NAME (LEN bytes) looks like it holds a
- * secret. */
-static int secret_param(const char *name, size_t len)
-{
-	static const char *const words[] = { "token", "key", "secret", "password", "passwd", "sig",
-					     "auth", "credential", "session", NULL };
-	char low[128];
-	if (len >= sizeof low)
-		return 1;       /* a name that long is not one of ours */
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[len] = '\0';
-	for (const char *const *w = words; *w; w++)
-		if (strstr(low, *w))
-			return 1;
-	return 0;
-}
-
-char *http_url_for_log(const char *url)
-{
-	char *base = http_url_for_message(url);
-	struct buf b = BUF_INIT(0);
-	buf_addstr(&b, base);
-	free(base);
-	const char *q = strchr(url, '?');
-	if (q) {
-		const char *end = q + strcspn(q, "#");
-		for (const char *p = q + 1; p <= end;) {
-			size_t n = strcspn(p, "&#");
-			if (p + n > end)
-				n = (size_t)(end - p);
-			const char *eq = memchr(p, '=', n);
-			buf_addch(&b, p == q + 1 ? '?' : '&');
-			if (eq && secret_param(p, (size_t)(eq - p))) {
-				buf_add(&b, p, (size_t)(eq - p) + 1);
-				buf_addstr(&b, "REDACTED");
-			} else {
-				buf_add(&b, p, n);
-			}
-			p += n + 1;
-		}
-	}
-	return buf_detach(&b, NULL);
 }
 
 static void vlog(const struct http_engine *e, const char *fmt, ...) SOSR_PRINTF(2, 3);
@@ -819,11 +697,13 @@ static double start_ready(struct http_engine *e)
 }
 
 /* Parse Retry-After: delta-seconds or an HTTP date; -1 when absent/bad. */
+static double ratelimit_reset(const struct http_request *r);
+
 static double retry_after(const struct http_request *r)
 {
 	const char *v = http_request_header(r, "Retry-After");
 	if (!v || !*v)
-		return -1;
+		return ratelimit_reset(r);
 	if (isdigit((unsigned char)*v)) {
 		char *end;
 		errno = 0;
@@ -839,11 +719,35 @@ static double retry_after(const struct http_request *r)
 	return d > 0 ? d : 0;
 }
 
+/* x-ratelimit-remaining 0 (GitHub's primary limit): the seconds until
+ * x-ratelimit-reset (epoch seconds); -1 otherwise. */
+static int ratelimit_exhausted(const struct http_request *r)
+{
+	const char *v = http_request_header(r, "x-ratelimit-remaining");
+	return v && strcmp(v, "0") == 0;
+}
+
+static double ratelimit_reset(const struct http_request *r)
+{
+	if (!ratelimit_exhausted(r))
+		return -1;
+	const char *v = http_request_header(r, "x-ratelimit-reset");
+	if (!v || !isdigit((unsigned char)*v))
+		return -1;
+	char *end;
+	errno = 0;
+	long long t = strtoll(v, &end, 10);
+	if (errno || (*end && !isspace((unsigned char)*end)))
+		return -1;
+	double d = difftime((time_t)t, time(NULL));
+	return d > 0 ? d : 0;
+}
+
 enum klass { K_DONE, K_TRANSIENT, K_OTHER };
 
 /* Classify a finished attempt: is it final, or worth another try?  An
  * HTTP 500 with MARKER (or NULL) in its body is a rate limit. */
-static enum klass classify(struct http_request *r, CURLcode cc, const char *marker)
+static enum klass classify(struct http_request *r, CURLcode cc, const char *marker, int rl403)
 {
 	struct http_response *s = &r->resp;
 	s->curl_code = (int)cc;
@@ -892,6 +796,13 @@ static enum klass classify(struct http_request *r, CURLcode cc, const char *mark
 		s->result = HTTP_OK;
 		return K_DONE;
 	}
+	if (st == 403 && rl403 && (http_request_header(r, "Retry-After") || ratelimit_exhausted(r) ||
+				   (r->resp.body.data && strcasestr(r->resp.body.data, "rate limit")))) {
+		s->result = HTTP_E_STATUS;
+		snprintf(s->detail, sizeof s->detail, "HTTP 403 rate limit");
+		s->rate_limited = 1;
+		return K_TRANSIENT;
+	}
 	if (st == 401 || st == 403) {
 		s->result = HTTP_E_AUTH;
 		return K_DONE;
@@ -936,11 +847,16 @@ static int schedule_retry(struct http_engine *e, struct http_request *r, enum kl
 		wait = e->o.backoff_max;
 	wait *= 0.5 + 0.5 * jitter(e);
 	double ra = retry_after(r);
+	double most = e->o.rate_limit_wait > 0 ? e->o.rate_limit_wait : e->o.backoff_max;
 	int honoured = 0;
 	if (ra >= 0) {
 		/* The server knows better; an absurd value is capped. */
-		wait = ra < e->o.backoff_max ? ra : e->o.backoff_max;
+		wait = ra < most ? ra : most;
 		honoured = 1;
+	} else if (r->resp.rate_limited && r->resp.status == 403) {
+		/* a rate limit that names no time (GitHub's secondary limit
+		 * asks for a minute at least) */
+		wait = most;
 	}
 	double now = tu_monotonic();
 	if (e->o.budget > 0 && now + wait > e->t0 + e->o.budget) {
@@ -1028,6 +944,16 @@ static void log_attempt(struct http_engine *e, const struct http_request *r, con
 	char secs[32];
 	snprintf(secs, sizeof secs, "%.3f", took);
 	json_object_object_add(o, "seconds", json_object_new_double_s(took, secs));
+	if (error && e->o.api_error && r->resp.body.len) {
+		char code[128] = "", msg[512] = "";
+		e->o.api_error(&r->resp, code, sizeof code, msg, sizeof msg);
+		if (*code || *msg) {
+			struct json_object *ae = json_object_new_object();
+			json_object_object_add(ae, "code", *code ? json_object_new_string(code) : NULL);
+			json_object_object_add(ae, "message", *msg ? json_object_new_string(msg) : NULL);
+			json_object_object_add(o, "api_error", ae);
+		}
+	}
 	struct buf line = BUF_INIT(0);
 	buf_addstr(&line, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	buf_addch(&line, '\n');
@@ -1057,7 +983,7 @@ static void handle_done(struct http_engine *e, CURL *h, CURLcode cc)
 		return;
 	inflight_del(e, r);
 	r->resp.rate_limited = 0;
-	enum klass k = classify(r, cc, e->o.rate_limit_marker);
+	enum klass k = classify(r, cc, e->o.rate_limit_marker, e->o.rate_limit_403);
 	/* a 2xx is logged once its caller said whether it took the body */
 	if (!(k == K_DONE && r->resp.result == HTTP_OK))
 		log_attempt(e, r, r->resp.detail[0] ? r->resp.detail : http_result_name(r->resp.result));

@@ -46,11 +46,16 @@
  * detail is then "HTTP 500 <marker>".  The engine knows no API.  Other 5xx, and 2xx
  * responses the caller rejects (http_done returns HTTP_RETRY), are retried
  * only `retries_other` times: they may be deterministic ("too much data").
- * 401, 403, 404 and other 4xx are never retried.  The wait before attempt n
+ * 401, 403, 404 and other 4xx are never retried, except a 403 that says
+ * it is a rate limit when `rate_limit_403` is set (GitHub: a secondary
+ * limit's 403 with Retry-After or with "rate limit" in its message, or the
+ * primary limit's 403 with x-ratelimit-remaining 0; one that names no time
+ * waits rate_limit_wait).  The wait before attempt n
  * is min(backoff_max, backoff * 2^(n-1)) scaled by a jitter in [0.5, 1.0),
  * or Retry-After when the server sent one (delta-seconds or an HTTP date),
- * and a wait that would end past the engine's time budget fails the request
- * at once.
+ * else, when x-ratelimit-remaining is 0, until x-ratelimit-reset (epoch
+ * seconds), both capped by rate_limit_wait (backoff_max unless set); and a wait that would end past the
+ * engine's time budget fails the request at once.
  *
  * Rate limit.  Each request names a credential (cred_id).  An attempt of a
  * request starts only when fewer than the credential's current limit of
@@ -75,7 +80,9 @@
  * started (UTC, milliseconds), the method, the URL for the log
  * (http_url_for_log), the credential's id, the attempt's number, the
  * HTTP status (0: none), what failed, the bytes of the body and the
- * sha256 of the body as received, and the seconds it took.  So that the
+ * sha256 of the body as received, the seconds it took, and, for an
+ * answer not accepted, the API's error code and message when the caller's
+ * `api_error` finds them in the body.  So that the
  * raw records can be traced to the pages they came from.  Never a header:
  * the credential is in one.  Each line is one write(2) to a file opened
  * O_APPEND: a killed fetcher leaves whole lines.  A line that cannot be
@@ -165,6 +172,19 @@ struct http_options {
 	const char *ca_file;    /* CA bundle of this engine's endpoint; NULL: from
 	                           CURL_CA_BUNDLE or SSL_CERT_FILE, else libcurl's */
 	const char *request_log; /* NDJSON file of every attempt (below); NULL: none */
+	int rate_limit_403;     /* a 403 with Retry-After, or with
+	                           x-ratelimit-remaining 0, is a rate limit
+	                           (GitHub's primary and secondary limits):
+	                           retried as a 429 (below) */
+	double rate_limit_wait; /* the longest wait a server's own time is
+	                           honoured for, and the wait of a 403 rate
+	                           limit that names none, seconds; 0 =
+	                           backoff_max */
+	/* The API's own words for an answer that was not accepted, for the
+	 * request log's "api_error" (the engine knows no API): fill CODE and
+	 * MSG (NUL-terminated, may stay empty) from RESP's body; NULL: none. */
+	void (*api_error)(const struct http_response *resp, char *code, size_t code_size,
+			  char *msg, size_t msg_size);
 };
 
 /* Defaults: concurrency 8, 50/s burst 10, 5 retries (2 other), backoff

@@ -589,8 +589,16 @@ static void write_verdict(struct buf *b, const struct run *run, const struct thr
 			esc(b, runbook_section(f->exit));
 			put(b, "&#8221;</td></tr>\n");
 		}
-		put(b, "</tbody>\n</table>\n<p>See <a href=\"run.log\">run.log</a> for every stage's messages.</p>\n"
-		       "</section>\n");
+		put(b, "</tbody>\n</table>\n<p>See <a href=\"run.log\">run.log</a> for every stage's messages.</p>\n");
+		for (size_t i = 0; run->tickets && i < json_object_array_length(run->tickets); i++) {
+			struct json_object *t = json_object_array_get_idx(run->tickets, i);
+			put(b, "<h3>");
+			esc(b, jget_str(t, "title") ? jget_str(t, "title") : "Ticket");
+			put(b, ": ready to paste</h3>\n<pre class=\"ticket\">");
+			esc(b, jget_str(t, "text") ? jget_str(t, "text") : "");
+			put(b, "</pre>\n");
+		}
+		put(b, "</section>\n");
 		return;
 	}
 	if (!v->significant) {

@@ -70,6 +70,10 @@ static const char usage_text[] =
 	"                            the run is incomplete: STAGE exited with CODE,\n"
 	"                            MESSAGE is its error; no stream is read;\n"
 	"                            repeatable\n"
+	"      --request-logs DIR    with --failure: the fetchers' request logs\n"
+	"                            (DIR/softlayer.requests.ndjson, DIR/sos.requests\n"
+	"                            .ndjson), for the ready-to-paste ticket of a\n"
+	"                            failure that is the API's (config: tickets)\n"
 	"      --alert STATUS        delivered, failed, not-configured or not-needed\n"
 	"      --alert-detail TEXT   what was sent, or why it failed\n"
 	"      --history DIR         the archive of runs (history.dir) the trend of\n"
@@ -101,6 +105,7 @@ static const struct option longopts[] = {
 	{ "started", required_argument, NULL, 's' },
 	{ "now", required_argument, NULL, 'N' },
 	{ "failure", required_argument, NULL, 'F' },
+	{ "request-logs", required_argument, NULL, 'L' },
 	{ "alert", required_argument, NULL, 'A' },
 	{ "alert-detail", required_argument, NULL, 'D' },
 	{ "history", required_argument, NULL, 'H' },
@@ -304,7 +309,7 @@ int main(int argc, char **argv)
 	enum fmt fmt = FMT_TEXT;
 	int fmt_given = 0;
 	const char *colour = "auto", *output_dir = NULL;
-	const char *history = NULL;
+	const char *history = NULL, *request_logs = NULL;
 	long long html_rows = HTML_DEFAULT_ROWS;
 	/* --threshold flags apply over the configuration's rules, whatever
 	 * the order on the command line: kept until the file is read */
@@ -353,6 +358,11 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			add_failure(&run, optarg);
+			break;
+		case 'L':
+			if (!*optarg)
+				sosr_usage_error("--request-logs: empty directory name");
+			request_logs = optarg;
 			break;
 		case 'A': {
 			int ok = 0;
@@ -435,6 +445,8 @@ int main(int argc, char **argv)
 	}
 	if (!run.nfailures)
 		read_stream(argc == 1 ? argv[0] : "-", &th, reps, nreps);
+	else
+		tickets_build(&run, &cfg.tickets, request_logs);
 	struct verdict v;
 	verdict_decide(&v, &th, &reps[0], run.nfailures > 0);
 
@@ -461,5 +473,6 @@ int main(int argc, char **argv)
 		free(run.failures[i].stage);
 		free(run.failures[i].message);
 	}
+	json_object_put(run.tickets);
 	return code;
 }

@@ -24,8 +24,9 @@ struct json_object;
 
 /* report.json's format (docs/FORMATS.md): 2 adds the history (sosr-track),
  * the excepted and lifecycle counts, and the rules new and sla_days; 3 the
- * SOC 2 mapping (soc2). */
-#define REPORT_FORMAT 3
+ * SOC 2 mapping (soc2); 4 the tickets of a run that failed because of an
+ * API (tickets.c). */
+#define REPORT_FORMAT 4
 /* The formats of report.html (with report.css) and report.junit.xml. */
 #define HTML_FORMAT 1
 #define JUNIT_FORMAT 1
@@ -63,7 +64,15 @@ struct run {
 	int colour;
 	const struct soc2_config *soc2;   /* the configuration's, never NULL */
 	const char *history;       /* the archive (history.dir, --history); NULL */
+	struct json_object *tickets; /* an incomplete run's ready-to-paste tickets
+	                              (tickets.c), an array, or NULL */
 };
+
+struct tickets_config;
+/* The tickets of RUN's failures that are an API's (an SOS ticket, a
+ * SoftLayer support case), from the request logs in LOGDIR (NULL: none):
+ * RUN->tickets, or NULL when there is none. */
+void tickets_build(struct run *run, const struct tickets_config *tc, const char *logdir);
 
 /* Keys kept for the JUnit report: the first JUNIT_MAX_KEYS, and how many
  * there were. */

@@ -277,6 +277,11 @@ void report_write_json(FILE *out, const struct run *run, const struct report *re
 		}
 		add(&b, buf_addch(&b, ']'));
 	}
+	if (run->tickets) {
+		add(&b, buf_addstr(&b, ",\"tickets\":"));
+		add(&b, buf_addstr(&b, json_object_to_json_string_ext(run->tickets, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE)));
+	}
 
 	add(&b, buf_addstr(&b, ",\n\"verdict\":{\"result\":"));
 	if (!v->decided)

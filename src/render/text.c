@@ -690,6 +690,18 @@ void report_write_text(FILE *out, const struct run *run, const struct report *re
 		}
 		write_exceptions(out, run, rep, &b);
 	}
+	/* the ready-to-paste tickets end the report, and so the console */
+	for (size_t i = 0; run->tickets && i < json_object_array_length(run->tickets); i++) {
+		const char *t = jget_str(json_object_array_get_idx(run->tickets, i), "text");
+		fputc('\n', out);
+		for (const char *p = t ? t : ""; *p;) {
+			size_t n = strcspn(p, "\n");
+			emit(out, p, n, 4);
+			p += n;
+			if (*p)
+				p++;
+		}
+	}
 	out_check(out, "standard output");
 	buf_free(&b);
 }
