@@ -5,11 +5,15 @@ Writes OUTDIR/softlayer.ndjson and OUTDIR/sos.ndjson: N devices a side
 (plus about 2% VLANs), shaped like the fetchers' raw records
 (docs/FORMATS.md section 1) and about 370 bytes a line, with a share DRIFT of
 planted differences between the sides (a third missing from SOS, a third
-missing from SoftLayer, a third with a different private IP).  SoftLayer
+missing from SoftLayer, a third with a different private IP).  With the
+word "renames" as a fourth argument, a third are renames instead (SOS
+keeps the device's old name and its SoftLayer id: sosr-diff --fallback
+pairs them by id), a third are missing (from SOS and from SoftLayer in
+turn) and a third have a different private IP.  SoftLayer
 lines come in id order and SOS lines in another order, so that both sides
 need sorting.  Deterministic: the same arguments give the same bytes.
 
-Usage: gen-raw.py N DRIFT OUTDIR   (e.g. gen-raw.py 1000000 0.01 /tmp/b)
+Usage: gen-raw.py N DRIFT OUTDIR [renames]   (e.g. gen-raw.py 1000000 0.01 /tmp/b)
 """
 import os
 import random
@@ -17,9 +21,10 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5) or (len(sys.argv) == 5 and sys.argv[4] != "renames"):
         sys.exit(__doc__)
     n, drift, outdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    renames = len(sys.argv) == 5
     os.makedirs(outdir, exist_ok=True)
     rnd = random.Random(42)
     roles = ["web", "db", "etcd", "kube", "cache", "mq", "api", "log"]
@@ -41,6 +46,11 @@ def main():
         serial = "SL%08X" % (x ^ 0x5A5A5A5A)
         kind = rnd.random()
         drift_kind = (i // every) % 3 if every and i % every == 0 else -1
+        rename = False
+        if renames and drift_kind >= 0:
+            # 0: missing (SOS, then SoftLayer, in turn), 2: private IP, 1: renamed
+            rename = drift_kind == 1
+            drift_kind = {0: (i // every // 3) % 2, 1: -1, 2: 2}[drift_kind]
         if drift_kind != 1:
             sl.write('{"source":"softlayer","account":"659397","type":"hardware","data":'
                      '{"id":%d,"hostname":"%s","domain":"%s",'
@@ -59,7 +69,8 @@ def main():
                           '"datacenter":"%s","serial":"%s","softlayer_id":%d,"device_type":"Bare Metal",'
                           '"c_code":"ALC","application":"armada-%s","environment":"prod","status":"Live",'
                           '"updated":"2026-11-25T04:12:00Z"}}\n'
-                          % (host.upper() if kind < 0.1 else host, dom, priv, pub, dc.upper(), serial,
+                          % (host + "-old" if rename else host.upper() if kind < 0.1 else host,
+                             dom, priv, pub, dc.upper(), serial,
                              sid, role, )))
     for v in range(nvlan):
         dc = dcs[v % len(dcs)]

@@ -11,6 +11,11 @@
  * When the run returns, its status is 0 or 1, and every output line is a
  * strict JSON object, the last the summary.
  *
+ * Every input runs twice: with the key alone (--no-fallback), and with the
+ * default identities (the identity passes over the records the key left
+ * unpaired, the staging of the merge-join's findings in a temporary file,
+ * and their merge at the end); the same checks hold for both.
+ *
  * The fast path.  diff compares the compared spans of a pair as bytes and
  * parses the records only when the spans differ.  For every pair of lines
  * (one per side, and each line with itself) that frame, parse and have
@@ -78,13 +83,21 @@ static void open_out(void)
 		abort();
 }
 
-/* One run of sosr-diff from a clean state. */
+/* One run of sosr-diff from a clean state; FALLBACK: with its default
+ * identities, else --no-fallback. */
+static int fallback;
+
 static void run(void)
 {
 	memset(&D, 0, sizeof D);
 	optind = 0;
-	char *argv[] = { "sosr-diff", "--now", "2026-11-26T00:00:00Z", path_sl, path_so, NULL };
-	status = sosr_diff_main(5, argv);
+	char *argv[] = { "sosr-diff", "--now", "2026-11-26T00:00:00Z", path_sl, path_so, NULL, NULL };
+	if (!fallback) {
+		argv[5] = argv[4];
+		argv[4] = argv[3];
+		argv[3] = "--no-fallback";
+	}
+	status = sosr_diff_main(fallback ? 5 : 6, argv);
 	stdout = devnull;       /* main closed its stdout */
 }
 
@@ -242,20 +255,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put(fd_sl, data, cut);
 	put(fd_so, nul ? nul + 1 : data, nul ? size - cut - 1 : 0);
 
-	open_out();
-	if (FUZZ_GUARDED(open_out(), run())) {
-		/* the blocks of the run were freed: so was scratch's */
-		scratch = (struct buf)BUF_INIT(DIFF_MAX_LINE);
-		fclose(stdout);
-		stdout = devnull;
-		if (fuzz_status != SOSR_EXIT_DATA) {
-			fprintf(stderr, "fuzz-diff: refused with exit %d, not 7\n", fuzz_status);
-			abort();
+	for (fallback = 0; fallback < 2; fallback++) {
+		open_out();
+		if (FUZZ_GUARDED(open_out(), run())) {
+			/* the blocks of the run were freed: so was scratch's */
+			scratch = (struct buf)BUF_INIT(DIFF_MAX_LINE);
+			fclose(stdout);
+			stdout = devnull;
+			if (fuzz_status != SOSR_EXIT_DATA) {
+				fprintf(stderr, "fuzz-diff: refused with exit %d, not 7 (%s)\n", fuzz_status,
+					fallback ? "the default identities" : "--no-fallback");
+				abort();
+			}
+		} else {
+			if (status != 0 && status != 1)
+				abort();
+			check_output();
 		}
-	} else {
-		if (status != 0 && status != 1)
-			abort();
-		check_output();
 	}
 	check_fast_path(data, size, cut);
 	return 0;

@@ -35,7 +35,7 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 
 @test "--help lists every option and the exit codes; --version" {
 	run -0 sosr-diff --help
-	for opt in --compare --grace --now --max-group --help --version; do
+	for opt in --compare --grace --now --max-group --identities --fallback --no-fallback --help --version; do
 		assert_output --partial -- "$opt"
 	done
 	assert_output --partial '1   findings'
@@ -70,13 +70,21 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 	{ dev sos a.example.com; dev sos b.example.com; vlan sos r1 5; } >sos
 	run -0 sosr-diff --now "$NOW" sl sos
 	assert_equal "${#lines[@]}" 1
+	assert_output '{"type":"summary","format":2,"now":"2026-11-26T00:00:00Z","grace_hours":48,"compare":{"device":["private_ip","public_ip","datacenter"],"vlan":["datacenter","space"]},"identities":{"device":["fqdn","id","private_ip","serial"],"vlan":["router_number","id"]},"records":{"softlayer":{"device":2,"vlan":1,"unidentified":0},"sos":{"device":2,"vlan":1,"unidentified":0}},"matched":{"device":2,"vlan":1},"matched_by":{"device":{"fqdn":2,"id":0,"private_ip":0,"serial":0},"vlan":{"router_number":1,"id":0}},"findings":{"missing_in_sos":0,"missing_in_softlayer":0,"mismatch":0,"duplicate":0,"unidentified":0},"excluded":0,"pending":0}'
+	# the key alone (--no-fallback): the format 1 summary, as before identities
+	run -0 sosr-diff --no-fallback --now "$NOW" sl sos
 	assert_output '{"type":"summary","format":1,"now":"2026-11-26T00:00:00Z","grace_hours":48,"compare":{"device":["private_ip","public_ip","datacenter"],"vlan":["datacenter","space"]},"records":{"softlayer":{"device":2,"vlan":1,"unidentified":0},"sos":{"device":2,"vlan":1,"unidentified":0}},"matched":{"device":2,"vlan":1},"findings":{"missing_in_sos":0,"missing_in_softlayer":0,"mismatch":0,"duplicate":0,"unidentified":0},"excluded":0,"pending":0}'
 }
 
 @test "missing_in_sos and missing_in_softlayer carry the record of their side" {
 	{ dev softlayer a.example.com; vlan softlayer r1 5; } >sl
 	{ dev sos b.example.com; vlan sos r2 5; } >sos
+	# both devices carry SoftLayer id 1 and both VLANs id 9: the default
+	# identities pair them (one mismatch each; test/identity.bats); the key
+	# alone leaves them apart
 	run -1 sosr-diff --now "$NOW" sl sos
+	findings | jq -se 'map([.type, .matched_by]) == [["mismatch","id"],["mismatch","id"]]'
+	run -1 sosr-diff --no-fallback --now "$NOW" sl sos
 	assert_line --index 0 "{\"type\":\"missing_in_sos\",\"kind\":\"device\",\"key\":\"device/a.example.com\",\"softlayer\":$(dev softlayer a.example.com)}"
 	assert_line --index 1 "{\"type\":\"missing_in_softlayer\",\"kind\":\"device\",\"key\":\"device/b.example.com\",\"sos\":$(dev sos b.example.com)}"
 	assert_line --index 2 --partial '{"type":"missing_in_sos","kind":"vlan","key":"vlan/r1/5","softlayer":{'
@@ -88,6 +96,8 @@ summary() { grep '"type":"summary"' <<<"$output"; }
 	dev softlayer a.example.com '"private_ip":"10.0.0.1","public_ip":"169.45.0.1","datacenter":"dal10"' >sl
 	dev sos a.example.com '"private_ip":"10.0.0.9","datacenter":"dal12"' >sos
 	run -1 sosr-diff --now "$NOW" sl sos
+	assert_line --index 0 --partial '{"type":"mismatch","kind":"device","key":"device/a.example.com","matched_by":"fqdn","fields":[{"field":"private_ip","softlayer":"10.0.0.1","sos":"10.0.0.9"},{"field":"public_ip","softlayer":"169.45.0.1","sos":null},{"field":"datacenter","softlayer":"dal10","sos":"dal12"}],"agree":{"fqdn":true,"id":true,"private_ip":false,"serial":null,"public_ip":null,"datacenter":false},"softlayer":{"key":"device/a.example.com",'
+	run -1 sosr-diff --no-fallback --now "$NOW" sl sos
 	assert_line --index 0 --partial '{"type":"mismatch","kind":"device","key":"device/a.example.com","fields":[{"field":"private_ip","softlayer":"10.0.0.1","sos":"10.0.0.9"},{"field":"public_ip","softlayer":"169.45.0.1","sos":null},{"field":"datacenter","softlayer":"dal10","sos":"dal12"}],"softlayer":{"key":"device/a.example.com",'
 	findings | jq -e '.sos.private_ip == "10.0.0.9"'
 	summary | jq -e '.findings.mismatch == 1 and .matched.device == 1'

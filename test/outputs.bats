@@ -86,7 +86,7 @@ hostile() {
 	grep -q '<link rel="stylesheet" href="report.css">' "$html"
 	grep -q '<dt>C_Code</dt><dd>ALC</dd>' "$html"
 	grep -q '<p class="banner significant"><a href="#verdict">VERDICT: SIGNIFICANT</a></p>' "$html"
-	grep -q '<li><code>missing_in_sos.device</code>: 22 of ' "$html"
+	grep -q '<li><code>missing_in_sos.device</code>: 30 of ' "$html"
 	# every type's row count is report.json's count; each row is anchored
 	local t want have
 	for t in missing_in_sos missing_in_softlayer mismatch duplicate unidentified pending excluded; do
@@ -100,8 +100,13 @@ hostile() {
 		"$DEMO/report.json")" "$html"
 	# a finding's row: the anchor is its id and its link
 	local key
-	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device") | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	key=$(jq -r 'select(.type=="missing_in_sos" and .kind=="device" and (.unpaired | not)) | .key' "$DEMO/discrepancies.ndjson" | head -1)
 	grep -qF "<tr id=\"missing_in_sos/$key\" class=\"\"><th scope=\"row\"><a href=\"#missing_in_sos/$key\">$key</a></th><td>device</td>" "$html"
+	# one the identities could not pair says why under its key; one they paired, how
+	key=$(jq -r 'select(.type=="missing_in_sos" and .unpaired) | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	grep -qF "<a href=\"#missing_in_sos/$key\">$key</a><br><small class=\"explain\">not paired by " "$html"
+	key=$(jq -r 'select(.type=="mismatch" and .matched_by=="id") | .key' "$DEMO/discrepancies.ndjson" | head -1)
+	grep -qF "<a href=\"#mismatch/$key\">$key</a><br><small class=\"explain\">paired by id " "$html"
 	# not tracked (no sosr-track): no lifecycle columns, rather than empty ones
 	run -1 grep -F '<th scope="col">Status</th>' "$html"
 	grep -qF '<thead><tr><th scope="col">Key</th><th scope="col">Kind</th><th scope="col">SoftLayer record</th></tr></thead>' "$html"
@@ -312,7 +317,7 @@ archived_run() {
 	run -1 grep -i 'Content Security Policy' report.err
 	# the rendered DOM: the counts, a finding's row, the trend-less page's sections
 	grep -q '<p class="banner significant"><a href="#verdict">VERDICT: SIGNIFICANT</a></p>' report.dom
-	grep -q '<th scope="row"><a href="#missing_in_sos">missing_in_sos</a></th><td class="num">22</td>' report.dom
+	grep -q '<th scope="row"><a href="#missing_in_sos">missing_in_sos</a></th><td class="num">30</td>' report.dom
 	local key
 	key=$(jq -r 'select(.type=="missing_in_sos") | .key' "$DEMO/discrepancies.ndjson" | head -1)
 	grep -qF "<tr id=\"missing_in_sos/$key\"" report.dom
@@ -347,7 +352,7 @@ archived_run() {
 	assert_equal "$(xmllint --xpath 'string(/testsuites/testsuite/@errors)' "$xml")" 0
 	assert_equal "$(xmllint --xpath 'string(//testcase[@name="missing_in_sos.device"]/failure/@message)' "$xml")" \
 		"$(jq -r '.verdict.reasons[0] | "missing_in_sos.device: \(.count) of \(.inventory) (\(.count * 1000 / .inventory | round / 10)%) reached the threshold 1"' "$DEMO/report.json")"
-	# the keys of the findings that count, every one of them (22 is under the bound)
+	# the keys of the findings that count, every one of them (30 is under the bound)
 	jq -r 'select(.type=="missing_in_sos" and .kind=="device") | "  " + .key' "$DEMO/discrepancies.ndjson" >want.txt
 	xmllint --xpath 'string(//testcase[@name="missing_in_sos.device"]/failure)' "$xml" | sed '1d;/^$/d' >have.txt
 	diff want.txt have.txt

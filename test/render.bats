@@ -156,9 +156,9 @@ summary_only() { grep '"type":"summary"' "$IN"; }
 	printf '{"type":"gone","kind":"device","key":"k"}\n' >type.ndjson
 	run -7 sosr-render type.ndjson
 	assert_output --partial "sosr-render: error: type.ndjson:1: unknown record type 'gone'"
-	summary_only | jq -c '.format=2' >v2.ndjson
-	run -7 sosr-render v2.ndjson
-	assert_output --partial "v2.ndjson:1: summary of format 2, this sosr-render reads format 1"
+	summary_only | jq -c '.format=3' >v3.ndjson
+	run -7 sosr-render v3.ndjson
+	assert_output --partial "v3.ndjson:1: summary of format 3, this sosr-render reads formats 1 and 2"
 }
 
 @test "incomplete run: says INCOMPLETE and why, never a verdict; exit 0" {

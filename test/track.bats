@@ -550,9 +550,9 @@ bad_ex() {
 	{ cat s.ndjson; tail -1 s.ndjson; } >twice.ndjson
 	tracked out.ndjson 7 twice.ndjson
 	assert_output "sosr-track: error: twice.ndjson:4: record after the summary line; the summary must be the last line"
-	sed '$s/"format":1/"format":2/' s.ndjson >v2.ndjson
-	run -7 sosr-track v2.ndjson
-	assert_output "sosr-track: error: v2.ndjson:3: summary of format 2, this sosr-track reads format 1; check the versions of sosr-diff and sosr-track"
+	sed '$s/"format":1/"format":3/' s.ndjson >v3.ndjson
+	run -7 sosr-track v3.ndjson
+	assert_output "sosr-track: error: v3.ndjson:3: summary of format 3, this sosr-track reads formats 1 and 2; check the versions of sosr-diff and sosr-track"
 	# sosr-track's own output
 	tracked tracked.ndjson 1 s.ndjson
 	run -7 sosr-track tracked.ndjson

@@ -34,6 +34,7 @@
 #include "ndjson.h"
 #include "output.h"
 #include "summary.h"
+#include "explain.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -216,6 +217,15 @@ static void detail(struct buf *d, int type, struct json_object *o)
 	default:
 		break;
 	}
+	/* the match explanation of sosr-diff with identities (none in format 1) */
+	struct buf ex = BUF_INIT(ROW_CAP);
+	add(explain_pair(&ex, o));
+	add(explain_unpaired(&ex, o));
+	if (ex.len) {
+		add(buf_addstr(d, d->len ? "; " : ""));
+		add(buf_add(d, ex.data, ex.len));
+	}
+	buf_free(&ex);
 	struct json_object *ch = jget_array(o, "changed");
 	for (size_t i = 0; ch && i < json_object_array_length(ch); i++) {
 		struct json_object *c = json_object_array_get_idx(ch, i), *was = jget_obj(c, "was");
@@ -335,7 +345,7 @@ static void run(const char *path, int findings, FILE *out, const char *out_name)
 		} else {
 			const char *type = jget_str(o, "type");
 			if (type && strcmp(type, "summary") == 0) {
-				if (jget_count(o, "format") != SUMMARY_FORMAT)
+				if (!SUMMARY_FORMAT_OK(jget_count(o, "format")))
 					die_at(&r, o, "a summary of another format; check the versions of sosr-diff "
 						      "and sosr-csv");
 				summary = o;

@@ -163,6 +163,14 @@ char *gen_upper(const char *s);
 /* SOS's scan zone of a VLAN: "<C_CODE>-<DC>-PUBLIC|PRIVATE", interned. */
 const char *gen_scan_zone(struct estate *e, const char *datacenter, int space);
 
+/* ---- identities.c ---- */
+
+/* Plant N of each identity case (docs/SIMULATOR.md, "Identity cases") on
+ * a generated estate, and re-index it; dies (usage) when it is too small. */
+void estate_plant_identities(struct estate *e, size_t n);
+/* Write how each planted case must pair (docs/FORMATS.md section 4). */
+void estate_write_identity_truth(const char *path);
+
 /* ---- days.c ---- */
 
 enum drop_side { DROP_BOTH, DROP_SOFTLAYER, DROP_SOS };
@@ -276,6 +284,10 @@ struct truth {
 	struct truth_item *v;
 	size_t n, cap;
 };
+/* Whether the truth is that of sosr-diff with its default identities
+ * (docs/FORMATS.md section 3; 1, the default), or of the key alone (0,
+ * sosr-diff --no-fallback): set before computing one. */
+extern int truth_fallback;
 /* Compute the truth of E (gone records are not in it). */
 void truth_compute(const struct estate *e, struct truth *t);
 void truth_free(struct truth *t);

@@ -92,6 +92,13 @@ static const char usage_text[] =
 	"  --write-estate DIR      write the estate and its raw streams (DIR/raw/)\n"
 	"  --truth FILE            write the findings a correct reconciliation\n"
 	"                          reports (docs/FORMATS.md section 4)\n"
+	"  --no-fallback           the truths are those of sosr-diff --no-fallback\n"
+	"                          (the key alone pairs; by default the identities\n"
+	"                          after it pair the records it left, as sosr-diff does)\n"
+	"  --identity-cases N      plant N of each identity case (renamed, short and\n"
+	"                          mistyped names, changed domain, re-used and\n"
+	"                          ambiguous addresses, renumbered VLAN), 0..1000000\n"
+	"  --identity-truth FILE   write how each planted case must pair\n"
 	"\n"
 	"Days (a generated estate that changes from one daily run to the next):\n"
 	"  --day N                 serve day N (default 0, the generated estate):\n"
@@ -120,7 +127,8 @@ enum {
 	OPT_ALERTS_LOG, OPT_RATE_LIMIT, OPT_FAULT, OPT_NO_SERVE, OPT_SEED, OPT_ACCOUNTS, OPT_DEVICES,
 	OPT_VLANS, OPT_C_CODE, OPT_DRIFT, OPT_NOW, OPT_ESTATE, OPT_WRITE_ESTATE, OPT_TRUTH, OPT_HELP,
 	OPT_VERSION, OPT_SOS_AUTH_HEADER, OPT_SOS_AUTH_SCHEME, OPT_DAY, OPT_DROP_DAY, OPT_INCOMPLETE_DAYS,
-	OPT_LIFECYCLE_TRUTH, OPT_GH_REPO, OPT_GH_TOKEN_FILE, OPT_GH_PER_PAGE, OPT_GH_STATE, OPT_GH_DROP_LABELS,
+	OPT_LIFECYCLE_TRUTH, OPT_NO_FALLBACK, OPT_IDENTITY_CASES, OPT_IDENTITY_TRUTH,
+	OPT_GH_REPO, OPT_GH_TOKEN_FILE, OPT_GH_PER_PAGE, OPT_GH_STATE, OPT_GH_DROP_LABELS,
 };
 
 static const struct option longopts[] = {
@@ -150,6 +158,9 @@ static const struct option longopts[] = {
 	{ "drop-day", required_argument, NULL, OPT_DROP_DAY },
 	{ "incomplete-days", required_argument, NULL, OPT_INCOMPLETE_DAYS },
 	{ "lifecycle-truth", required_argument, NULL, OPT_LIFECYCLE_TRUTH },
+	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
+	{ "identity-cases", required_argument, NULL, OPT_IDENTITY_CASES },
+	{ "identity-truth", required_argument, NULL, OPT_IDENTITY_TRUTH },
 	{ "github-repository", required_argument, NULL, OPT_GH_REPO },
 	{ "github-token-file", required_argument, NULL, OPT_GH_TOKEN_FILE },
 	{ "github-per-page", required_argument, NULL, OPT_GH_PER_PAGE },
@@ -744,7 +755,9 @@ int main(int argc, char **argv)
 	out_init();
 	const char *listen_s = "127.0.0.1:0", *port_file = NULL, *cred_file = NULL, *api_key_file = NULL,
 		   *sos_token_file = NULL, *log_file = NULL, *alerts_file = NULL, *estate_dir = NULL,
-		   *write_dir = NULL, *truth_file = NULL, *gh_repo = NULL, *gh_token_file = NULL, *gh_state = NULL;
+		   *write_dir = NULL, *truth_file = NULL, *identity_truth = NULL, *gh_repo = NULL,
+		   *gh_token_file = NULL, *gh_state = NULL;
+	size_t identity_cases = 0;
 	int gh_per_page = 100;
 	int no_serve = 0, rate_limit = 50, gen_flag = 0, days_flag = 0;
 	static unsigned char incomplete[MAX_DAY + 1];
@@ -808,6 +821,12 @@ int main(int argc, char **argv)
 		case OPT_DROP_DAY: parse_drop_day(optarg, &dp); days_flag = 1; break;
 		case OPT_INCOMPLETE_DAYS: parse_days(optarg, incomplete); days_flag = 1; break;
 		case OPT_LIFECYCLE_TRUTH: dp.lifecycle_path = optarg; days_flag = 1; break;
+		case OPT_NO_FALLBACK: truth_fallback = 0; break;
+		case OPT_IDENTITY_CASES:
+			identity_cases = (size_t)cli_number(optarg, 0, 1000000, "--identity-cases");
+			gen_flag = 1;
+			break;
+		case OPT_IDENTITY_TRUTH: identity_truth = optarg; break;
 		case OPT_GH_REPO: {
 			const char *sl = strchr(optarg, '/');
 			if (!sl || sl == optarg || !sl[1] || strchr(sl + 1, '/') || strlen(optarg) > 100)
@@ -827,7 +846,7 @@ int main(int argc, char **argv)
 		sosr_usage_error("unexpected operand '%s'", argv[optind]);
 	if (estate_dir && gen_flag)
 		sosr_usage_error("--estate loads an estate; it cannot be combined with --seed, --accounts, --devices, "
-				 "--vlans, --c-code, --drift or --now");
+				 "--vlans, --c-code, --drift, --now or --identity-cases");
 	if (estate_dir && days_flag)
 		sosr_usage_error("--estate loads an estate; --day, --drop-day, --incomplete-days and --lifecycle-truth "
 				 "play the days of a generated one");
@@ -835,7 +854,9 @@ int main(int argc, char **argv)
 		if (incomplete[d])
 			sosr_usage_error("--incomplete-days: day %d is not before --day %d (the run of the day served "
 					 "is the one the truths are for)", d, dp.day);
-	if (no_serve && !write_dir && !truth_file && !dp.lifecycle_path)
+	if (identity_truth && !identity_cases)
+		sosr_usage_error("--identity-truth: the truth of the cases --identity-cases N plants; add it");
+	if (no_serve && !write_dir && !truth_file && !dp.lifecycle_path && !identity_truth)
 		sosr_usage_error("--no-serve: nothing to do; add --write-estate DIR, --truth FILE or --lifecycle-truth FILE");
 	if (no_serve && (cred_file || port_file || log_file || alerts_file))
 		sosr_usage_error("--no-serve: --credentials, --port-file, --log and --alerts-log need a server");
@@ -851,10 +872,14 @@ int main(int argc, char **argv)
 		 * back to --now */
 		gp.now -= (int64_t)dp.day * 86400;
 		estate_generate(&E, &gp);
+		estate_plant_identities(&E, identity_cases);
 		lc = estate_play_days(&E, &gp, &dp);
 	} else {
 		estate_generate(&E, &gp);
+		estate_plant_identities(&E, identity_cases);
 	}
+	if (identity_truth)
+		estate_write_identity_truth(identity_truth);
 	estate_set_secrets(&E, api_key_file, sos_token_file);
 	if (write_dir)
 		estate_write(&E, write_dir);

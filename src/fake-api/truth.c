@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define GRACE_SECONDS (48 * 3600)
 
@@ -162,10 +163,304 @@ static int ci_equal(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+/* ---- the fallback identities (sosr-diff --fallback) ----
+ *
+ * The records the key left alone on their side are paired, in the order
+ * of the default identities (device: id, private_ip within a datacenter,
+ * serial; VLAN: id), when exactly one such record on each side carries a
+ * value and no strong identity (id, serial) both carry disagrees.  The
+ * pair is one mismatch under the SoftLayer record's key, whose fields are
+ * the key's (fqdn; router, number) when they differ, then the compared
+ * ones. */
+
+int truth_fallback = 1;
+
+struct leftrec {
+	uint32_t idx;
+	const char *key;
+	long pair;
+};
+
+struct leftset {
+	struct leftrec *v;
+	size_t n, cap;
+};
+
+static void left_add(struct leftset *l, uint32_t idx, const char *key)
+{
+	if (l->n == l->cap)
+		l->v = xrealloc(l->v, (l->cap = l->cap ? l->cap * 2 : 64) * sizeof *l->v);
+	l->v[l->n++] = (struct leftrec){ idx, key, -1 };
+}
+
+enum { FB_ID, FB_IP, FB_SERIAL };
+
+/* Identity ID of a record: 0 when it has none; its value in *N and *S. */
+static int fb_value(const struct estate *e, int vlan, int side, uint32_t idx, int id, uint64_t *n,
+		    const char **s)
+{
+	*s = NULL;
+	*n = 0;
+	if (vlan) {
+		*n = side ? e->sosv[idx].vlan_id : e->slv[idx].id;
+		return id == FB_ID && *n;
+	}
+	const struct sl_dev *d = side ? NULL : &e->sl[idx];
+	const struct sos_dev *o = side ? &e->sos[idx] : NULL;
+	switch (id) {
+	case FB_ID:
+		*n = d ? d->id : o->softlayer_id;
+		return *n != 0;
+	case FB_IP:
+		*n = d ? d->private_ip : o->ip_address;
+		*s = d ? d->datacenter : o->datacenter;
+		return *n && *s && **s;
+	default:
+		*s = d ? d->serial : o->serial;
+		return *s && **s;
+	}
+}
+
+static int fb_equal(uint64_t n1, const char *s1, uint64_t n2, const char *s2)
+{
+	return n1 == n2 && ((!s1 && !s2) || (s1 && s2 && strcasecmp(s1, s2) == 0));
+}
+
+static const struct estate *fb_e;
+static const struct leftset *fb_l;
+static int fb_vlan, fb_side, fb_id;
+
+/* Positions in fb_l, by the value of identity fb_id, then position. */
+static int fb_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	uint64_t n1, n2;
+	const char *s1, *s2;
+	fb_value(fb_e, fb_vlan, fb_side, fb_l->v[a].idx, fb_id, &n1, &s1);
+	fb_value(fb_e, fb_vlan, fb_side, fb_l->v[b].idx, fb_id, &n2, &s2);
+	if (n1 != n2)
+		return n1 < n2 ? -1 : 1;
+	int c = strcasecmp(s1 ? s1 : "", s2 ? s2 : "");
+	return c ? c : (a > b) - (a < b);
+}
+
+/* The positions in L of the unpaired records of SIDE that carry ID, sorted
+ * by its value; their estate indexes in the returned array. */
+static uint32_t *fb_candidates(const struct estate *e, int vlan, int side, const struct leftset *l, int id,
+			       size_t *n, uint32_t **pos)
+{
+	uint32_t *v = xmalloc((l->n + 1) * sizeof *v), *p = xmalloc((l->n + 1) * sizeof *p);
+	size_t k = 0;
+	uint64_t x;
+	const char *s;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].pair < 0 && fb_value(e, vlan, side, l->v[i].idx, id, &x, &s))
+			p[k++] = (uint32_t)i;
+	fb_e = e;
+	fb_l = l;
+	fb_vlan = vlan;
+	fb_side = side;
+	fb_id = id;
+	if (k > 1)
+		qsort(p, k, sizeof *p, fb_cmp);
+	for (size_t i = 0; i < k; i++)
+		v[i] = l->v[p[i]].idx;
+	*n = k;
+	*pos = p;
+	return v;
+}
+
+static void fb_pass(const struct estate *e, int vlan, struct leftset *L, int id)
+{
+	size_t na, nb;
+	uint32_t *pa, *pb;
+	uint32_t *a = fb_candidates(e, vlan, 0, &L[0], id, &na, &pa);
+	uint32_t *b = fb_candidates(e, vlan, 1, &L[1], id, &nb, &pb);
+	size_t i = 0, j = 0;
+	while (i < na && j < nb) {
+		uint64_t n1, n2;
+		const char *s1, *s2;
+		fb_value(e, vlan, 0, a[i], id, &n1, &s1);
+		fb_value(e, vlan, 1, b[j], id, &n2, &s2);
+		size_t i2 = i + 1, j2 = j + 1;
+		for (;; i2++) {
+			uint64_t m;
+			const char *t;
+			if (i2 >= na || (fb_value(e, vlan, 0, a[i2], id, &m, &t), !fb_equal(m, t, n1, s1)))
+				break;
+		}
+		for (;; j2++) {
+			uint64_t m;
+			const char *t;
+			if (j2 >= nb || (fb_value(e, vlan, 1, b[j2], id, &m, &t), !fb_equal(m, t, n2, s2)))
+				break;
+		}
+		int c = n1 != n2 ? (n1 < n2 ? -1 : 1) : strcasecmp(s1 ? s1 : "", s2 ? s2 : "");
+		if (c < 0) {
+			i = i2;
+			continue;
+		}
+		if (c > 0) {
+			j = j2;
+			continue;
+		}
+		if (i2 - i == 1 && j2 - j == 1) {
+			/* a strong identity both carry that differs refuses it */
+			int veto = 0;
+			for (int k = FB_ID; k <= (vlan ? FB_ID : FB_SERIAL); k++) {
+				uint64_t m1, m2;
+				const char *t1, *t2;
+				if (k == FB_IP || k == id)
+					continue;
+				if (fb_value(e, vlan, 0, a[i], k, &m1, &t1) && fb_value(e, vlan, 1, b[j], k, &m2, &t2) &&
+				    !fb_equal(m1, t1, m2, t2))
+					veto = 1;
+			}
+			if (!veto) {
+				L[0].v[pa[i]].pair = (long)pb[j];
+				L[1].v[pb[j]].pair = (long)pa[i];
+			}
+		}
+		i = i2;
+		j = j2;
+	}
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
+}
+
+static void field_value(struct buf *names, struct buf *vals, int *nf, const char *name, const char *sl,
+			const char *so)
+{
+	buf_printf(names, "%s\"%s\"", (*nf)++ ? "," : "", name);
+	buf_printf(vals, "%s\t%s\t%s\n", name, sl, so);
+}
+
+static void str_json(struct buf *b, const char *s)
+{
+	buf_reset(b);
+	if (s)
+		jsonw_str(b, s, strlen(s));
+	else
+		buf_addstr(b, "null");
+}
+
+static void fallback(const struct estate *e, int vlan, struct leftset *L, struct truth *out)
+{
+	const char *kind = vlan ? "vlan" : "device";
+	if (vlan) {
+		fb_pass(e, vlan, L, FB_ID);
+	} else {
+		fb_pass(e, vlan, L, FB_ID);
+		fb_pass(e, vlan, L, FB_IP);
+		fb_pass(e, vlan, L, FB_SERIAL);
+	}
+	struct buf b = BUF_INIT(0), names = BUF_INIT(0), vals = BUF_INIT(0), x = BUF_INIT(0),
+		   y = BUF_INIT(0);
+	for (size_t i = 0; i < L[0].n; i++) {
+		const struct leftrec *r = &L[0].v[i];
+		if (r->pair < 0) {
+			int young = !vlan && e->now - e->sl[r->idx].created < GRACE_SECONDS;
+			int type = young ? FT_PENDING : FT_MISSING_IN_SOS;
+			start(&b, type, kind, r->key);
+			buf_addch(&b, '}');
+			add_item(out, &b, type, TS_NONE, kind, r->key);
+			continue;
+		}
+		const struct leftrec *q = &L[1].v[r->pair];
+		int nf = 0;
+		buf_reset(&names);
+		buf_reset(&vals);
+		if (!vlan) {
+			const struct sl_dev *d = &e->sl[r->idx];
+			const struct sos_dev *o = &e->sos[q->idx];
+			if (strcmp(r->key, q->key) != 0) {
+				str_json(&x, r->key + 7);
+				str_json(&y, q->key + 7);
+				field_value(&names, &vals, &nf, "fqdn", x.data, y.data);
+			}
+			if (d->private_ip != o->ip_address) {
+				buf_reset(&x);
+				buf_reset(&y);
+				value_ip(&x, d->private_ip);
+				value_ip(&y, o->ip_address);
+				field_value(&names, &vals, &nf, "private_ip", x.data, y.data);
+			}
+			if (d->public_ip != o->public_ip) {
+				buf_reset(&x);
+				buf_reset(&y);
+				value_ip(&x, d->public_ip);
+				value_ip(&y, o->public_ip);
+				field_value(&names, &vals, &nf, "public_ip", x.data, y.data);
+			}
+			if (!ci_equal(d->datacenter, o->datacenter)) {
+				buf_reset(&x);
+				buf_reset(&y);
+				value_lower(&x, d->datacenter);
+				value_lower(&y, o->datacenter);
+				field_value(&names, &vals, &nf, "datacenter", x.data, y.data);
+			}
+		} else {
+			const struct sl_vlan *v = &e->slv[r->idx];
+			const struct sos_vlan *o = &e->sosv[q->idx];
+			if (!ci_equal(v->router, o->router)) {
+				buf_reset(&x);
+				buf_reset(&y);
+				value_lower(&x, v->router);
+				value_lower(&y, o->router);
+				field_value(&names, &vals, &nf, "router", x.data, y.data);
+			}
+			if (v->number != o->vlan_number) {
+				buf_reset(&x);
+				buf_reset(&y);
+				buf_printf(&x, "%u", (unsigned)v->number);
+				buf_printf(&y, "%u", (unsigned)o->vlan_number);
+				field_value(&names, &vals, &nf, "number", x.data, y.data);
+			}
+			if (!ci_equal(v->datacenter, o->datacenter)) {
+				buf_reset(&x);
+				buf_reset(&y);
+				value_lower(&x, v->datacenter);
+				value_lower(&y, o->datacenter);
+				field_value(&names, &vals, &nf, "datacenter", x.data, y.data);
+			}
+			if (v->space != o->space)
+				field_value(&names, &vals, &nf, "space", v->space == SPACE_PUBLIC ? "\"public\"" : "\"private\"",
+					    o->space == SPACE_PUBLIC ? "\"public\"" : "\"private\"");
+		}
+		if (nf) {
+			start(&b, FT_MISMATCH, kind, r->key);
+			buf_addstr(&b, ",\"fields\":[");
+			buf_add(&b, names.data, names.len);
+			buf_addstr(&b, "]}");
+			add_item(out, &b, FT_MISMATCH, TS_NONE, kind, r->key)->values = buf_detach(&vals, NULL);
+		}
+	}
+	for (size_t j = 0; j < L[1].n; j++) {
+		const struct leftrec *r = &L[1].v[j];
+		if (r->pair >= 0)
+			continue;
+		int excl = !vlan && e->sos[r->idx].status != SOS_LIVE;
+		int type = excl ? FT_EXCLUDED : FT_MISSING_IN_SOFTLAYER;
+		start(&b, type, kind, r->key);
+		buf_addch(&b, '}');
+		add_item(out, &b, type, TS_NONE, kind, r->key);
+	}
+	buf_free(&b);
+	buf_free(&names);
+	buf_free(&vals);
+	buf_free(&x);
+	buf_free(&y);
+	free(L[0].v);
+	free(L[1].v);
+}
+
 /* One kind (device or vlan): merge the two sides, sorted by key. */
 static void merge(const struct estate *e, int vlan, struct ent *sl, size_t nsl, struct ent *so, size_t nso,
 		  struct truth *out)
 {
+	struct leftset L[2] = { { 0 } };
 	struct buf b = BUF_INIT(0);
 	const char *kind = vlan ? "vlan" : "device";
 	size_t i = 0, j = 0;
@@ -200,6 +495,10 @@ static void merge(const struct estate *e, int vlan, struct ent *sl, size_t nsl, 
 				buf_addstr(&b, ",\"side\":\"sos\"}");
 				add_item(out, &b, FT_DUPLICATE, TS_SOS, kind, key);
 			}
+		} else if (a == 1 && c == 0 && truth_fallback) {
+			left_add(&L[0], sl[i].idx, key);
+		} else if (a == 0 && c == 1 && truth_fallback) {
+			left_add(&L[1], so[j].idx, key);
 		} else if (a == 1 && c == 0) {
 			int young = !vlan && e->now - e->sl[sl[i].idx].created < GRACE_SECONDS;
 			int type = young ? FT_PENDING : FT_MISSING_IN_SOS;
@@ -275,6 +574,8 @@ static void merge(const struct estate *e, int vlan, struct ent *sl, size_t nsl, 
 		j += c;
 	}
 	buf_free(&b);
+	if (truth_fallback)
+		fallback(e, vlan, L, out);
 }
 
 /* The records of one side and kind, sorted by key (then index), gone

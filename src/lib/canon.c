@@ -65,6 +65,78 @@ int canon_compare_parse(enum item_kind kind, const char *list, const char **out,
 	return n;
 }
 
+const char *const identity_names[IDENT_N] = {
+	"fqdn", "id", "private_ip", "serial", "router_number",
+};
+
+const char *canon_default_identities(enum item_kind kind)
+{
+	return kind == KIND_VLAN ? "router_number,id" : "fqdn,id,private_ip,serial";
+}
+
+const char *canon_key_identity(enum item_kind kind)
+{
+	return kind == KIND_VLAN ? "router_number" : "fqdn";
+}
+
+int canon_identity_strong(enum identity i)
+{
+	return i == IDENT_ID || i == IDENT_SERIAL;
+}
+
+static int identity_of_kind(enum item_kind kind, enum identity i)
+{
+	if (kind == KIND_VLAN)
+		return i == IDENT_ROUTER_NUMBER || i == IDENT_ID;
+	return i != IDENT_ROUTER_NUMBER;
+}
+
+int canon_identities_parse(enum item_kind kind, const char *list, enum identity *out, int max,
+			   char *why, size_t whylen)
+{
+	int n = 0;
+	const char *p = list;
+	if (!*p) {
+		snprintf(why, whylen, "an empty list; name at least the key's identity (%s)",
+			 canon_key_identity(kind));
+		return -1;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int id = -1;
+		for (int i = 0; i < IDENT_N; i++)
+			if (strlen(identity_names[i]) == len && memcmp(identity_names[i], p, len) == 0)
+				id = i;
+		if (id < 0 || !identity_of_kind(kind, (enum identity)id)) {
+			snprintf(why, whylen, "'%.*s' is not an identity of a %s (%s)",
+				 (int)(len > 60 ? 60 : len), p, kind_names[kind],
+				 kind == KIND_VLAN ? "router_number, id" : "fqdn, id, private_ip, serial");
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			if ((int)out[i] == id) {
+				snprintf(why, whylen, "'%s' is listed twice", identity_names[id]);
+				return -1;
+			}
+		if (n == 0 && !(kind == KIND_VLAN ? id == IDENT_ROUTER_NUMBER
+						  : id == IDENT_FQDN || id == IDENT_ID)) {
+			snprintf(why, whylen, "the first identity is the key's, %s",
+				 kind == KIND_VLAN ? "router_number" : "fqdn (or id, with --device-key id)");
+			return -1;
+		}
+		if (n == max) {
+			snprintf(why, whylen, "more than %d identities", max);
+			return -1;
+		}
+		out[n++] = (enum identity)id;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
+}
+
 /* Whether NAME (LEN bytes, as written) may follow "source": not the
  * frame's members nor a compared field of KIND. */
 static int tail_name_ok(const char *name, size_t len, enum item_kind kind)

@@ -328,7 +328,7 @@ static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct
 
 static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff_config *d)
 {
-	static const char *const keys[] = { "grace", "compare", NULL };
+	static const char *const keys[] = { "grace", "compare", "identities", NULL };
 	static const char *const kinds[] = { "device", "vlan", NULL };
 	jd_only_keys(x, o, "diff", keys);
 	const char *grace = jd_str(x, o, "diff", "grace", 0);
@@ -336,6 +336,34 @@ static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff
 		jd_fail(x, "diff.grace", "expected a duration like \"48h\"");
 	if (grace && d->grace > CONFIG_MAX_GRACE)
 		jd_fail(x, "diff.grace", "more than 30d, the most it takes");
+	struct json_object *ids = jd_obj(x, o, "diff", "identities");
+	if (ids) {
+		jd_only_keys(x, ids, "diff.identities", kinds);
+		json_object_object_foreach(ids, k, v) {
+			char kp[64];
+			snprintf(kp, sizeof kp, "diff.identities.%s", k);
+			const char *what = "expected an array of identity names";
+			if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+				jd_fail(x, kp, "%s", what);
+			struct buf list = BUF_INIT(0);
+			for (size_t i = 0; i < json_object_array_length(v); i++) {
+				struct json_object *e = json_object_array_get_idx(v, i);
+				if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e) ||
+				    strchr(json_object_get_string(e), ','))
+					jd_fail(x, kp, "%s", what);
+				buf_printf(&list, "%s%s", i ? "," : "", json_object_get_string(e));
+			}
+			int kind = kind_from_name(k, strlen(k));
+			enum identity idl[CANON_MAX_IDENTITIES];
+			char why[200];
+			if (canon_identities_parse((enum item_kind)kind, list.data, idl, CANON_MAX_IDENTITIES,
+						   why, sizeof why) < 0) {
+				buf_free(&list);
+				jd_fail(x, kp, "%s", why);
+			}
+			d->identities[kind] = buf_detach(&list, NULL);
+		}
+	}
 	struct json_object *cmp = jd_obj(x, o, "diff", "compare");
 	if (!cmp)
 		return;
@@ -865,8 +893,10 @@ void config_free(struct config *c)
 		free(c->tickets.group[i]);
 	for (size_t i = 0; i < c->norm.n_default_domains; i++)
 		free(c->norm.default_domains[i]);
-	for (int k = 0; k < KIND_N; k++)
+	for (int k = 0; k < KIND_N; k++) {
 		free(c->diff.compare[k]);
+		free(c->diff.identities[k]);
+	}
 	soc2_free(&c->soc2);
 	config_init(c);
 }

@@ -100,6 +100,7 @@ struct normalize_config {
 struct diff_config {
 	double grace;           /* seconds, -1 unset */
 	char *compare[KIND_N];  /* "private_ip,public_ip" (checked), NULL unset */
+	char *identities[KIND_N]; /* "fqdn,id,private_ip" (checked), NULL unset */
 };
 
 /* The alert targets, in the order they are delivered.  Each has one

@@ -126,3 +126,24 @@ int fileio_exchange_dirs(const char *a, const char *b)
 	}
 	return rename(aside, a);
 }
+
+FILE *fileio_scratch(const char *dir)
+{
+	size_t n = strlen(dir) + sizeof "/sosr-scratch.XXXXXX";
+	char *path = malloc(n);
+	if (!path)
+		return NULL;
+	snprintf(path, n, "%s/sosr-scratch.XXXXXX", dir);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		free(path);
+		return NULL;
+	}
+	FILE *fp = fopen(path, "w+b");
+	int e = errno;
+	unlink(path);
+	close(fd);
+	free(path);
+	errno = e;
+	return fp;
+}

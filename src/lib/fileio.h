@@ -28,6 +28,12 @@ int fileio_read_all(const char *path, struct buf *b);
  * removed). */
 int fileio_write_atomic(const char *path, const void *data, size_t len);
 
+/* A scratch file nothing outlives: created in DIR (mkstemp), opened for
+ * reading and writing, and unlinked at once, so that the system frees it
+ * when it is closed or the process ends.  NULL with errno set.  (Opened
+ * with fopen, which the fuzz harnesses track.) */
+FILE *fileio_scratch(const char *dir);
+
 /* The same for a file written as a stream: fileio_stream_open creates
  * DIR/.NAME.tmp for PATH (DIR/NAME; hidden, so that a reader listing DIR
  * never takes it for a report) and returns it for writing, or NULL with

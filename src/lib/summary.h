@@ -15,8 +15,12 @@
 
 struct json_object;
 
-/* The summary format this code reads. */
-#define SUMMARY_FORMAT 1
+/* The summary formats this code reads: 1, and 2 (sosr-diff with
+ * identities: matched_by, agree, unpaired, other_records; "identities" and
+ * "matched_by" in the summary). */
+#define SUMMARY_FORMAT_MIN 1
+#define SUMMARY_FORMAT 2
+#define SUMMARY_FORMAT_OK(f) ((f) >= SUMMARY_FORMAT_MIN && (f) <= SUMMARY_FORMAT)
 
 /* 0 when COUNT[t] (the records of each type read before the summary)
  * equals what SUMMARY says (findings.<type>, pending, excluded, and

@@ -27,6 +27,7 @@
  * clock, no locale, no random id.
  */
 #include "render.h"
+#include "explain.h"
 
 #include "buf.h"
 #include "err.h"
@@ -148,7 +149,22 @@ static void row_start(struct buf *b, int type, struct json_object *o, int rowspa
 	esc(b, a.data);
 	put(b, "\">");
 	add(b, markup_text(b, key, strlen(key)));
-	put(b, "</a></th>");
+	put(b, "</a>");
+	/* the match explanation of sosr-diff with identities (none in format 1) */
+	buf_reset(&a);
+	add(&a, explain_pair(&a, o));
+	size_t paired = a.len;
+	if (paired)
+		add(&a, buf_addstr(&a, "; "));
+	add(&a, explain_unpaired(&a, o));
+	if (paired && a.len == paired + 2)
+		a.len = paired;
+	if (a.len) {
+		put(b, "<br><small class=\"explain\">");
+		add(b, markup_text(b, a.data, a.len));
+		put(b, "</small>");
+	}
+	put(b, "</th>");
 	buf_free(&a);
 }
 

@@ -33,6 +33,7 @@
 #include "fileio.h"
 #include "ndjson.h"
 #include "output.h"
+#include "summary.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -223,8 +224,8 @@ static void read_stream(const char *path, const struct thresholds *th, struct re
 			stream_die(&r, reps, nreps, NULL);
 		const char *type = jget_str(o, "type");
 		if (type && strcmp(type, "summary") == 0) {
-			if (jget_count(o, "format") != 1) {
-				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads format 1; check the versions of sosr-diff and sosr-render",
+			if (!SUMMARY_FORMAT_OK(jget_count(o, "format"))) {
+				snprintf(r.err, sizeof r.err, "summary of format %lld, this sosr-render reads formats 1 and 2; check the versions of sosr-diff and sosr-render",
 					 jget_count(o, "format"));
 				r.err_code = SOSR_EXIT_DATA;
 				stream_die(&r, reps, nreps, o);

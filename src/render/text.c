@@ -14,6 +14,7 @@
  * terminal that shows the report nor hide or reorder what a reader sees.  Colour (ANSI) only on the short lines the writer builds itself.
  */
 #include "render.h"
+#include "explain.h"
 
 #include "buf.h"
 #include "err.h"
@@ -277,6 +278,20 @@ void text_format_finding(FILE *spool, int type, struct json_object *o, const str
 	/* an excluded record's "status" is SOS's, not a lifecycle */
 	if (type < FT_NFINDINGS)
 		put_lifecycle(spool, &b, o, th);
+	/* the match explanation (sosr-diff with identities) */
+	struct buf ex = BUF_INIT(LINE_CAP);
+	if (explain_pair(&ex, o) == 0 && ex.len) {
+		add(&b, buf_addstr(&b, "      "));
+		put_text(&b, ex.data, ex.len, 0);
+		emit_buf(spool, &b, 10);
+	}
+	buf_reset(&ex);
+	if (explain_unpaired(&ex, o) == 0 && ex.len) {
+		add(&b, buf_addstr(&b, "      "));
+		put_text(&b, ex.data, ex.len, 0);
+		emit_buf(spool, &b, 10);
+	}
+	buf_free(&ex);
 	add(&b, buf_addstr(&b, "      "));
 	switch (type) {
 	case FT_RESOLVED:
@@ -333,6 +348,23 @@ void text_format_finding(FILE *spool, int type, struct json_object *o, const str
 				struct json_object *rec = json_object_array_get_idx(recs, i);
 				add(&b, buf_addstr(&b, "      - "));
 				pairs(&b, rec, record_fields(side ? side : "softlayer", rec));
+			}
+			if (n > MAX_DUP_LISTED) {
+				emit_buf(spool, &b, 10);
+				add(&b, buf_printf(&b, "      ... and %zu more (see report.json)", n - MAX_DUP_LISTED));
+			}
+		}
+		const char *other = side && strcmp(side, "sos") == 0 ? "softlayer" : "sos";
+		if (json_object_object_get_ex(o, "other_records", &recs) &&
+		    json_object_is_type(recs, json_type_array) && json_object_array_length(recs)) {
+			size_t n = json_object_array_length(recs);
+			emit_buf(spool, &b, 10);
+			add(&b, buf_printf(&b, "      on the other side (%s):", other));
+			for (size_t i = 0; i < n && i < MAX_DUP_LISTED; i++) {
+				emit_buf(spool, &b, 10);
+				struct json_object *rec = json_object_array_get_idx(recs, i);
+				add(&b, buf_addstr(&b, "      - "));
+				pairs(&b, rec, record_fields(other, rec));
 			}
 			if (n > MAX_DUP_LISTED) {
 				emit_buf(spool, &b, 10);

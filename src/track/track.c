@@ -40,6 +40,7 @@
 #include "jsondoc.h"
 #include "jsonw.h"
 #include "output.h"
+#include "summary.h"
 #include "timeutil.h"
 
 #include <errno.h>
@@ -226,9 +227,9 @@ static void read_summary(struct ndjson_reader *r, unsigned long n)
 		     "sosr-diff output); check that sosr-diff finished and exited 0 or 1", what);
 	}
 	long long format = jget_count(o, "format");
-	if (format != 1) {
+	if (!SUMMARY_FORMAT_OK(format)) {
 		json_object_put(o);
-		rdie(n, "summary of format %lld, this sosr-track reads format 1; check the versions "
+		rdie(n, "summary of format %lld, this sosr-track reads formats 1 and 2; check the versions "
 		     "of sosr-diff and sosr-track", format);
 	}
 	if (jget(o, "track")) {
