@@ -138,10 +138,20 @@ int canon_identities_parse(enum item_kind kind, const char *list, enum identity 
 }
 
 /* Whether NAME (LEN bytes, as written) may follow "source": not the
- * frame's members nor a compared field of KIND. */
+ * frame's members nor a compared field of KIND.  Most names are ruled in
+ * by their length alone (a mask of the forbidden names' lengths). */
 static int tail_name_ok(const char *name, size_t len, enum item_kind kind)
 {
 	static const char *const frame[] = { "key", "kind", "source", NULL };
+	static unsigned long lengths[KIND_N];   /* bit n: a forbidden name of n bytes */
+	if (!lengths[kind]) {
+		for (const char *const *f = frame; *f; f++)
+			lengths[kind] |= 1UL << strlen(*f);
+		for (const char *const *f = canon_span_fields(kind); *f; f++)
+			lengths[kind] |= 1UL << strlen(*f);
+	}
+	if (len >= 8 * sizeof lengths[0] || !(lengths[kind] >> len & 1))
+		return 1;
 	for (const char *const *f = frame; *f; f++)
 		if (strlen(*f) == len && memcmp(*f, name, len) == 0)
 			return 0;
@@ -157,39 +167,45 @@ static int tail_name_ok(const char *name, size_t len, enum item_kind kind)
  * twice: so a compared field (or key, kind, source) written again after
  * "source" would be the value every other reader sees and the fast path
  * does not.  One pass over the tail, which is short (provenance and
- * extras); names are compared as written, so one with an escape (which
+ * extras), strings skipped with memchr (this runs on every line sosr-diff
+ * reads); names are compared as written, so one with an escape (which
  * jsonw never writes) is refused rather than decoded. */
 static int tail_ok(const char *p, const char *end, enum item_kind kind)
 {
 	int depth = 0;
 	char last = '"';        /* the last byte outside a string: the source value's quote */
 	while (p < end) {
-		char c = *p;
-		if (c == '"') {
-			const char *s = ++p;
-			int escaped = 0;
-			while (p < end && *p != '"') {
-				if (*p == '\\') {
-					escaped = 1;
-					p++;
-				}
-				p++;
-			}
-			if (p >= end)
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		for (const char *stop = q ? q : end; p < stop; p++) {
+			char c = *p;
+			if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && --depth < 0)
 				return 0;
-			if (depth == 0 && last == ',' && (escaped || !tail_name_ok(s, (size_t)(p - s), kind)))
-				return 0;
-			last = '"';
-			p++;
-			continue;
+			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+				last = c;
 		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && --depth < 0)
+		if (!q)
+			break;
+		/* the string: up to the first quote after an even run of
+		 * backslashes */
+		const char *s = q + 1, *e = s;
+		for (;;) {
+			e = memchr(e, '"', (size_t)(end - e));
+			if (!e)
+				return 0;
+			const char *b = e;
+			while (b > s && b[-1] == '\\')
+				b--;
+			if (((e - b) & 1) == 0)
+				break;
+			e++;
+		}
+		if (depth == 0 && last == ',' &&
+		    (memchr(s, '\\', (size_t)(e - s)) || !tail_name_ok(s, (size_t)(e - s), kind)))
 			return 0;
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			last = c;
-		p++;
+		last = '"';
+		p = e + 1;
 	}
 	return 1;       /* brackets left open: json-c says so where it parses */
 }
