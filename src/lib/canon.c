@@ -137,26 +137,41 @@ int canon_identities_parse(enum item_kind kind, const char *list, enum identity 
 	return n;
 }
 
-/* Whether NAME (LEN bytes, as written) may follow "source": not the
- * frame's members nor a compared field of KIND.  Most names are ruled in
- * by their length alone (a mask of the forbidden names' lengths). */
-static int tail_name_ok(const char *name, size_t len, enum item_kind kind)
+/* The names that may not follow "source": the frame's and KIND's span
+ * fields, with their lengths (built once; the stages are one thread). */
+struct tail_names {
+	unsigned long lengths;  /* bit n: a name of n bytes */
+	int n;
+	const char *name[24];
+	size_t len[24];
+};
+
+static const struct tail_names *tail_names(enum item_kind kind)
 {
+	static struct tail_names t[KIND_N];
 	static const char *const frame[] = { "key", "kind", "source", NULL };
-	static unsigned long lengths[KIND_N];   /* bit n: a forbidden name of n bytes */
-	if (!lengths[kind]) {
-		for (const char *const *f = frame; *f; f++)
-			lengths[kind] |= 1UL << strlen(*f);
-		for (const char *const *f = canon_span_fields(kind); *f; f++)
-			lengths[kind] |= 1UL << strlen(*f);
-	}
-	if (len >= 8 * sizeof lengths[0] || !(lengths[kind] >> len & 1))
+	struct tail_names *tn = &t[kind];
+	if (tn->n)
+		return tn;
+	for (int pass = 0; pass < 2; pass++)
+		for (const char *const *f = pass ? canon_span_fields(kind) : frame; *f; f++)
+			if (tn->n < (int)(sizeof tn->name / sizeof *tn->name)) {
+				tn->name[tn->n] = *f;
+				tn->len[tn->n] = strlen(*f);
+				tn->lengths |= 1UL << tn->len[tn->n];
+				tn->n++;
+			}
+	return tn;
+}
+
+/* Whether NAME (LEN bytes, as written) may follow "source".  Most names
+ * are ruled in by their length alone. */
+static int tail_name_ok(const struct tail_names *tn, const char *name, size_t len)
+{
+	if (len >= 8 * sizeof tn->lengths || !(tn->lengths >> len & 1))
 		return 1;
-	for (const char *const *f = frame; *f; f++)
-		if (strlen(*f) == len && memcmp(*f, name, len) == 0)
-			return 0;
-	for (const char *const *f = canon_span_fields(kind); *f; f++)
-		if (strlen(*f) == len && memcmp(*f, name, len) == 0)
+	for (int i = 0; i < tn->n; i++)
+		if (tn->len[i] == len && memcmp(tn->name[i], name, len) == 0)
 			return 0;
 	return 1;
 }
@@ -167,47 +182,59 @@ static int tail_name_ok(const char *name, size_t len, enum item_kind kind)
  * twice: so a compared field (or key, kind, source) written again after
  * "source" would be the value every other reader sees and the fast path
  * does not.  One pass over the tail, which is short (provenance and
- * extras), strings skipped with memchr (this runs on every line sosr-diff
- * reads); names are compared as written, so one with an escape (which
- * jsonw never writes) is refused rather than decoded. */
+ * extras); names are compared as written, so one with an escape (which
+ * jsonw never writes) is refused rather than decoded.  This runs on every
+ * line sosr-diff reads: one tight loop, a call only for a name whose
+ * length is a forbidden one's. */
 static int tail_ok(const char *p, const char *end, enum item_kind kind)
 {
+	/* Bytes that stop a scan: outside a string, a quote and the brackets;
+	 * inside, a quote and a backslash.  '}' stops both, so that END (the
+	 * line's closing brace) bounds the scans without a test per byte. */
+	static const unsigned char stop_out[256] = { ['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1 };
+	static const unsigned char stop_in[256] = { ['"'] = 1, ['\\'] = 1, ['}'] = 1 };
+	const struct tail_names *tn = tail_names(kind);
 	int depth = 0;
-	char last = '"';        /* the last byte outside a string: the source value's quote */
-	while (p < end) {
-		const char *q = memchr(p, '"', (size_t)(end - p));
-		for (const char *stop = q ? q : end; p < stop; p++) {
-			char c = *p;
-			if (c == '{' || c == '[')
-				depth++;
-			else if ((c == '}' || c == ']') && --depth < 0)
-				return 0;
-			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-				last = c;
+	for (;;) {
+		while (!stop_out[(unsigned char)*p])
+			p++;
+		if (p >= end)
+			return 1;       /* brackets left open: json-c says so where it parses */
+		char c = *p++;
+		if (c == '{' || c == '[') {
+			depth++;
+			continue;
 		}
-		if (!q)
-			break;
-		/* the string: up to the first quote after an even run of
-		 * backslashes */
-		const char *s = q + 1, *e = s;
+		if (c != '"') {
+			if (--depth < 0)
+				return 0;
+			continue;
+		}
+		const char *s = p;
+		int escaped = 0;
 		for (;;) {
-			e = memchr(e, '"', (size_t)(end - e));
-			if (!e)
+			while (!stop_in[(unsigned char)*p])
+				p++;
+			if (p >= end)
 				return 0;
-			const char *b = e;
-			while (b > s && b[-1] == '\\')
-				b--;
-			if (((e - b) & 1) == 0)
+			if (*p == '"')
 				break;
-			e++;
+			if (*p == '\\') {
+				escaped = 1;
+				p++;
+			}
+			p++;
 		}
-		if (depth == 0 && last == ',' &&
-		    (memchr(s, '\\', (size_t)(e - s)) || !tail_name_ok(s, (size_t)(e - s), kind)))
-			return 0;
-		last = '"';
-		p = e + 1;
+		if (depth == 0) {
+			/* a name: the string after a comma (blanks between) */
+			const char *b = s - 2;
+			while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+				b--;
+			if (*b == ',' && (escaped || !tail_name_ok(tn, s, (size_t)(p - s))))
+				return 0;
+		}
+		p++;
 	}
-	return 1;       /* brackets left open: json-c says so where it parses */
 }
 
 #define KEY_OPEN "{\"key\":\""
