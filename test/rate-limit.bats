@@ -44,3 +44,17 @@ teardown() { common_teardown; }
 	[ "$(sim_requests '.status != 200')" -eq 0 ]
 	assert_rate_ok softlayer 10
 }
+
+@test "adaptive rate: a server whose limit is below the configured one is fetched completely, only slower" {
+	start_fake_api --seed 3 --accounts 1 --devices 1000 --vlans 20 --rate-limit 5 --credentials cred.json \
+		--write-estate estate
+	jq '{softlayer: {endpoint: .softlayer.endpoint,
+	                 accounts: [.softlayer.accounts[] | {id, auth: "basic", username, api_key_env: "SL_KEY_\(.id)"}]}}' cred.json >sl.json
+	export SL_KEY_1000001
+	SL_KEY_1000001=$(jq -r '.softlayer.accounts[0].api_key' cred.json)
+	# 50 a second asked, 5 allowed: before, the retries ran out (exit 5,
+	# "try a smaller --page-size")
+	run -0 --separate-stderr sosr-fetch-softlayer --config sl.json -p 50 --retries 2
+	diff <(printf '%s\n' "$output") estate/raw/softlayer.ndjson
+	[[ $stderr == *"the server limited the rate: down to "*" requests a second at the lowest"* ]]
+}
