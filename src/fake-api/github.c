@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "err.h"
 #include "estate.h"
+#include "exitcodes.h"
 #include "fileio.h"
 #include "jsondoc.h"
 #include "rng.h"
@@ -65,7 +66,7 @@ void github_configure(const char *repo, const char *token_file, int per_page_max
 	G.token = NULL;
 	if (token_file) {
 		if (secret_from_file(token_file, "--github-token-file", &G.token) != 0)
-			exit(2);
+			exit(SOSR_EXIT_USAGE);
 	} else {
 		struct prng r = { seed ^ 0x617b0bULL };
 		char t[64];
@@ -84,7 +85,7 @@ void github_configure(const char *repo, const char *token_file, int per_page_max
 			char why[200];
 			G.state = jsondoc_parse(b.data, b.len, why, sizeof why);
 			if (!G.state || !jget_array(G.state, "issues") || jget_count(G.state, "format") != 1)
-				sosr_die(7, "--github-state: '%s' is not a state file of the simulator: %s", state_path,
+				sosr_die(SOSR_EXIT_DATA, "--github-state: '%s' is not a state file of the simulator: %s", state_path,
 					 G.state ? "not format 1 with issues" : why);
 		}
 		buf_free(&b);
