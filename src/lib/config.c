@@ -326,6 +326,23 @@ static void load_normalize(const struct jd_ctx *x, struct json_object *o, struct
 
 /* ---- diff ---- */
 
+
+/* V, at key path KP: a non-empty array of non-empty names without a comma,
+ * as the comma list the stages' flags take (WHAT is the error's words). */
+static struct buf name_list(const struct jd_ctx *x, struct json_object *v, const char *kp, const char *what)
+{
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+		jd_fail(x, kp, "%s", what);
+	struct buf list = BUF_INIT(0);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e) ||
+		    strchr(json_object_get_string(e), ','))
+			jd_fail(x, kp, "%s", what);
+		buf_printf(&list, "%s%s", i ? "," : "", json_object_get_string(e));
+	}
+	return list;
+}
 static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff_config *d)
 {
 	static const char *const keys[] = { "grace", "compare", "identities", NULL };
@@ -342,17 +359,7 @@ static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff
 		json_object_object_foreach(ids, k, v) {
 			char kp[64];
 			snprintf(kp, sizeof kp, "diff.identities.%s", k);
-			const char *what = "expected an array of identity names";
-			if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
-				jd_fail(x, kp, "%s", what);
-			struct buf list = BUF_INIT(0);
-			for (size_t i = 0; i < json_object_array_length(v); i++) {
-				struct json_object *e = json_object_array_get_idx(v, i);
-				if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e) ||
-				    strchr(json_object_get_string(e), ','))
-					jd_fail(x, kp, "%s", what);
-				buf_printf(&list, "%s%s", i ? "," : "", json_object_get_string(e));
-			}
+			struct buf list = name_list(x, v, kp, "expected an array of identity names");
 			int kind = kind_from_name(k, strlen(k));
 			enum identity idl[CANON_MAX_IDENTITIES];
 			char why[200];
@@ -371,17 +378,7 @@ static void load_diff(const struct jd_ctx *x, struct json_object *o, struct diff
 	json_object_object_foreach(cmp, k, v) {
 		char kp[64];
 		snprintf(kp, sizeof kp, "diff.compare.%s", k);
-		const char *what = "expected an array of field names";
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
-			jd_fail(x, kp, "%s", what);
-		struct buf list = BUF_INIT(0);
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *e = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e) ||
-			    strchr(json_object_get_string(e), ','))
-				jd_fail(x, kp, "%s", what);
-			buf_printf(&list, "%s%s", i ? "," : "", json_object_get_string(e));
-		}
+		struct buf list = name_list(x, v, kp, "expected an array of field names");
 		int kind = kind_from_name(k, strlen(k));
 		const char *fields[16];
 		char why[200];
