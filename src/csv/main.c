@@ -274,18 +274,7 @@ static void finding_row(struct json_object *o, int type, struct buf *b)
 {
 	const char *key = jget_str(o, "key"), *side = jget_str(o, "side");
 	struct buf id = BUF_INIT(ROW_CAP), d = BUF_INIT(ROW_CAP);
-	const char *parts[4];
-	size_t n = 0;
-	if (type == FT_RESOLVED) {
-		parts[n++] = "resolved";
-		parts[n++] = jget_str(o, "finding") ? jget_str(o, "finding") : "?";
-	} else {
-		parts[n++] = finding_type_names[type];
-	}
-	if (side)
-		parts[n++] = side;
-	parts[n++] = key;
-	add(finding_anchor(&id, parts, n, strlen(key)));
+	add(finding_anchor(&id, (enum finding_type)type, jget_str(o, "finding"), side, key, strlen(key)));
 	add(csv_field(b, 1, id.data, id.len));
 	add(csv_str(b, 0, finding_type_names[type]));
 	add(csv_str(b, 0, type < FT_NFINDINGS ? "finding" : "informational"));

@@ -83,9 +83,21 @@ const char *finding_type_action(enum finding_type t)
 	}
 }
 
-int finding_anchor(struct buf *b, const char *const *parts, size_t n, size_t keylen)
+int finding_anchor(struct buf *b, enum finding_type type, const char *finding, const char *side,
+		   const char *key, size_t keylen)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const char *parts[4];
+	size_t n = 0;
+	if (type == FT_RESOLVED) {
+		parts[n++] = "resolved";
+		parts[n++] = finding ? finding : "?";
+	} else {
+		parts[n++] = finding_type_names[type];
+	}
+	if (side)
+		parts[n++] = side;
+	parts[n++] = key;
 	for (size_t p = 0; p < n; p++) {
 		if (p && buf_addch(b, '/') < 0)
 			return -1;

@@ -75,8 +75,10 @@ struct buf;
  * identities never share one:
  *     missing_in_sos/device/web01.alc.example.com
  *     duplicate/sos/device/db~20one.alc.example.com
- * PARTS[0..N-1] are NUL-terminated but the last, the key, of KEYLEN bytes.
+ * TYPE is the record's type; FINDING the type a resolved record names
+ * (NULL: "?"), SIDE NULL for the types without one; KEY is KEYLEN bytes.
  * 0, or -1 when B's cap is reached. */
-int finding_anchor(struct buf *b, const char *const *parts, size_t n, size_t keylen);
+int finding_anchor(struct buf *b, enum finding_type type, const char *finding, const char *side,
+		   const char *key, size_t keylen);
 
 #endif

@@ -126,18 +126,7 @@ static void row_start(struct buf *b, int type, struct json_object *o, int rowspa
 	const char *key = jget_str(o, "key");
 	const char *side = jget_str(o, "side");
 	struct buf a = BUF_INIT(CHUNK_CAP);
-	const char *parts[4];
-	size_t n = 0;
-	if (type == FT_RESOLVED) {
-		parts[n++] = "resolved";
-		parts[n++] = jget_str(o, "finding") ? jget_str(o, "finding") : "?";
-	} else {
-		parts[n++] = finding_type_names[type];
-	}
-	if (side)
-		parts[n++] = side;
-	parts[n++] = key;
-	add(&a, finding_anchor(&a, parts, n, strlen(key)));
+	add(&a, finding_anchor(&a, (enum finding_type)type, jget_str(o, "finding"), side, key, strlen(key)));
 	put(b, "<tr id=\"");
 	esc(b, a.data);
 	put(b, "\" class=\"");
