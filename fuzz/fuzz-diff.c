@@ -25,6 +25,7 @@
  */
 // fuzz-sources: -Dmain=sosr_diff_main -Dexit=fuzz_exit -Dfopen=fuzz_fopen
 #include "fuzz-guard.h"
+#include "fuzz-memfd.h"
 #include "../src/diff/diff.c"
 
 #include <sys/mman.h>
@@ -40,34 +41,16 @@ static FILE *devnull;   /* stdout between runs */
 static char path_sl[40], path_so[40];
 static int status;
 
-static int memfd(const char *name, char *path, size_t n)
-{
-	int fd = memfd_create(name, 0);
-	if (fd < 0) {
-		perror("memfd_create");
-		abort();
-	}
-	if (path)
-		snprintf(path, n, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_guard_init();
-	fd_sl = memfd("sl", path_sl, sizeof path_sl);
-	fd_so = memfd("so", path_so, sizeof path_so);
-	fd_out = memfd("out", NULL, 0);
+	fd_sl = fuzz_memfd("sl", path_sl, sizeof path_sl);
+	fd_so = fuzz_memfd("so", path_so, sizeof path_so);
+	fd_out = fuzz_memfd("out", NULL, 0);
 	devnull = stdout = fopen("/dev/null", "w");
 	if (!devnull)
 		abort();
 	return 0;
-}
-
-static void put(int fd, const uint8_t *p, size_t n)
-{
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, p, n, 0) != (ssize_t)n)
-		abort();
 }
 
 /* sosr-diff's standard output: the output memfd, emptied.  Opened outside
@@ -75,12 +58,7 @@ static void put(int fd, const uint8_t *p, size_t n)
  * harness does). */
 static void open_out(void)
 {
-	/* the dup shares the offset: rewind it too */
-	if (ftruncate(fd_out, 0) < 0 || lseek(fd_out, 0, SEEK_SET) != 0)
-		abort();
-	stdout = fdopen(dup(fd_out), "w");
-	if (!stdout)
-		abort();
+	fuzz_stdout_to(fd_out);
 }
 
 /* One run of sosr-diff from a clean state; FALLBACK: with its default
@@ -252,8 +230,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t cut = nul ? (size_t)(nul - data) : size;
-	put(fd_sl, data, cut);
-	put(fd_so, nul ? nul + 1 : data, nul ? size - cut - 1 : 0);
+	fuzz_put(fd_sl, data, cut);
+	fuzz_put(fd_so, nul ? nul + 1 : data, nul ? size - cut - 1 : 0);
 
 	for (fallback = 0; fallback < 2; fallback++) {
 		open_out();

@@ -24,6 +24,7 @@
  */
 // fuzz-sources: -Dmain=sosr_track_main -Dexit=fuzz_exit -Dfopen=fuzz_fopen src/track/ledger.c
 #include "fuzz-guard.h"
+#include "fuzz-memfd.h"
 #include "../src/track/track.c"
 
 #include <fcntl.h>
@@ -50,32 +51,14 @@ static const char exceptions_json[] =
 	"{\"id\":\"EX-4\",\"type\":\"unidentified\",\"key\":\"unidentified/*/7*\",\"reason\":\"r\","
 	"\"ticket\":\"T4\",\"approved_by\":\"a\",\"approved_on\":\"2026-12-01\",\"expires\":\"2027-01-01\"}]}";
 
-static int memfd(const char *name, char *path, size_t n)
-{
-	int fd = memfd_create(name, 0);
-	if (fd < 0) {
-		perror("memfd_create");
-		abort();
-	}
-	if (path)
-		snprintf(path, n, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
-static void put(int fd, const void *p, size_t n)
-{
-	if (ftruncate(fd, 0) < 0 || (n && pwrite(fd, p, n, 0) != (ssize_t)n))
-		abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_guard_init();
-	fd_in = memfd("in", path_in, sizeof path_in);
-	fd_led = memfd("ledger", path_led, sizeof path_led);
-	fd_ex = memfd("exceptions", path_ex, sizeof path_ex);
-	fd_out = memfd("out", NULL, 0);
-	put(fd_ex, exceptions_json, sizeof exceptions_json - 1);
+	fd_in = fuzz_memfd("in", path_in, sizeof path_in);
+	fd_led = fuzz_memfd("ledger", path_led, sizeof path_led);
+	fd_ex = fuzz_memfd("exceptions", path_ex, sizeof path_ex);
+	fd_out = fuzz_memfd("out", NULL, 0);
+	fuzz_put(fd_ex, exceptions_json, sizeof exceptions_json - 1);
 	snprintf(dir, sizeof dir, "/dev/shm/fuzz-track.XXXXXX");
 	if (!mkdtemp(dir)) {
 		snprintf(dir, sizeof dir, "/tmp/fuzz-track.XXXXXX");
@@ -96,11 +79,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  * returns; after a die the harness does). */
 static void open_out(void)
 {
-	if (ftruncate(fd_out, 0) < 0 || lseek(fd_out, 0, SEEK_SET) != 0)
-		abort();
-	stdout = fdopen(dup(fd_out), "w");
-	if (!stdout)
-		abort();
+	fuzz_stdout_to(fd_out);
 	unlink(path_lout);
 	unlink(path_ltmp);
 }
@@ -210,9 +189,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t cut = nul ? (size_t)(nul - data) : size;
-	put(fd_in, data, cut);
+	fuzz_put(fd_in, data, cut);
 	if (nul)
-		put(fd_led, nul + 1, size - cut - 1);
+		fuzz_put(fd_led, nul + 1, size - cut - 1);
 	const char *ledger = nul ? path_led : NULL;
 
 	open_out();
